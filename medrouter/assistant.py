@@ -1,0 +1,167 @@
+"""The whole path: request -> router -> (refusal | expert [+ retrieval]) -> answer + disclaimer.
+
+This is the library's front door; the CLI, the HTTP server and the UI are thin layers over it.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+
+from .config import Settings, load_config
+from .errors import InputError
+
+
+@dataclass
+class Source:
+    index: int  # the [n] the answer cites
+    source: str
+    page: int | None
+    score: float
+    text: str
+
+
+@dataclass
+class Answer:
+    route: str
+    expert: str | None
+    confidence: float
+    answer: str
+    finish_reason: str  # stop | length | refused
+    sources: list[Source] = field(default_factory=list)
+    timings_ms: dict = field(default_factory=dict)
+    emergency: str | None = None
+    scores: dict = field(default_factory=dict)
+    stop_reason: str | None = None
+    note: str | None = None  # e.g. "document truncated to fit the context window"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["confidence"] = round(self.confidence, 4)
+        d["scores"] = {k: round(v, 4) for k, v in self.scores.items()}
+        return d
+
+
+def check_text(text: str, limit: int, what: str = "request") -> str:
+    if text is None or not str(text).strip():
+        raise InputError(f"empty {what}: type a question or paste a document")
+    if len(text) > limit:
+        raise InputError(f"{what} is {len(text):,} characters; the limit is {limit:,} (limits.max_input_chars). "
+                         "Upload long documents as files instead")
+    if "\x00" in text:
+        raise InputError(f"{what} contains binary data (NUL bytes); send text")
+    return text
+
+
+class Assistant:
+    """Router + experts + retrieval over one config. Models load lazily, once."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._router = None
+        self._pool = None
+        self._store = None
+
+    @classmethod
+    def from_config(cls, path=None) -> Assistant:
+        return cls(load_config(path))
+
+    # ---- parts, loaded on first use -------------------------------------------------------
+    @property
+    def router(self):
+        if self._router is None:
+            from router import Router
+
+            self._router = Router(self.settings)
+        return self._router
+
+    @property
+    def pool(self):
+        if self._pool is None:
+            from experts import ExpertPool
+
+            self._pool = ExpertPool(self.settings)
+        return self._pool
+
+    @property
+    def store(self):
+        if self._store is None:
+            from retrieval import Store
+
+            self._store = Store(self.settings)
+        return self._store
+
+    # ---- API -----------------------------------------------------------------------------
+    def route(self, text: str, has_documents: bool = False):
+        check_text(text, self.settings.limits.max_input_chars)
+        return self.router.route(text, has_documents=has_documents)
+
+    def ask(self, text: str, collection: str | None = None, expert: str | None = None) -> Answer:
+        final = None
+        for item in self.ask_stream(text, collection=collection, expert=expert):
+            if isinstance(item, Answer):
+                final = item
+        return final
+
+    def ask_stream(self, text: str, collection: str | None = None, expert: str | None = None
+                   ) -> Iterator[str | Answer]:
+        """Yield answer text pieces as they are generated, then the final Answer."""
+        s = self.settings
+        t0 = time.perf_counter()
+        check_text(text, s.limits.max_input_chars)
+        timings: dict = {}
+        decision = self.router.route(text, has_documents=collection is not None)
+        timings["route"] = round((time.perf_counter() - t0) * 1000, 1)
+        prefix = s.emergency.message + "\n\n" if decision.emergency else ""
+        if expert is not None:
+            spec = s.expert(expert)  # UnknownExpertError if not configured
+            route, refused = spec.route, False
+        else:
+            route, refused = decision.route, decision.refused
+            spec = None if refused else s.expert_for_route(route)
+        base = dict(route=route, confidence=decision.confidence, scores=decision.scores,
+                    emergency=decision.emergency)
+        if refused or spec is None:
+            body = prefix + s.out_of_scope_reply + "\n\n" + s.disclaimer
+            yield body
+            timings["total"] = round((time.perf_counter() - t0) * 1000, 1)
+            yield Answer(expert=None, answer=body, finish_reason="refused", timings_ms=timings, **base)
+            return
+
+        from experts.prompting import NO_COVERAGE, build_messages
+
+        sources: list[Source] = []
+        if spec.uses_retrieval and collection:
+            t1 = time.perf_counter()
+            hits = self.store.search(collection, text, k=s.retrieval.top_k)
+            timings["retrieve"] = round((time.perf_counter() - t1) * 1000, 1)
+            sources = [Source(i + 1, h.source, h.page, float(h.score), h.text) for i, h in enumerate(hits)]
+            if not hits or max(h.score for h in hits) < s.retrieval.min_score:
+                body = f"{prefix}{NO_COVERAGE} Please ask your clinician.\n\n{s.disclaimer}"
+                yield body
+                timings["total"] = round((time.perf_counter() - t0) * 1000, 1)
+                yield Answer(expert=spec.name, answer=body, finish_reason="stop", stop_reason="no_coverage",
+                             sources=sources, timings_ms=timings, **base)
+                return
+        messages = build_messages(spec, text, sources or None)
+        if prefix:
+            yield prefix
+        gen = None
+        t2 = time.perf_counter()
+        first = None
+        for piece in self.pool.stream(spec.name, messages):
+            if isinstance(piece, str):
+                if first is None:
+                    first = time.perf_counter()
+                yield piece
+            else:
+                gen = piece
+        timings["generate"] = round((time.perf_counter() - t2) * 1000, 1)
+        if first is not None:
+            timings["first_token"] = round((first - t0) * 1000, 1)
+        suffix = "\n\n" + s.disclaimer
+        yield suffix
+        timings["total"] = round((time.perf_counter() - t0) * 1000, 1)
+        note = "the document was truncated to fit the context window" if gen.truncated_prompt else None
+        yield Answer(expert=spec.name, answer=prefix + gen.text + suffix, finish_reason=gen.finish_reason,
+                     stop_reason=gen.stop_reason, sources=sources, timings_ms=timings, note=note, **base)

@@ -1,0 +1,230 @@
+"""The one config schema of the whole system, loaded from one YAML file (`experts.yaml`).
+
+Each package owns the model of its own section (router/config.py, experts/config.py,
+retrieval/config.py); this module composes them, resolves relative paths against the YAML file,
+and reports *every* problem at once with its YAML path (torchtune-style validation).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from experts.config import ExpertSpec, GenerationSettings  # noqa: F401  (re-exported)
+from retrieval.config import RetrievalSettings
+from router.config import RouterSettings, RouteSpec
+
+from .errors import ConfigError, UnknownExpertError
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "experts.yaml"
+CONFIG_ENV = "MEDROUTER_CONFIG"
+
+
+class BaseModelSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(
+        default="embedded:smollm2-135m-instruct",
+        description="local HF model folder, a .gguf file, or embedded:<name>",
+    )
+    gguf_file: str | None = Field(default=None, description="GGUF file name inside `path`, if any")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    quantization: Literal["none", "nf4"] = Field(default="none", description="nf4 = 4-bit via bitsandbytes (CUDA)")
+    max_context_tokens: int = Field(default=2048, ge=256, description="prompt + answer budget")
+
+
+class EmbeddingSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(default="embedded:all-minilm-l6-v2", description="sentence-transformers folder or embedded:<name>")
+    device: Literal["auto", "cpu", "cuda"] = "cpu"
+    batch_size: int = Field(default=64, ge=1)
+
+
+class LimitSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_input_chars: int = Field(default=120_000, ge=100, description="longer requests are rejected with a clear error")
+
+
+class EmergencySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = (
+        "URGENT: this may be a medical emergency. Call your local emergency number (911 / 112 / 999) "
+        "or go to the nearest emergency department now. If you are thinking about harming yourself, "
+        "call or text a crisis line (988 in the US) right now."
+    )
+
+
+class UISettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = "medrouter — medical assistant"
+    port: int = Field(default=8501, ge=1, le=65535)
+
+
+class ServeSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    backend: str = Field(default="transformers", description="registered backend: transformers | openai")
+    openai_base_url: str | None = Field(default=None, description="for backend=openai: e.g. http://127.0.0.1:8001/v1")
+
+
+class Settings(BaseModel):
+    """The whole system's configuration."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_model: BaseModelSettings = Field(default_factory=BaseModelSettings)
+    embedding_model: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    cache_dir: str = Field(default="~/.cache/medrouter", description="converted models and fitted heads")
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    routes: list[RouteSpec]
+    router: RouterSettings = Field(default_factory=RouterSettings)
+    experts: list[ExpertSpec]
+    out_of_scope_reply: str
+    disclaimer: str
+    emergency: EmergencySettings = Field(default_factory=EmergencySettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    ui: UISettings = Field(default_factory=UISettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
+
+    # Set by load_config; not part of the YAML.
+    source_path: str | None = Field(default=None, exclude=True)
+
+    # ---- lookups -------------------------------------------------------------------------
+    def expert(self, name: str) -> ExpertSpec:
+        for e in self.experts:
+            if e.name == name:
+                return e
+        raise UnknownExpertError(f"unknown expert '{name}'; configured: {', '.join(self.expert_names)}")
+
+    @property
+    def expert_names(self) -> list[str]:
+        return [e.name for e in self.experts]
+
+    @property
+    def route_names(self) -> list[str]:
+        return [r.name for r in self.routes]
+
+    def expert_for_route(self, route: str) -> ExpertSpec | None:
+        for e in self.experts:
+            if e.route == route:
+                return e
+        return None
+
+    def route(self, name: str) -> RouteSpec:
+        for r in self.routes:
+            if r.name == name:
+                return r
+        from .errors import UnknownRouteError
+
+        raise UnknownRouteError(f"unknown route '{name}'; configured: {', '.join(self.route_names)}")
+
+    def routing_fingerprint(self) -> str:
+        """Hash of everything a fitted router head depends on (routes, their examples, data files)."""
+        h = hashlib.sha256()
+        h.update(json.dumps([r.model_dump() for r in self.routes], sort_keys=True).encode())
+        h.update(json.dumps(self.router.model_dump(exclude={"head_path"}), sort_keys=True).encode())
+        h.update(self.embedding_model.path.encode())
+        for f in (self.router.train_file, self.router.dev_file):
+            if f and Path(f).is_file():
+                h.update(hashlib.sha256(Path(f).read_bytes()).digest())
+        return h.hexdigest()[:16]
+
+    def resolve(self, p: str | None) -> str | None:
+        """Resolve a path from the config: `~` expanded, relative to the YAML file's folder."""
+        if p is None or p.startswith("embedded:"):
+            return p
+        q = Path(os.path.expanduser(p))
+        if not q.is_absolute() and self.source_path:
+            q = Path(self.source_path).parent / q
+        return str(q)
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _cross_checks(s: Settings) -> list[str]:
+    """Checks that span sections; collected, not raised one by one."""
+    problems: list[str] = []
+    names = s.route_names
+    for i, n in enumerate(names):
+        if n in names[:i]:
+            problems.append(f"routes[{i}].name: duplicate route '{n}'")
+    if s.router.out_of_scope_route not in names:
+        problems.append(f"router.out_of_scope_route: '{s.router.out_of_scope_route}' is not a configured route")
+    seen: set[str] = set()
+    for i, e in enumerate(s.experts):
+        if e.name in seen:
+            problems.append(f"experts[{i}].name: duplicate expert '{e.name}'")
+        seen.add(e.name)
+        if e.route not in names:
+            problems.append(f"experts[{i}].route: '{e.route}' is not a configured route ({', '.join(names)})")
+        elif e.route == s.router.out_of_scope_route:
+            problems.append(f"experts[{i}].route: the out-of-scope route is answered by the refusal, not an expert")
+    for i, r in enumerate(s.routes):
+        if r.name != s.router.out_of_scope_route and s.expert_for_route(r.name) is None:
+            problems.append(f"routes[{i}]: route '{r.name}' has no expert serving it")
+    return problems
+
+
+def _resolve_paths(s: Settings) -> None:
+    s.base_model.path = s.resolve(s.base_model.path)
+    s.embedding_model.path = s.resolve(s.embedding_model.path)
+    s.cache_dir = s.resolve(s.cache_dir)
+    s.router.train_file = s.resolve(s.router.train_file)
+    s.router.dev_file = s.resolve(s.router.dev_file)
+    s.router.head_path = s.resolve(s.router.head_path)
+    s.retrieval.store_dir = s.resolve(s.retrieval.store_dir)
+    for e in s.experts:
+        e.adapter = s.resolve(e.adapter)
+
+
+def config_path(path: str | os.PathLike | None = None) -> Path:
+    """The config file to use: explicit path, else $MEDROUTER_CONFIG, else the shipped experts.yaml."""
+    return Path(path or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def parse_config(data: dict, source: str | None = None) -> Settings:
+    if not isinstance(data, dict):
+        raise ConfigError("the top level must be a mapping of sections (base_model, routes, experts, ...)", source)
+    try:
+        s = Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{_loc(err['loc'])}: {err['msg']}" for err in exc.errors()]
+        raise ConfigError(problems, source) from None
+    problems = _cross_checks(s)
+    if problems:
+        raise ConfigError(problems, source)
+    s.source_path = source
+    _resolve_paths(s)
+    return s
+
+
+def load_config(path: str | os.PathLike | None = None) -> Settings:
+    p = config_path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", str(p)) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not a UTF-8 text file", str(p)) from None
+    return parse_config(data, str(p.resolve()))

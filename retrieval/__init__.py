@@ -1,0 +1,1 @@
+"""retrieval/ finds: the user's documents, chunked, embedded and searched (FAISS, no pickle)."""

@@ -1,0 +1,32 @@
+"""Router settings: the part of `experts.yaml` that the router reads."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RouteSpec(BaseModel):
+    """A route is data: a name, a description and example utterances (semantic-router style)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="route id, e.g. medical_qa")
+    description: str = ""
+    examples: list[str] = Field(default_factory=list, description="example utterances for this route")
+    threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="minimum confidence for this route; below it the request is refused as out of scope",
+    )
+
+
+class RouterSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    classifier: str = Field(default="logreg", description="registered classifier name")
+    out_of_scope_route: str = "out_of_scope"
+    train_file: str | None = Field(default=None, description="labeled JSONL (text, label) used by `router fit`")
+    dev_file: str | None = Field(default=None, description="labeled JSONL for threshold fitting and eval")
+    head_path: str | None = Field(default=None, description="fitted head (safetensors/JSON); fitted on demand if absent")
+    min_confidence: float = Field(default=0.5, ge=0.0, le=1.0,
+                                  description="global confidence floor under which a request is refused")
+    max_route_chars: int = Field(default=1000, ge=50,
+                                 description="long inputs are routed on their instruction part, at most this many chars")

@@ -1,0 +1,80 @@
+"""The whole path on the real embedded models: router -> expert -> answer that stops -> disclaimer."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from medrouter.errors import InputError, UnknownExpertError
+
+from ..conftest import ROOT
+
+
+def test_out_of_scope_is_refused_without_running_the_lm(settings):
+    from medrouter.assistant import Assistant
+
+    a = Assistant(settings)
+    ans = a.ask("What is blockchain?")
+    assert ans.route == "out_of_scope" and ans.finish_reason == "refused" and ans.expert is None
+    assert settings.out_of_scope_reply.strip()[:40] in ans.answer
+    assert settings.disclaimer[:30] in ans.answer
+    assert a._pool is None  # the language model was never loaded
+
+
+def test_medical_question_gets_an_answer_that_stops(assistant, settings):
+    ans = assistant.ask("What is hypertension?")
+    assert ans.route == "medical_qa" and ans.expert == "medical_qa"
+    assert ans.finish_reason == "stop"
+    assert len(ans.answer) > len(settings.disclaimer) + 20
+    assert ans.answer.rstrip().endswith(settings.disclaimer.strip()[-30:])
+    assert ans.timings_ms["total"] > 0
+
+
+def test_emergency_gets_the_urgent_message_first_whatever_the_route(assistant, settings):
+    ans = assistant.ask("I have crushing chest pain spreading to my left arm, what is happening?")
+    assert ans.emergency == "chest_pain"
+    assert ans.answer.startswith(settings.emergency.message[:20])
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t "])
+def test_empty_request_is_a_clear_error(assistant, text):
+    with pytest.raises(InputError, match="empty"):
+        assistant.ask(text)
+
+
+def test_too_long_request_is_a_clear_error(assistant, settings):
+    with pytest.raises(InputError, match="limit"):
+        assistant.ask("a" * (settings.limits.max_input_chars + 1))
+
+
+def test_unknown_forced_expert(assistant):
+    with pytest.raises(UnknownExpertError, match="unknown expert 'cardiology'"):
+        assistant.ask("What is hypertension?", expert="cardiology")
+
+
+def _cli(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "medrouter.cli", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600, **kw)
+
+
+def test_cli_ask_json_out_of_scope():
+    r = _cli("ask", "What is blockchain?", "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["route"] == "out_of_scope" and d["finish_reason"] == "refused"
+    for key in ("route", "expert", "confidence", "answer", "finish_reason", "sources", "timings_ms"):
+        assert key in d
+
+
+def test_cli_user_errors_are_one_line_exit_2(tmp_path):
+    r = _cli("ask", "  ")
+    assert r.returncode == 2 and "empty request" in r.stderr and "Traceback" not in r.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("routes: [\n")
+    r = _cli("config", "--config", str(bad))
+    assert r.returncode == 2 and "not valid YAML" in r.stderr and "Traceback" not in r.stderr
+    good = (ROOT / "experts.yaml").read_text()
+    missing = tmp_path / "missing_model.yaml"
+    missing.write_text(good.replace("path: embedded:smollm2-135m-instruct", f"path: {tmp_path}/no-model"))
+    r = _cli("ask", "What is hypertension?", "--config", str(missing))
+    assert r.returncode == 2 and "base model not found" in r.stderr and "Traceback" not in r.stderr

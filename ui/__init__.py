@@ -1,0 +1,1 @@
+"""ui/ shows: the Streamlit front end, presentation only."""
