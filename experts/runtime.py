@@ -1,23 +1,28 @@
 """One base model in memory, every expert's LoRA adapter loaded into one peft model, switched per
-request; a batch mixing experts is generated in one call (peft's per-row `adapter_names`)."""
+request; a batch mixing experts is generated in one `generate` call (fastlora.py routes each row to
+its adapter; peft's `adapter_names` where the fast path does not cover a layer).
+
+Batch, single request and stream all go through `_run`, so they stop, cut and report identically.
+"""
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import torch
 
-from medrouter.errors import AdapterError, InputError, UnknownExpertError
+from medrouter.errors import InputError, UnknownExpertError
 from medrouter.models import load_lm
 
+from .adapters import shared_base, validate_adapter
 from .config import ExpertSpec, GenerationSettings
-from .stopping import RepetitionGuard, StopStrings, cut_at_stop_strings, stop_token_ids
+from .stopping import PerRowRepetitionPenalty, RowLimits, RowStopper, cut_at_stop_strings, stop_token_ids
 
 BASE = "__base__"  # peft's name for "no adapter" in adapter_names
+TRUNCATION_NOTE = "[... document truncated to fit the context window ...]"
+QUESTION_MARK = "\n\nQuestion: "  # experts/prompting.py advice format: excerpts first, question last
 
 
 @dataclass
@@ -31,51 +36,27 @@ class GenerationRequest:
 class Generation:
     text: str
     finish_reason: str  # "stop" | "length"
-    stop_reason: str  # "eos" | "stop_string" | "repetition" | "max_new_tokens"
+    stop_reason: str  # "eos" | "stop_string" | "repetition" | "max_new_tokens" | "cancelled"
     prompt_tokens: int
     completion_tokens: int
     truncated_prompt: bool = False
+    expert: str | None = None
     timings_ms: dict = field(default_factory=dict)
 
 
-def validate_adapter(expert: ExpertSpec, base_path: Path, model) -> Path:
-    """Fail early with a message naming the expert: folder, config, base match, target modules."""
-    folder = Path(expert.adapter)
-    if not folder.is_dir():
-        raise AdapterError(f"expert '{expert.name}': adapter folder not found: {folder}")
-    cfg_file = folder / "adapter_config.json"
-    if not cfg_file.is_file():
-        raise AdapterError(f"expert '{expert.name}': {folder} has no adapter_config.json (not a peft adapter)")
-    try:
-        cfg = json.loads(cfg_file.read_text())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise AdapterError(f"expert '{expert.name}': adapter_config.json is not valid JSON ({exc})") from None
-    if not any((folder / f).is_file() for f in ("adapter_model.safetensors", "adapter_model.bin")):
-        raise AdapterError(f"expert '{expert.name}': {folder} has no adapter_model.safetensors")
-    want = _model_signature(model.config)
-    have = cfg.get("base_model_signature")
-    if have and have != want:
-        raise AdapterError(
-            f"expert '{expert.name}': adapter was trained for another base model "
-            f"({cfg.get('base_model_name_or_path')}; shape {have} vs base {want})")
-    targets = cfg.get("target_modules") or []
-    if isinstance(targets, str):
-        targets = [targets]
-    module_names = {n.rsplit(".", 1)[-1] for n, _ in model.named_modules()}
-    missing = [t for t in targets if t not in module_names and t != "all-linear"]
-    if missing:
-        raise AdapterError(f"expert '{expert.name}': target modules {missing} do not exist in the base model")
-    return folder
+def finish_reason(stop_reason: str) -> str:
+    return "length" if stop_reason == "max_new_tokens" else "stop"
 
 
-def _model_signature(config) -> str:
-    """Shape of a base model: an adapter fits any checkpoint with the same shape and vocabulary."""
-    keys = ("model_type", "hidden_size", "num_hidden_layers", "num_attention_heads", "vocab_size")
-    return "/".join(str(getattr(config, k, "?")) for k in keys)
+def _sampling_key(g: GenerationSettings) -> tuple:
+    """Requests that can share one `generate` call (greedy rows all can)."""
+    return (0.0, 1.0) if g.temperature <= 0 else (g.temperature, g.top_p)
 
 
 class ExpertPool:
-    """The experts of a config over one shared base model."""
+    """The experts of a config over one shared base model (the in-process `transformers` backend)."""
+
+    name = "transformers"
 
     def __init__(self, settings):
         self.settings = settings
@@ -86,23 +67,21 @@ class ExpertPool:
         self.base_path = lm.path
         self.stop_ids = stop_token_ids(lm.tokenizer, lm.model)
         self.max_context = settings.base_model.max_context_tokens
-        self._lock = threading.Lock()  # one generate() at a time on the shared model
-        adapters = {n: validate_adapter(e, lm.path, lm.model) for n, e in self.specs.items() if e.adapter}
-        self.adapter_names = sorted(adapters)
-        if adapters:
-            from peft import PeftModel
+        self.shared = shared_base(lm.model)
+        # expert -> adapter name inside the shared peft model; experts without adapter run on the base
+        self.adapter_of: dict[str, str] = {}
+        infos = {n: validate_adapter(n, e.adapter, lm.model) for n, e in self.specs.items() if e.adapter}
+        with self.shared.lock:
+            for n, info in infos.items():
+                self.adapter_of[n] = self.shared.load(n, info)
 
-            first, *rest = self.adapter_names
-            model = PeftModel.from_pretrained(lm.model, str(adapters[first]), adapter_name=first)
-            for name in rest:
-                try:
-                    model.load_adapter(str(adapters[name]), adapter_name=name)
-                except Exception as exc:  # corrupted weights, shape mismatch
-                    raise AdapterError(f"expert '{name}': adapter could not be loaded: {exc}") from None
-            model.eval()
-            self.model = model
-        else:
-            self.model = lm.model
+    @property
+    def model(self):
+        return self.shared.model
+
+    @property
+    def expert_names(self) -> list[str]:
+        return list(self.specs)
 
     # ---- prompts ---------------------------------------------------------------------------
     def spec(self, name: str) -> ExpertSpec:
@@ -110,43 +89,139 @@ class ExpertPool:
             raise UnknownExpertError(f"unknown expert '{name}'; configured: {', '.join(self.specs)}")
         return self.specs[name]
 
-    def encode(self, messages: list[dict], max_new_tokens: int) -> tuple[list[int], bool]:
-        """Chat-template the messages; keep the prompt within the context window.
-
-        When too long, the *middle of the last user message* (the document part) is cut and the
-        question at its end is kept."""
-        budget = self.max_context - max_new_tokens
-        ids = self._template(messages)
-        if len(ids) <= budget:
-            return ids, False
-        last = messages[-1]["content"]
-        over = len(ids) - budget
-        body_ids = self.tokenizer(last, add_special_tokens=False)["input_ids"]
-        keep_tail = min(len(body_ids) // 3, 200)
-        head = body_ids[: max(0, len(body_ids) - keep_tail - over - 16)]
-        tail = body_ids[len(body_ids) - keep_tail:]
-        note = "\n[... document truncated to fit the context window ...]\n"
-        text = self.tokenizer.decode(head) + note + self.tokenizer.decode(tail)
-        ids = self._template(messages[:-1] + [{"role": "user", "content": text}])
-        if len(ids) > budget:
-            raise InputError(f"prompt does not fit the context window ({len(ids)} > {budget} tokens)")
-        return ids, True
-
     def _template(self, messages: list[dict]) -> list[int]:
         out = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
-        if isinstance(out, dict) or hasattr(out, "keys"):
+        if hasattr(out, "keys"):
             out = out["input_ids"]
         return list(out)
 
+    def encode(self, messages: list[dict], max_new_tokens: int) -> tuple[list[int], bool]:
+        """Chat-template the messages within the context window (prompt + max_new_tokens).
+
+        When too long, the *document part* of the last user message is cut and the question kept:
+        in the advice format (excerpts, then "Question: q") the excerpts are cut from the end (the
+        best-ranked come first); otherwise the text's head and its last paragraph (where the
+        instruction usually is) are kept. The cut is marked in the text the model sees."""
+        if not messages or not isinstance(messages[-1].get("content"), str):
+            raise InputError("messages must end with a message whose content is text")
+        budget = self.max_context - max_new_tokens
+        if budget < 16:
+            raise InputError(f"max_new_tokens={max_new_tokens} leaves no room for the prompt in the "
+                             f"{self.max_context}-token context window")
+        ids = self._template(messages)
+        if len(ids) <= budget:
+            return ids, False
+        content = messages[-1]["content"]
+        if QUESTION_MARK in content:
+            doc, q = content.rsplit(QUESTION_MARK, 1)
+            head_only, question = True, QUESTION_MARK + q
+        else:
+            paras = content.rstrip().rsplit("\n", 1)
+            if len(paras) == 2 and len(paras[1]) <= 400:
+                doc, question = paras[0], "\n" + paras[1]
+            else:
+                doc, question = content, ""
+            head_only = False
+        doc_ids = self.tokenizer(doc, add_special_tokens=False)["input_ids"]
+        over = len(ids) - budget
+        for margin in (8, 32, 128):
+            keep = len(doc_ids) - over - margin - len(self.tokenizer(TRUNCATION_NOTE)["input_ids"])
+            if keep <= 0:
+                break
+            if head_only:
+                text = self.tokenizer.decode(doc_ids[:keep]) + "\n" + TRUNCATION_NOTE + question
+            else:  # keep the head and the tail of the document
+                h = keep * 2 // 3
+                text = (self.tokenizer.decode(doc_ids[:h]) + "\n" + TRUNCATION_NOTE + "\n"
+                        + self.tokenizer.decode(doc_ids[len(doc_ids) - (keep - h):]) + question)
+            ids = self._template(messages[:-1] + [{**messages[-1], "content": text}])
+            if len(ids) <= budget:
+                return ids, True
+        raise InputError(f"the prompt does not fit the {self.max_context}-token context window even with the "
+                         f"document removed ({len(ids)} tokens > {budget}); shorten the question or the "
+                         "conversation, or lower max_new_tokens")
+
     # ---- generation ------------------------------------------------------------------------
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
-        """Generate for a batch of requests, experts mixed, in one `generate` call."""
-        if not requests:
-            return []
+        """Generate for a batch of requests, experts mixed; one `generate` call per sampling setting
+        (one in all for greedy experts)."""
+        requests = list(requests)
+        for r in requests:
+            self.spec(r.expert)
+        groups: dict[tuple, list[int]] = {}
+        for i, r in enumerate(requests):
+            groups.setdefault(_sampling_key(r.settings or self.specs[r.expert].generation), []).append(i)
+        out: list[Generation | None] = [None] * len(requests)
+        for idx in groups.values():
+            for i, g in zip(idx, self._run([requests[i] for i in idx])):
+                out[i] = g
+        return out  # type: ignore[return-value]
+
+    def generate_one(self, expert: str, messages: list[dict], settings: GenerationSettings | None = None
+                     ) -> Generation:
+        return self.generate([GenerationRequest(expert, messages, settings)])[0]
+
+    def stream(self, expert: str, messages: list[dict], settings: GenerationSettings | None = None,
+               cancel: threading.Event | None = None) -> Iterator[str | Generation]:
+        """Yield text pieces as they are generated, then the final Generation.
+
+        Closing the iterator early (or setting `cancel`) stops generation at the next token, so a
+        client that disconnects does not keep the model busy."""
+        from transformers import TextIteratorStreamer
+
+        req = GenerationRequest(expert, messages, settings)
+        self.spec(expert)
+        stops = [s for s in (settings or self.specs[expert].generation).stop if s]
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600)
+        cancel = cancel or threading.Event()
+        result: dict = {}
+
+        def run():
+            try:
+                result["gen"] = self._run([req], streamer=streamer, cancel=cancel)[0]
+            except BaseException as exc:  # surfaced to the consumer below
+                result["error"] = exc
+                streamer.end()
+
+        thread = threading.Thread(target=run, daemon=True, name=f"generate-{expert}")
+        thread.start()
+        # Hold back a tail as long as the longest stop string, so a stop string split across
+        # pieces is never shown; strip leading whitespace like the final text.
+        hold = max((len(s) for s in stops), default=1) - 1
+        buf, sent, started, completed = "", 0, False, False
+        try:
+            for piece in streamer:
+                buf += piece
+                if not started:
+                    buf = buf.lstrip()
+                    started = bool(buf)
+                cut, hit = cut_at_stop_strings(buf, stops)
+                upto = len(cut) if hit else max(sent, len(buf) - hold)
+                if upto > sent:
+                    yield buf[sent:upto]
+                    sent = upto
+                if hit:
+                    break
+            else:
+                completed = True
+        finally:
+            if not completed:  # stop string seen, or the consumer went away (GeneratorExit): stop the model
+                cancel.set()
+            thread.join()
+        if "error" in result:
+            raise result["error"]
+        gen: Generation = result["gen"]
+        streamed = buf[:sent]
+        if gen.text.startswith(streamed) and len(gen.text) > len(streamed):
+            yield gen.text[len(streamed):]  # the held-back tail
+        yield gen
+
+    def _run(self, requests: list[GenerationRequest], streamer=None,
+             cancel: threading.Event | None = None) -> list[Generation]:
+        """One `generate` call for requests sharing sampling settings; rows are left-padded."""
         t0 = time.perf_counter()
-        specs = [self.spec(r.expert) for r in requests]
+        specs = [self.specs[r.expert] for r in requests]
         settings = [r.settings or s.generation for r, s in zip(requests, specs)]
-        max_new = max(g.max_new_tokens for g in settings)
         encoded = [self.encode(r.messages, g.max_new_tokens) for r, g in zip(requests, settings)]
         width = max(len(ids) for ids, _ in encoded)
         pad = self.tokenizer.pad_token_id
@@ -155,118 +230,62 @@ class ExpertPool:
         for i, (ids, _) in enumerate(encoded):  # left padding: generation continues at the right edge
             input_ids[i, width - len(ids):] = torch.tensor(ids)
             attention[i, width - len(ids):] = 1
-        stops = sorted({s for g in settings for s in g.stop})
-        guard = RepetitionGuard(width, n=settings[0].repeat_ngram, times=settings[0].repeat_times)
-        criteria = [guard] + ([StopStrings(self.tokenizer, width, stops)] if stops else [])
+        limits = [RowLimits(g.max_new_tokens, tuple(s for s in g.stop if s), g.repeat_ngram, g.repeat_times)
+                  for g in settings]
+        stopper = RowStopper(self.tokenizer, width, limits, self.stop_ids, cancel)
+        from transformers import LogitsProcessorList
+
+        processors = LogitsProcessorList()
+        if any(g.repetition_penalty != 1.0 for g in settings):
+            processors.append(PerRowRepetitionPenalty([g.repetition_penalty for g in settings],
+                                                      self.stop_ids + [pad]))
         g0 = settings[0]
         kwargs = dict(
             input_ids=input_ids.to(self.device), attention_mask=attention.to(self.device),
-            max_new_tokens=max_new, eos_token_id=self.stop_ids, pad_token_id=pad,
-            repetition_penalty=g0.repetition_penalty, stopping_criteria=criteria,
+            max_new_tokens=max(g.max_new_tokens for g in settings), eos_token_id=self.stop_ids,
+            pad_token_id=pad, stopping_criteria=[stopper], logits_processor=processors,
         )
+        if streamer is not None:
+            kwargs["streamer"] = streamer
         if g0.temperature > 0:
-            kwargs.update(do_sample=True, temperature=g0.temperature, top_p=g0.top_p)
+            kwargs.update(do_sample=True, temperature=g0.temperature, top_p=g0.top_p, top_k=None)
         else:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-        if self.adapter_names:
-            kwargs["adapter_names"] = [r.expert if r.expert in self.adapter_names else BASE for r in requests]
-        with self._lock, torch.inference_mode():
+        adapters = [self.adapter_of.get(r.expert) for r in requests]
+        shared = self.shared
+        with shared.lock, torch.inference_mode():
             t_gen = time.perf_counter()
-            out = self.model.generate(**kwargs)
+            if shared.fast is not None:
+                shared.fast.set_rows(adapters)
+                if not (shared.fast.covers_all and shared.fast.route.enabled):  # peft's own path
+                    kwargs["adapter_names"] = [a or BASE for a in adapters]
+            try:
+                out = shared.model.generate(**kwargs)
+            finally:
+                if shared.fast is not None:
+                    shared.fast.reset()
             gen_ms = (time.perf_counter() - t_gen) * 1000
+        total_ms = round((time.perf_counter() - t0) * 1000, 1)
         results = []
-        for i, ((ids, truncated), g) in enumerate(zip(encoded, settings)):
+        for i, ((ids, truncated), g, r) in enumerate(zip(encoded, settings, requests)):
+            reason = stopper.reasons[i] or "max_new_tokens"
             row = out[i, width:].tolist()
-            stop_reason = "max_new_tokens"
-            for j, tok in enumerate(row):
-                if tok in self.stop_ids:
-                    row, stop_reason = row[:j], "eos"
-                    break
-            row = row[: g.max_new_tokens]
+            n = stopper.lengths[i] if stopper.lengths[i] is not None else len(row)
+            if stopper.reasons[i] is None:  # generate ended on its own (EOS criterion, max length)
+                for j, tok in enumerate(row):
+                    if tok in self.stop_ids:
+                        n, reason = j, "eos"
+                        break
+            row = row[:n]
             text = self.tokenizer.decode(row, skip_special_tokens=True)
             text, hit = cut_at_stop_strings(text, g.stop)
             if hit:
-                stop_reason = "stop_string"
-            elif stop_reason == "max_new_tokens" and i in guard.triggered:
-                stop_reason = "repetition"
-            elif stop_reason == "max_new_tokens" and len(row) < g.max_new_tokens:
-                stop_reason = "stop_string" if stops else "repetition"
+                reason = "stop_string"
             results.append(Generation(
-                text=text.strip(), finish_reason="length" if stop_reason == "max_new_tokens" else "stop",
-                stop_reason=stop_reason, prompt_tokens=len(ids), completion_tokens=len(row),
-                truncated_prompt=truncated,
-                timings_ms={"generate": round(gen_ms, 1), "total": round((time.perf_counter() - t0) * 1000, 1)},
+                text=text.strip(), finish_reason=finish_reason(reason), stop_reason=reason,
+                prompt_tokens=len(ids), completion_tokens=len(row), truncated_prompt=truncated,
+                expert=r.expert,
+                timings_ms={"generate": round(gen_ms, 1), "total": total_ms},
             ))
         return results
 
-    def generate_one(self, expert: str, messages: list[dict], settings: GenerationSettings | None = None) -> Generation:
-        return self.generate([GenerationRequest(expert, messages, settings)])[0]
-
-    def stream(self, expert: str, messages: list[dict], settings: GenerationSettings | None = None
-               ) -> Iterator[str | Generation]:
-        """Yield text pieces as they are generated, then the final Generation."""
-        from transformers import TextIteratorStreamer
-
-        spec = self.spec(expert)
-        g = settings or spec.generation
-        ids, truncated = self.encode(messages, g.max_new_tokens)
-        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
-        result: dict = {}
-
-        def run():
-            try:
-                result["gen"] = self._generate_ids(expert, ids, g, streamer)
-            except Exception as exc:  # surfaced to the consumer below
-                result["error"] = exc
-                streamer.end()
-
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        emitted = ""
-        for piece in streamer:
-            candidate = emitted + piece
-            cut, hit = cut_at_stop_strings(candidate, g.stop)
-            if cut[len(emitted):]:
-                yield cut[len(emitted):]
-            emitted = cut
-            if hit:
-                break
-        thread.join()
-        if "error" in result:
-            raise result["error"]
-        gen = result["gen"]
-        gen.truncated_prompt = truncated
-        yield gen
-
-    def _generate_ids(self, expert: str, ids: list[int], g: GenerationSettings, streamer) -> Generation:
-        req_messages = None  # noqa: F841  (ids already templated)
-        t0 = time.perf_counter()
-        input_ids = torch.tensor([ids], device=self.device)
-        guard = RepetitionGuard(len(ids), n=g.repeat_ngram, times=g.repeat_times)
-        criteria = [guard] + ([StopStrings(self.tokenizer, len(ids), g.stop)] if g.stop else [])
-        kwargs = dict(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
-                      max_new_tokens=g.max_new_tokens, eos_token_id=self.stop_ids,
-                      pad_token_id=self.tokenizer.pad_token_id, repetition_penalty=g.repetition_penalty,
-                      stopping_criteria=criteria, streamer=streamer)
-        if g.temperature > 0:
-            kwargs.update(do_sample=True, temperature=g.temperature, top_p=g.top_p)
-        else:
-            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-        if self.adapter_names:
-            kwargs["adapter_names"] = [expert if expert in self.adapter_names else BASE]
-        with self._lock, torch.inference_mode():
-            out = self.model.generate(**kwargs)
-        row = out[0, len(ids):].tolist()
-        stop_reason = "max_new_tokens"
-        for j, tok in enumerate(row):
-            if tok in self.stop_ids:
-                row, stop_reason = row[:j], "eos"
-                break
-        text, hit = cut_at_stop_strings(self.tokenizer.decode(row, skip_special_tokens=True), g.stop)
-        if hit:
-            stop_reason = "stop_string"
-        elif stop_reason == "max_new_tokens" and 0 in guard.triggered:
-            stop_reason = "repetition"
-        return Generation(text=text.strip(), finish_reason="length" if stop_reason == "max_new_tokens" else "stop",
-                          stop_reason=stop_reason, prompt_tokens=len(ids), completion_tokens=len(row),
-                          timings_ms={"total": round((time.perf_counter() - t0) * 1000, 1)})

@@ -1,13 +1,25 @@
 """Generation that always ends.
 
-Four independent brakes, any of which ends a row: EOS / end-of-turn token ids (passed to generate),
-configured stop strings, a repeated n-gram loop guard, and max_new_tokens. The reason a row ended is
-kept so that `finish_reason` is honest (`stop` vs `length`) and runaway rates can be measured.
+Four brakes, any of which ends a row, each checked per row (a batch mixes experts whose settings
+differ): EOS / end-of-turn token ids, configured stop strings, a repeated n-gram loop guard, and the
+row's own max_new_tokens. `RowStopper` records *why* and *where* each row ended, so `finish_reason`
+is honest (`stop` vs `length`) and the text is cut exactly there.
+
+`PerRowRepetitionPenalty` replaces transformers' repetition penalty for two reasons: experts in one
+batch have different penalties, and the stock processor penalises every token of the prompt — with a
+chat template that includes the end-of-turn token closing every earlier turn (and, in a left-padded
+batch, the pad token, which is often EOS), so the stock penalty makes *stopping* less likely, the
+opposite of what we want. Stop and pad ids are never penalised here.
 """
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
+
 import torch
-from transformers import StoppingCriteria
+from transformers import LogitsProcessor, StoppingCriteria
+
+END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<|end|>", "</s>", "<end_of_turn>", "<|endoftext|>")
 
 
 def stop_token_ids(tokenizer, model=None) -> list[int]:
@@ -21,55 +33,101 @@ def stop_token_ids(tokenizer, model=None) -> list[int]:
     elif isinstance(gen_eos, (list, tuple)):
         ids.update(int(i) for i in gen_eos)
     vocab = tokenizer.get_vocab()
-    for tok in ("<|im_end|>", "<|eot_id|>", "<|end|>", "</s>", "<end_of_turn>", "<|endoftext|>"):
+    for tok in END_OF_TURN_TOKENS:
         if tok in vocab:
             ids.add(int(vocab[tok]))
     return sorted(ids)
 
 
-class RepetitionGuard(StoppingCriteria):
-    """Stops a row whose last `n`-gram already occurred `times - 1` times in its generated tokens."""
+@dataclass
+class RowLimits:
+    """The brakes of one row."""
 
-    def __init__(self, prompt_len: int, n: int = 8, times: int = 3):
-        self.prompt_len, self.n, self.times = prompt_len, n, times
-        self.triggered: set[int] = set()
+    max_new_tokens: int
+    stop: tuple[str, ...] = ()
+    repeat_ngram: int = 8  # 0 = guard off
+    repeat_times: int = 3
+
+
+def repeated_ngram_start(tokens: list[int], n: int, times: int) -> int | None:
+    """If the last n-gram of `tokens` occurs `times` times, the index where its 2nd occurrence starts
+    (the text is cut there: the loop is shown once, not three times); else None."""
+    if n <= 0 or len(tokens) < n * times:
+        return None
+    tail = tokens[-n:]
+    starts = [i for i in range(len(tokens) - n + 1) if tokens[i:i + n] == tail]
+    return starts[1] if len(starts) >= times else None
+
+
+class RowStopper(StoppingCriteria):
+    """Per-row stopping for a batch; records `reasons[i]` and `lengths[i]` (completion tokens kept).
+
+    Reasons: eos | stop_string | repetition | max_new_tokens | cancelled.
+    """
+
+    def __init__(self, tokenizer, prompt_len: int, rows: list[RowLimits], stop_ids: list[int],
+                 cancel: threading.Event | None = None):
+        self.tok, self.prompt_len, self.rows = tokenizer, prompt_len, rows
+        self.stop_ids = torch.tensor(sorted(set(stop_ids)), dtype=torch.long)
+        self.cancel = cancel
+        self.reasons: list[str | None] = [None] * len(rows)
+        self.lengths: list[int | None] = [None] * len(rows)
+        # tokens decoded per step for stop strings: enough for the longest configured string
+        self.window = {i: max(8, 2 * max(len(s) for s in r.stop)) for i, r in enumerate(rows) if r.stop}
+
+    def _end(self, i: int, reason: str, length: int) -> None:
+        self.reasons[i], self.lengths[i] = reason, length
 
     def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
-        done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
-        if self.n <= 0:
-            return done
-        gen = input_ids[:, self.prompt_len:]
-        if gen.shape[1] < self.n * self.times:
-            return done
-        tail = gen[:, -self.n:]
-        # Count occurrences of the tail n-gram among all n-grams of the row: (B, L-n+1, n)
-        windows = gen.unfold(1, self.n, 1)
-        hits = (windows == tail[:, None, :]).all(-1).sum(-1)
-        done = hits >= self.times
-        for i in torch.nonzero(done).flatten().tolist():
-            self.triggered.add(i)
-        return done
+        gen = input_ids[:, self.prompt_len:]  # (B, L)
+        length = gen.shape[1]
+        if length == 0:
+            return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+        is_eos = torch.isin(gen[:, -1], self.stop_ids.to(gen.device)).tolist()  # one sync per step
+        cancelled = self.cancel is not None and self.cancel.is_set()
+        rows_cpu = None
+        for i, row in enumerate(self.rows):
+            if self.reasons[i] is not None:
+                continue
+            if is_eos[i]:
+                self._end(i, "eos", length - 1)
+            elif cancelled:
+                self._end(i, "cancelled", length)
+            elif length >= row.max_new_tokens:
+                self._end(i, "max_new_tokens", length)
+            else:
+                if i in self.window:
+                    tail = self.tok.decode(gen[i, -self.window[i]:], skip_special_tokens=False)
+                    if any(s in tail for s in row.stop):
+                        self._end(i, "stop_string", length)
+                        continue
+                if row.repeat_ngram and length >= row.repeat_ngram * row.repeat_times:
+                    if rows_cpu is None:
+                        rows_cpu = gen.tolist()
+                    cut = repeated_ngram_start(rows_cpu[i], row.repeat_ngram, row.repeat_times)
+                    if cut is not None:
+                        self._end(i, "repetition", cut)
+        done = [r is not None for r in self.reasons]
+        return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
 
-class StopStrings(StoppingCriteria):
-    """Ends a row once its decoded continuation contains one of the configured stop strings."""
+class PerRowRepetitionPenalty(LogitsProcessor):
+    """CTRL-style repetition penalty with one value per row; stop and pad ids are never penalised."""
 
-    def __init__(self, tokenizer, prompt_len: int, stops: list[str]):
-        self.tok, self.prompt_len, self.stops = tokenizer, prompt_len, [s for s in stops if s]
-        self.window = 16  # tokens decoded at each step: enough for any reasonable stop string
+    def __init__(self, penalties: list[float], exempt_ids: list[int]):
+        self.penalties = torch.tensor(penalties, dtype=torch.float32)[:, None]  # (B, 1)
+        self.exempt = torch.tensor(sorted(set(exempt_ids)), dtype=torch.long)
 
-    def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
-        done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
-        if not self.stops:
-            return done
-        for i in range(input_ids.shape[0]):
-            tail = self.tok.decode(input_ids[i, max(self.prompt_len, input_ids.shape[1] - self.window):],
-                                   skip_special_tokens=False)
-            done[i] = any(s in tail for s in self.stops)
-        return done
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        p = self.penalties.to(scores.device, scores.dtype)
+        seen = torch.gather(scores, 1, input_ids)
+        seen = torch.where(seen < 0, seen * p, seen / p)
+        exempt = torch.isin(input_ids, self.exempt.to(input_ids.device))
+        seen = torch.where(exempt, torch.gather(scores, 1, input_ids), seen)
+        return scores.scatter(1, input_ids, seen)
 
 
-def cut_at_stop_strings(text: str, stops: list[str]) -> tuple[str, bool]:
+def cut_at_stop_strings(text: str, stops) -> tuple[str, bool]:
     cut = len(text)
     for s in stops:
         if s and s in text:
