@@ -71,14 +71,14 @@ def _tensor_shapes(files: Sequence[Path]) -> dict[str, list[int]]:
     return shapes
 
 
+# The fields of `base_model_signature`, which the project trainer writes into adapter_config.json:
+# an adapter fits any checkpoint with the same shape and vocabulary.
+SIGNATURE_FIELDS = ("model_type", "hidden_size", "num_hidden_layers", "num_attention_heads", "vocab_size")
+
+
 def base_signature(config: dict) -> str:
-    """The base-model shape string the trainer records as `base_model_signature` (same fields and
-    order as experts/runtime.py `_model_signature`)."""
-    from types import SimpleNamespace
-
-    from .runtime import _model_signature
-
-    return _model_signature(SimpleNamespace(**config))
+    """`base_model_signature` of a base model, from its config.json."""
+    return "/".join(str(config.get(k, "?")) for k in SIGNATURE_FIELDS)
 
 
 def adapter_rank(cfg: dict) -> int:

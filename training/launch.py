@@ -269,6 +269,11 @@ def base_model_dir(cfg) -> Path:
     return resolve_lm_path(bm.path, bm.gguf_file, settings.cache_dir)
 
 
+def accelerate_command(config_file: str | os.PathLike, *program: str) -> list[str]:
+    """`accelerate launch --config_file F PROGRAM...` with this interpreter's accelerate."""
+    return [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(config_file), *program]
+
+
 def plan_launch(config: str | os.PathLike, *, num_gpus: int | None = None, strategy: str | None = None,
                 cpu: bool | None = None, gpu_memory_gib: float | None = None,
                 config_file: str | os.PathLike | None = None, train_args: Sequence[str] = ()) -> LaunchPlan:
@@ -304,29 +309,31 @@ def plan_launch(config: str | os.PathLike, *, num_gpus: int | None = None, strat
         offload_params=dist.fsdp_offload_params)
     out_dir = Path(cfg.resolve(cfg.output_dir))
     target = Path(config_file) if config_file else out_dir.with_name(out_dir.name + ".accelerate.yaml")
-    command = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(target),
-               "-m", "medrouter.cli", "train", str(Path(config).resolve()), *train_args]
+    command = accelerate_command(target, "-m", "medrouter.cli", "train", str(Path(config).resolve()), *train_args)
     env = {} if cpu else {k: v for k, v in NCCL_ENV.items() if k not in os.environ}
     return LaunchPlan(strategy=chosen, reason=reason, num_processes=n, mode=mode, accelerate_config=accel,
                       config_file=target, command=command, env=env)
 
 
-def write_config(plan: LaunchPlan) -> Path:
-    """Write the accelerate config YAML atomically (temp file + rename)."""
-    target = plan.config_file
+def write_accelerate_config(config: dict, target: str | os.PathLike, comments: Sequence[str] = ()) -> Path:
+    """Write an accelerate config YAML atomically (temp file + rename), `# comments` first."""
+    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("# written by training/launch.py; launch with:\n")
-            fh.write(f"#   {plan.shell()}\n")
-            fh.write(f"# {plan.reason}\n")
-            yaml.safe_dump(plan.accelerate_config, fh, sort_keys=True)
+            fh.writelines(f"# {line}\n" for line in comments)
+            yaml.safe_dump(config, fh, sort_keys=True)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return target
+
+
+def write_config(plan: LaunchPlan) -> Path:
+    return write_accelerate_config(plan.accelerate_config, plan.config_file,
+                                   ["written by training/launch.py; launch with:", f"  {plan.shell()}", plan.reason])
 
 
 def run_plan(plan: LaunchPlan) -> int:
