@@ -1,0 +1,53 @@
+"""medrouter's Streamlit front end: chat, my documents, summarize a report, experts.
+
+Run: `medrouter ui` (or `streamlit run ui/app.py`); the config comes from $MEDROUTER_CONFIG, else the
+shipped experts.yaml. Presentation only: every action calls the library (medrouter.assistant.Assistant,
+retrieval.Store, medrouter.documents).
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.views import chat, docs, experts, summarize
+from ui.views.common import assistant, error_boundary, forced_expert
+
+# The pages, in sidebar order: key (also the ?page= URL value) -> (label, icon, renderer).
+PAGES = {
+    "chat": ("Chat", ":material/chat:", chat.render),
+    "documents": ("My documents", ":material/folder_open:", docs.render),
+    "summarize": ("Summarize a report", ":material/summarize:", summarize.render),
+    "experts": ("Experts", ":material/hub:", experts.render),
+}
+
+
+def sidebar(settings) -> str:
+    with st.sidebar:
+        st.header(settings.ui.title, anchor=False)
+        page = st.radio("Go to", list(PAGES), key="page", bind="query-params", label_visibility="collapsed",
+                        format_func=lambda k: f"{PAGES[k][1]} {PAGES[k][0]}")
+        st.divider()
+        n = docs.document_count()
+        st.caption(f"Your documents: **{n}** (private to this browser session)")
+        forced = forced_expert()
+        st.caption(f"Expert: **{forced} (forced)**" if forced else "Expert: **automatic routing**")
+        if st.session_state.get("messages") and st.button("Clear conversation", icon=":material/delete_sweep:"):
+            st.session_state.messages = []
+            st.session_state.pop("last_answer", None)
+            st.rerun()
+        st.divider()
+        st.caption(settings.disclaimer)
+    return page
+
+
+def main() -> None:
+    st.set_page_config(page_title="medrouter", page_icon=":material/medical_services:", layout="centered")
+    with error_boundary("The assistant could not start") as outcome:
+        settings = assistant().settings
+    if outcome.error:
+        st.stop()
+    page = sidebar(settings)
+    with error_boundary(f"The {PAGES[page][0]} page failed"):
+        PAGES[page][2]()
+
+
+main()

@@ -1,0 +1,93 @@
+"""Experts: what is configured, what is loaded, how the last request was routed; force an expert."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from .common import AUTO, assistant, error_boundary
+
+
+def _expert_rows(settings, loaded: set[str] | None) -> pd.DataFrame:
+    rows = []
+    for e in settings.experts:
+        if loaded is None:
+            status = "not loaded yet"
+        elif e.name in loaded:
+            status = "adapter loaded"
+        elif e.adapter:
+            status = "adapter configured, not loaded"
+        else:
+            status = "base model (no adapter trained)"
+        rows.append({"expert": e.name, "route": e.route, "description": e.description,
+                     "adapter": e.adapter or "—", "status": status,
+                     "documents": "yes" if e.uses_retrieval else "no",
+                     "max new tokens": e.generation.max_new_tokens})
+    return pd.DataFrame(rows)
+
+
+def _route_rows(settings) -> pd.DataFrame:
+    rows = []
+    for r in settings.routes:
+        expert = settings.expert_for_route(r.name)
+        threshold = r.threshold if r.threshold is not None else settings.router.min_confidence
+        refusal = r.name == settings.router.out_of_scope_route
+        rows.append({"route": r.name, "served by": "refusal (no model runs)" if refusal else expert.name,
+                     "description": r.description, "examples": len(r.examples),
+                     "min confidence": None if refusal else threshold})
+    return pd.DataFrame(rows)
+
+
+def _force_selector(settings) -> None:
+    options = [AUTO, *settings.expert_names]
+    st.selectbox(
+        "Answer every chat request with", options, key="forced_expert",
+        format_func=lambda o: "Automatic routing" if o == AUTO else f"the {o} expert (forced)",
+        help="Forcing an expert skips the router's choice; the router still checks for emergencies.",
+        persist_state="session")
+
+
+def render() -> None:
+    a = assistant()
+    s = a.settings
+    st.title("Experts", anchor=False)
+    _force_selector(s)
+
+    st.subheader("Configured experts", anchor=False)
+    loaded = None
+    with error_boundary("Could not load the experts"):
+        with st.spinner("Loading the base model and adapters…"):
+            pool = a.pool
+        # expert -> adapter name inside the shared model (the in-process backend); a remote backend
+        # (e.g. an OpenAI-compatible server) serves the adapters itself and has no such map.
+        loaded = set(getattr(pool, "adapter_of", {}) or {})
+        backend = getattr(pool, "name", type(pool).__name__)
+        where = f" on {pool.device}" if getattr(pool, "device", None) else ""
+        st.caption(f"Backend `{backend}`, base model `{s.base_model.path}`{where}; "
+                   f"{len(loaded)} of {len(s.experts)} experts have a LoRA adapter loaded.")
+    st.dataframe(_expert_rows(s, loaded), hide_index=True)
+
+    st.subheader("Routes", anchor=False)
+    st.caption(f"Router: `{s.router.classifier}` classifier over `{s.embedding_model.path}` embeddings. "
+               "A request under its route's minimum confidence is refused as out of scope.")
+    st.dataframe(_route_rows(s), hide_index=True, column_config={"min confidence": st.column_config.NumberColumn(
+        format="%.2f", help="empty: the threshold fitted by `medrouter router fit`")})
+
+    st.subheader("Last request", anchor=False)
+    last = st.session_state.get("last_answer")
+    if not last:
+        st.info("Ask something in the chat to see how the router scored it.", icon=":material/info:")
+        return
+    st.markdown(f"> {st.session_state.get('last_request', '')[:300]}")
+    cols = st.columns(4)
+    cols[0].metric("Route", last["route"])
+    cols[1].metric("Expert", last["expert"] or "none (refused)")
+    cols[2].metric("Confidence", f"{last['confidence']:.2f}")
+    cols[3].metric("Latency", f"{last['timings_ms'].get('total', 0) / 1000:.1f} s")
+    if last.get("emergency"):
+        st.error(f"Emergency detected: {last['emergency']}", icon=":material/emergency:")
+    scores = pd.DataFrame({"route": list(last["scores"]), "score": list(last["scores"].values())})
+    st.dataframe(scores.sort_values("score", ascending=False), hide_index=True,
+                 column_config={"score": st.column_config.ProgressColumn(
+                     "router score", min_value=0.0, max_value=1.0, format="%.3f")})
+    timings = ", ".join(f"{k} {v:.0f} ms" for k, v in last["timings_ms"].items())
+    st.caption(f"Timings: {timings}")
