@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.views import chat, docs, experts, summarize
-from ui.views.common import assistant, error_boundary, forced_expert
+from ui.views.common import assistant, collection, error_boundary, forced_expert
 
 # The pages, in sidebar order: key (also the ?page= URL value) -> (label, icon, renderer).
 PAGES = {
@@ -45,6 +45,7 @@ def main() -> None:
         settings = assistant().settings
     if outcome.error:
         st.stop()
+    collection()  # this browser session's private collection name, made once
     page = sidebar(settings)
     with error_boundary(f"The {PAGES[page][0]} page failed"):
         PAGES[page][2]()

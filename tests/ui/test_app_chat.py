@@ -7,36 +7,7 @@ from streamlit.testing.v1 import AppTest
 from medrouter.config import CONFIG_ENV
 
 from .conftest import APP, TIMEOUT, write_config
-
-
-def new_app() -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def ask(at: AppTest, text: str) -> AppTest:
-    at.chat_input[0].set_value(text).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def go(at: AppTest, page: str) -> AppTest:
-    at.sidebar.radio(key="page").set_value(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def texts(block, kind: str) -> list[str]:
-    """Every value of one element kind inside a block, nested containers included."""
-    out = []
-    for child in block.children.values():
-        if child.type == kind:
-            out.append(child.value)
-        if hasattr(child, "children"):
-            out.extend(texts(child, kind))
-    return out
+from .helpers import ask, go, new_app, texts
 
 
 @pytest.fixture(scope="module")
