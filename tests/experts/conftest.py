@@ -1,0 +1,48 @@
+"""Tiny real LoRA adapters for the embedded base, made with peft and saved once per session."""
+from __future__ import annotations
+
+import pytest
+
+TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+def make_adapter(model_dir, folder, seed: int, r: int = 4, targets=TARGETS, strength: float = 0.05):
+    """A random LoRA adapter (peft, save_pretrained) for the model in `model_dir`. lora_B is random too
+    (peft starts it at zero), strong enough that each adapter changes the base model's greedy answers.
+    A fresh copy of the base is loaded: the session's shared base may already carry LoRA layers."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    base = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32)
+    model = get_peft_model(base, LoraConfig(r=r, lora_alpha=2 * r, target_modules=list(targets)))
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0.0, strength)
+    model.save_pretrained(str(folder))
+    del model
+    return folder
+
+
+@pytest.fixture(scope="session")
+def adapters(lm, tmp_path_factory):
+    root = tmp_path_factory.mktemp("adapters")
+    return {name: make_adapter(lm.path, root / name, seed) for seed, name in enumerate(["one", "two"], start=1)}
+
+
+@pytest.fixture(scope="session")
+def adapter_settings(settings, adapters):
+    """The shipped config with adapters on medical_qa and summarization; advice stays on the base."""
+    s = settings.model_copy(deep=True)
+    s.expert("medical_qa").adapter = str(adapters["one"])
+    s.expert("summarization").adapter = str(adapters["two"])
+    return s
+
+
+@pytest.fixture(scope="session")
+def adapter_pool(adapter_settings):
+    from experts import ExpertPool
+
+    return ExpertPool(adapter_settings)
