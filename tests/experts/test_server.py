@@ -1,0 +1,177 @@
+"""`medrouter serve` on loopback (real uvicorn, real models), and the `openai` backend against it."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+
+from experts import GenerationRequest, load_backend
+from experts.config import GenerationSettings
+
+QUESTION = [{"role": "user", "content": "What is hypertension?"}]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(settings, tmp_path_factory):
+    """The shipped config, routed by the `nearest` classifier (no fitted head needed)."""
+    from medrouter.assistant import Assistant
+
+    s = settings.model_copy(deep=True)
+    s.router.classifier = "nearest"
+    s.retrieval.store_dir = str(tmp_path_factory.mktemp("collections"))
+    return Assistant(s)
+
+
+@pytest.fixture(scope="module")
+def server(served):
+    import uvicorn
+
+    from experts.server import create_app
+
+    assistant = served
+
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(assistant.settings, assistant), host="127.0.0.1", port=port,
+                                        log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not srv.started:
+        assert time.time() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    with httpx.Client(base_url=server, timeout=300) as c:
+        yield c
+
+
+def _is_openai_error(resp, status):
+    assert resp.status_code == status, resp.text
+    err = resp.json()["error"]
+    assert set(err) == {"message", "type", "param", "code"} and err["message"]
+    return err
+
+
+def test_models_lists_auto_and_every_expert(client, settings):
+    ids = [m["id"] for m in client.get("/v1/models").json()["data"]]
+    assert ids == ["auto", *settings.expert_names]
+
+
+def test_expert_completion(client):
+    r = client.post("/v1/chat/completions", json={"model": "medical_qa", "messages": QUESTION, "max_tokens": 6})
+    body = r.json()
+    assert r.status_code == 200 and body["object"] == "chat.completion"
+    choice = body["choices"][0]
+    assert choice["message"]["role"] == "assistant" and choice["message"]["content"]
+    assert choice["finish_reason"] in ("stop", "length") and body["usage"]["completion_tokens"] <= 6
+    assert body["medrouter"]["expert"] == "medical_qa"
+
+
+def test_auto_routes_and_refuses_out_of_scope(client, settings):
+    r = client.post("/v1/chat/completions",
+                    json={"model": "auto", "messages": [{"role": "user", "content": "What is blockchain?"}]})
+    body = r.json()
+    assert r.status_code == 200 and body["medrouter"]["route"] == "out_of_scope"
+    assert body["medrouter"]["expert"] is None
+    assert settings.disclaimer[:30] in body["choices"][0]["message"]["content"]
+
+
+def _sse(lines):
+    events = []
+    for line in lines:
+        if line.startswith("data: "):
+            events.append(line[6:])
+    return events
+
+
+def test_streaming_sse(client):
+    payload = {"model": "medical_qa", "messages": QUESTION, "max_tokens": 8, "stream": True,
+               "stream_options": {"include_usage": True}}
+    with client.stream("POST", "/v1/chat/completions", json=payload) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        events = _sse(r.iter_lines())
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"])
+    finish = [c["choices"][0]["finish_reason"] for c in chunks if c["choices"] and c["choices"][0]["finish_reason"]]
+    assert text.strip() and finish in (["stop"], ["length"])
+    assert chunks[-1]["usage"]["completion_tokens"] <= 8
+
+
+@pytest.mark.parametrize("payload, param", [
+    ({"messages": QUESTION}, "model"),
+    ({"model": "medical_qa"}, "messages"),
+    ({"model": "medical_qa", "messages": []}, "messages"),
+    ({"model": "medical_qa", "messages": QUESTION, "temperature": 5}, "temperature"),
+    ({"model": "medical_qa", "messages": QUESTION, "n": 2}, "n"),
+    ({"model": "medical_qa", "messages": [{"role": "wizard", "content": "hi"}]}, "messages.0.role"),
+    ({"model": "medical_qa", "messages": [{"role": "user", "content": "   "}]}, None),
+])
+def test_invalid_payloads_get_400_in_openai_shape(client, payload, param):
+    err = _is_openai_error(client.post("/v1/chat/completions", json=payload), 400)
+    assert err["type"] == "invalid_request_error"
+    if param:
+        assert err["param"] == param
+
+
+def test_malformed_json_and_unknown_model(client):
+    r = client.post("/v1/chat/completions", content=b"{not json", headers={"content-type": "application/json"})
+    _is_openai_error(r, 400)
+    err = _is_openai_error(client.post("/v1/chat/completions", json={"model": "cardiology", "messages": QUESTION}), 404)
+    assert err["code"] == "model_not_found" and "medical_qa" in err["message"]
+    _is_openai_error(client.get("/v1/nothing"), 404)
+    assert client.get("/v1/models").status_code == 200  # still serving
+
+
+def test_client_disconnect_mid_stream_frees_the_model(server, client, pool):
+    payload = {"model": "medical_qa", "messages": QUESTION, "max_tokens": 1500, "stream": True,
+               "repetition_penalty": 1.0}
+    with httpx.Client(base_url=server, timeout=60) as c, c.stream("POST", "/v1/chat/completions", json=payload) as r:
+        got = 0
+        for line in r.iter_lines():
+            if line.startswith("data: ") and '"content"' in line:
+                got += 1
+            if got >= 3:
+                break  # leave: the connection closes under the server's feet
+    deadline = time.time() + 60  # 1500 tokens would take minutes on 2 cores
+    while pool.shared.lock.locked():
+        assert time.time() < deadline, "generation kept running after the client left"
+        time.sleep(0.1)
+    r = client.post("/v1/chat/completions", json={"model": "medical_qa", "messages": QUESTION, "max_tokens": 3})
+    assert r.status_code == 200
+
+
+def test_openai_backend_against_the_real_server(server, settings, pool):
+    s = settings.model_copy(deep=True)
+    s.serve.backend, s.serve.openai_base_url = "openai", f"{server}/v1"
+    backend = load_backend(s)
+    g = GenerationSettings(max_new_tokens=8)
+    reqs = [GenerationRequest("medical_qa", pool_messages(settings, "medical_qa"), g),
+            GenerationRequest("summarization", pool_messages(settings, "summarization"), g)]
+    remote = backend.generate(reqs)
+    local = pool.generate(reqs)
+    assert [r.text for r in remote] == [x.text for x in local]
+    assert [r.finish_reason for r in remote] == [x.finish_reason for x in local]
+    *pieces, final = list(backend.stream("medical_qa", reqs[0].messages, g))
+    assert "".join(pieces).strip() == final.text == local[0].text
+
+
+def pool_messages(settings, expert):
+    from experts.prompting import build_messages
+
+    return build_messages(settings.expert(expert), "What is hypertension?")
