@@ -279,10 +279,10 @@ def plan_launch(config: str | os.PathLike, *, num_gpus: int | None = None, strat
                 config_file: str | os.PathLike | None = None, train_args: Sequence[str] = ()) -> LaunchPlan:
     """Everything needed to run `config` on N processes; writes nothing (see `write_config`)."""
     cfg, dist = read_training_yaml(config)
-    if cpu is None:
+    if cpu is None:  # planning for GPUs of a given size works on any machine
         import torch
 
-        cpu = not torch.cuda.is_available()
+        cpu = gpu_memory_gib is None and not torch.cuda.is_available()
     n = num_gpus or dist.num_gpus
     if n is None:
         import torch
