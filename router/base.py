@@ -1,4 +1,12 @@
-"""What the router returns, and the registry of classifiers."""
+"""What the router returns, and the registry of classifiers.
+
+A classifier is built by `CLASSIFIERS[name](settings, encoder)` and exposes:
+  routes: list[str]                     the order of its score columns
+  default_threshold: float              refusal floor when the config sets none
+  scores(vecs, feats, texts) -> ndarray (B, len(routes)); higher = more likely
+`vecs` are the encoder's unit vectors of the routing texts (B, dim); `feats` the side features
+(router.text.side_features, (B, F)); `texts` the routing texts themselves. Register a new one with `@register_classifier("name")`.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,11 +29,12 @@ class RouteDecision:
     scores: dict[str, float] = field(default_factory=dict)
     emergency: str | None = None
     refused: bool = False  # route is out of scope (by label or by low confidence)
-    reason: str = ""  # why: "classifier", "below_threshold", ...
+    reason: str = ""  # why: "classifier" (top score) or "below_threshold" (in-scope but unsure)
     latency_ms: float = 0.0
+    predicted: str = ""  # the classifier's top route before the confidence floor
 
     def to_dict(self) -> dict:
         return {"route": self.route, "confidence": round(self.confidence, 4),
                 "scores": {k: round(v, 4) for k, v in self.scores.items()},
                 "emergency": self.emergency, "refused": self.refused, "reason": self.reason,
-                "latency_ms": round(self.latency_ms, 2)}
+                "predicted": self.predicted, "latency_ms": round(self.latency_ms, 2)}

@@ -1,11 +1,68 @@
-"""Router subcommands: route."""
+"""Router subcommands: `route`, `router fit`, `router info`, `eval router`.
+
+`eval` is shared: `eval_subparsers(sub)` creates the `eval` command (with its own subparsers) the
+first time any module asks and stores it on `sub._medrouter_eval`; other packages add their
+`eval <thing>` the same way (copy the four lines of `eval_subparsers`, or import it from here),
+so `medrouter eval router` and e.g. `medrouter eval expert` compose in any registration order.
+"""
 from __future__ import annotations
 
 import json
 import sys
 
 from medrouter.cli import add_config_arg, emit
-from medrouter.errors import InputError
+from medrouter.errors import InputError, UsageError
+
+
+def eval_subparsers(sub):
+    """The `eval` command's subparsers, created by whichever module registers first."""
+    ev = getattr(sub, "_medrouter_eval", None)
+    if ev is None:
+        p = sub.add_parser("eval", help="measure a part of the system on a labeled file (eval router, ...)")
+        ev = p.add_subparsers(dest="eval_what", metavar="THING")
+        ev.required = True
+        sub._medrouter_eval = ev
+    return ev
+
+
+def _progress(label: str):
+    """A stderr progress bar for long CLI work (silent when stderr is not a terminal)."""
+    from tqdm.auto import tqdm
+
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=label, unit="ex", file=sys.stderr, disable=not sys.stderr.isatty())
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+    return update
+
+
+def _read_jsonl_requests(path: str) -> list[dict]:
+    rows = []
+    try:
+        f = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    with f:
+        try:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                    if not isinstance(obj, dict) or not isinstance(obj["text"], str):
+                        raise TypeError
+                except (ValueError, KeyError, TypeError):
+                    raise InputError(f"{path}:{n}: each line must be a JSON object with a string 'text' field") from None
+                rows.append(obj)
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not a UTF-8 text file") from None
+    return rows
 
 
 def cmd_route(args) -> int:
@@ -15,32 +72,122 @@ def cmd_route(args) -> int:
     from .router import Router
 
     s = load_config(args.config)
-    r = Router(s)
     if args.input:
-        rows = []
-        with open(args.input, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    rows.append(json.loads(line)["text"])
-                except (ValueError, KeyError, TypeError):
-                    raise InputError(f"{args.input}:{n}: each line must be a JSON object with a 'text' field") from None
-        for text, d in zip(rows, r.route_batch([check_text(t, s.limits.max_input_chars) for t in rows])):
-            print(json.dumps({"text": text[:200], "route": d.route, "confidence": round(d.confidence, 4),
-                              "emergency": d.emergency}, ensure_ascii=False))
+        rows = _read_jsonl_requests(args.input)
+        r = Router(s)
+        texts = [check_text(o["text"], s.limits.max_input_chars) for o in rows]
+        docs = [bool(o.get("has_documents", args.has_documents)) for o in rows]
+        for o, d in zip(rows, r.route_batch(texts, docs) if texts else []):
+            print(json.dumps({"text": o["text"][:200], **d.to_dict()}, ensure_ascii=False))
         return 0
-    if not args.text:
-        raise InputError("give TEXT or --input FILE.jsonl")
-    d = r.route(check_text(args.text, s.limits.max_input_chars))
-    emit(d.to_dict(), args.json, f"{d.route} ({d.confidence:.2f})" + (f" EMERGENCY: {d.emergency}" if d.emergency else ""))
+    if args.text is None:
+        raise UsageError("give TEXT ('-' reads standard input) or --input FILE.jsonl")
+    text = sys.stdin.read() if args.text == "-" else args.text
+    check_text(text, s.limits.max_input_chars)
+    d = Router(s).route(text, has_documents=args.has_documents)
+    extra = " (refused: below threshold)" if d.reason == "below_threshold" else ""
+    emit(d.to_dict(), args.json, f"{d.route} ({d.confidence:.2f}){extra}" +
+         (f" EMERGENCY: {d.emergency}" if d.emergency else ""))
+    return 0
+
+
+def cmd_router_fit(args) -> int:
+    from medrouter.config import load_config
+
+    from .fit import fit_and_save
+
+    s = load_config(args.config)
+    head, path = fit_and_save(s, progress=None if args.json else _progress("embedding"))
+    out = {"head": path, "fingerprint": head.fingerprint, "threshold": round(head.threshold, 4),
+           "temperature": round(head.temperature, 4), **head.info}
+    emit(out, args.json,
+         f"router head written to {path} ({head.info['examples']} examples, cross-validated accuracy "
+         f"{(head.info.get('cv_accuracy') or 0):.3f}, refusal threshold {head.threshold:.2f}, fingerprint {head.fingerprint})")
+    return 0
+
+
+def cmd_router_info(args) -> int:
+    from medrouter.config import load_config
+    from medrouter.errors import RouterHeadError
+
+    from .head import load_head
+
+    s = load_config(args.config)
+    fp = s.routing_fingerprint()
+    try:
+        head = load_head(s.router.head_path)
+        status = "ok" if head.fingerprint == fp else "stale: run `medrouter router fit`"
+        out = {"head": s.router.head_path, "status": status, "config_fingerprint": fp,
+               "head_fingerprint": head.fingerprint, "routes": head.routes, "threshold": head.threshold,
+               "temperature": head.temperature, "info": head.info}
+    except RouterHeadError as exc:
+        out = {"head": s.router.head_path, "status": str(exc), "config_fingerprint": fp}
+    emit(out, args.json, f"{out['head']}: {out['status']} (config fingerprint {fp})")
+    return 0
+
+
+def cmd_eval_router(args) -> int:
+    from pathlib import Path
+
+    from medrouter.config import load_config
+
+    from .data import load_labeled, training_examples
+    from .evaluate import evaluate
+    from .router import Router
+
+    s = load_config(args.config)
+    path = args.input or s.router.dev_file
+    if not path:
+        raise UsageError("give --input FILE.jsonl (or set router.dev_file in the config)")
+    if s.router.train_file and Path(path).resolve() == Path(s.router.train_file).resolve():
+        raise UsageError(f"{path} is the router's training file; evaluate on held-out data (router.dev_file)")
+    examples = load_labeled(path, s.route_names)
+    r = Router(s, classifier=args.classifier)
+    train = {" ".join(e.text.lower().split()) for e in training_examples(s)}
+    res = evaluate(r, examples, train_texts=train)
+    res["input"] = str(path)
+    if args.json:
+        emit(res, True)
+    else:
+        g = res["goals"]
+        print(f"{path}: {res['examples']} examples, classifier {res['classifier']}")
+        print(f"  accuracy {res['accuracy']:.4f}  out-of-scope recall {res['out_of_scope_recall']}  "
+              f"false refusal {res['false_refusal_rate']}  latency p50 {res['latency_ms']['p50']} ms "
+              f"p95 {res['latency_ms']['p95']} ms")
+        for k, v in g.items():
+            print(f"  goal {k} {v['target']}: {'met' if v['met'] else 'NOT met'}")
+        for r_, m in res["per_route"].items():
+            print(f"  {r_:<16} precision {m['precision']}  recall {m['recall']}  n={m['support']}")
+        for m in res["misrouted"][:20]:
+            print(f"  misrouted {m['label']} -> {m['route']} ({m['confidence']:.2f}): {m['text'][:90]!r}")
     return 0
 
 
 def register(sub) -> None:
     p = sub.add_parser("route", help="show which route a request takes")
-    p.add_argument("text", nargs="?", help="the request")
-    p.add_argument("--input", help="JSONL file with a 'text' field per line; one JSON line out per input")
+    p.add_argument("text", nargs="?", help="the request ('-' reads standard input)")
+    p.add_argument("--input", help="JSONL file with a 'text' (and optional 'has_documents') field per line; "
+                                   "one JSON line out per input")
+    p.add_argument("--has-documents", action="store_true", help="the user has documents attached")
     p.add_argument("--json", action="store_true")
     add_config_arg(p)
     p.set_defaults(func=cmd_route)
+
+    rp = sub.add_parser("router", help="fit or inspect the router's classifier head")
+    rsub = rp.add_subparsers(dest="router_cmd", metavar="ACTION")
+    rsub.required = True
+    p = rsub.add_parser("fit", help="fit the calibrated head on the routes' examples + router.train_file")
+    p.add_argument("--json", action="store_true")
+    add_config_arg(p)
+    p.set_defaults(func=cmd_router_fit)
+    p = rsub.add_parser("info", help="show the fitted head and whether it matches the config")
+    p.add_argument("--json", action="store_true")
+    add_config_arg(p)
+    p.set_defaults(func=cmd_router_info)
+
+    p = eval_subparsers(sub).add_parser("router", help="accuracy, refusals, confusion and latency on a labeled JSONL")
+    p.add_argument("--input", help="labeled JSONL (text, label[, has_documents, tags]); default router.dev_file")
+    p.add_argument("--classifier", help="evaluate another registered classifier (e.g. nearest, the baseline)")
+    p.add_argument("--json", action="store_true")
+    add_config_arg(p)
+    p.set_defaults(func=cmd_eval_router)

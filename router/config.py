@@ -21,12 +21,17 @@ class RouteSpec(BaseModel):
 class RouterSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    classifier: str = Field(default="logreg", description="registered classifier name")
+    classifier: str = Field(default="logreg", description="registered classifier name (router.base.CLASSIFIERS)")
+    encoder: str = Field(default="sentence_transformers",
+                         description="registered encoder name (router.encoders.ENCODERS); uses embedding_model")
     out_of_scope_route: str = "out_of_scope"
-    train_file: str | None = Field(default=None, description="labeled JSONL (text, label) used by `router fit`")
-    dev_file: str | None = Field(default=None, description="labeled JSONL for threshold fitting and eval")
-    head_path: str | None = Field(default=None, description="fitted head (safetensors/JSON); fitted on demand if absent")
-    min_confidence: float = Field(default=0.5, ge=0.0, le=1.0,
-                                  description="global confidence floor under which a request is refused")
+    train_file: str | None = Field(default=None, description="labeled JSONL (text, label[, has_documents]) used by `router fit`")
+    dev_file: str | None = Field(default=None, description="labeled JSONL held out for `medrouter eval router` (never fitted on)")
+    head_path: str | None = Field(default=None, description="fitted head (.safetensors) written by `medrouter router fit`")
+    min_confidence: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="confidence floor under which an in-scope route is refused; null = the threshold fitted "
+                    "by `router fit` (logreg) or the classifier's default",
+    )
     max_route_chars: int = Field(default=1000, ge=50,
                                  description="long inputs are routed on their instruction part, at most this many chars")

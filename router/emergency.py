@@ -1,42 +1,88 @@
 """Emergency detection, independent of the route: whatever the route, an emergency gets the
 urgent-care message first. Patterns are deliberately broad (a false alarm costs a banner; a miss
-can cost a life)."""
+can cost a life), including questions about emergency conditions ("signs of a stroke") and the
+most common phrasings in Spanish, French, German, Italian and Portuguese. Figurative or technical
+uses of the same words ("kill the process", "stroke width", "unresponsive server") are removed
+first. The router runs this on the user's own words, not on a pasted document whose history
+mentions "chest pain" (see Router._emergency_text).
+"""
 from __future__ import annotations
 
 import re
 
-# kind -> patterns (lower-cased text, word boundaries where they matter)
+# kind -> patterns (matched on lower-cased, whitespace-collapsed text)
 EMERGENCY_PATTERNS: dict[str, list[str]] = {
-    "chest_pain": [r"chest (pain|pressure|tightness|hurts?)", r"pain in (my|the) chest", r"heart attack",
-                   r"crushing (pain|pressure)", r"pain (spreading|radiating) (to|down) (my )?(left )?arm"],
-    "stroke": [r"face (is )?droop", r"drooping face", r"slurred speech", r"can'?t (speak|talk) properly",
-               r"sudden (numbness|weakness)", r"one side of (my|his|her) (body|face)", r"\bstroke\b",
-               r"worst headache of (my|his|her) life"],
-    "breathing": [r"can'?t breathe", r"cannot breathe", r"struggling to breathe", r"choking",
-                  r"lips (are |turning )?blue", r"anaphyla"],
-    "overdose": [r"overdos", r"took (too many|a whole (bottle|pack))", r"swallowed (a bottle|all (my|the) pills)"],
-    "suicide": [r"suicid", r"kill (myself|me)", r"end (my|it all|my life)", r"want to die", r"self[- ]harm",
-                r"hurt(ing)? myself", r"no reason to live", r"better off dead"],
-    "bleeding": [r"bleeding (heavily|a lot|won'?t stop)", r"won'?t stop bleeding", r"coughing (up )?blood",
-                 r"vomiting blood"],
-    "unconscious": [r"unconscious", r"not breathing", r"unresponsive", r"passed out and"],
-    "seizure": [r"seizure (that )?(won'?t|doesn'?t) stop", r"having a seizure", r"fitting and won'?t stop"],
+    "chest_pain": [r"chest (pain|pressure|tightness|hurts?|is (tight|hurting))", r"pain in (my|the|his|her) chest",
+                   r"heart attack", r"crushing (pain|pressure)", r"tight(ness)? (in|across) (my|the) chest",
+                   r"pain (spreading|radiating|going) (to|down|into) (my |his |her )?(left )?(arm|jaw)",
+                   # es / pt / fr / de / it
+                   r"dolor (de|en el) pecho", r"me duele (mucho |bastante )?el pecho", r"dor no peito",
+                   r"douleur (à|a|dans) la poitrine", r"mal (à|a) la poitrine", r"brustschmerz",
+                   r"schmerzen in der brust", r"dolore al petto", r"infarto", r"crise cardiaque"],
+    "stroke": [r"face (is )?(droop|drooping|numb)", r"drooping (face|mouth)", r"slurr(ed|ing) (speech|words)",
+               r"can'?t (speak|talk) (properly|clearly|right)", r"sudden (numbness|weakness|confusion|loss of vision)",
+               r"one side of (my|his|her|the) (body|face)", r"\bstrokes?\b", r"worst headache",
+               r"\bfast test\b", r"headache .{0,40}(emergency|er\b|a&e)",
+               r"ne peut plus parler", r"paralys", r"schlaganfall", r"\bictus\b", r"\bderrame\b", r"\bavc\b"],
+    "breathing": [r"can'?t breathe", r"cannot breathe", r"can'?t catch (my|his|her) breath", r"struggling to breathe",
+                  r"short(ness)? of breath .{0,30}(sudden|severe|at rest|can'?t)", r"can'?t lie flat",
+                  r"choking", r"lips (are |turning |going )?blue", r"pulmonary embol", r"\bblood clot in (my|the) lung",
+                  r"no puedo respirar", r"me cuesta respirar", r"não consigo respirar", r"je n'?arrive pas (à|a) respirer",
+                  r"ne respire plus", r"kann nicht atmen", r"atemnot", r"non riesco a respirare"],
+    "anaphylaxis": [r"anaphyla", r"epi-?pen", r"throat (feels |is )?(tight|closing|swelling|swollen)",
+                    r"(tongue|lips?|face) (is |are )?(swelling|swollen)", r"allergic reaction .{0,30}(breath|throat|swell)"],
+    "overdose": [r"overdos", r"took (too many|a (whole )?(bottle|pack|bunch|handful)|all (my|the|of (my|the)))",
+                 r"took (about |around |like )?\d+ (of )?(my |the )?(pills|tablets|tylenol|paracetamol|acetaminophen|"
+                 r"ibuprofen|aspirin|sleeping pills)", r"swallowed (a bottle|all (my|the) pills|a bunch of pills)",
+                 r"(won'?t|can'?t|doesn'?t|does not) wake up"],
+    "poisoning": [r"swallowed (a |some )?(button )?batter(y|ies)", r"button batter", r"carbon monoxide",
+                  r"(drank|swallowed|ate) (some )?(bleach|detergent|antifreeze|drain cleaner|poison|a (laundry|dishwasher) pod)",
+                  r"\bpoison(ed|ing)\b"],
+    "suicide": [r"suicid", r"kill(ing)? myself", r"end(ing)? (it all|my (own )?life)", r"take my (own )?life",
+                r"want(ed)? to die", r"(don'?t|do not|no longer) want to (live|be alive|be here|wake up)", r"self[- ]harm", r"(want|going|thinking|thoughts|might|urge|tempted)\w* "
+                r"(of |about |to |on )?(hurt|harm|cut)(ing)? myself", r"no reason to live", r"better off dead",
+                r"quiero morir(me)?", r"je veux mourir", r"ich will (nicht mehr leben|sterben)", r"voglio morire",
+                r"quero morrer", r"me quiero matar", r"me suicider"],
+    "bleeding": [r"bleeding (heavily|a lot|badly|won'?t stop|that won'?t stop)", r"won'?t stop bleeding",
+                 r"coughing (up )?blood", r"vomiting blood", r"throwing up blood", r"blood in (my|his|her) vomit"],
+    "unconscious": [r"unconscious", r"not breathing", r"unresponsive", r"passed out", r"collapsed",
+                    r"hit (my|his|her) head .{0,60}(blood thinner|warfarin|anticoagul|vomit|confus)",
+                    r"(blood thinner|warfarin).{0,60}hit (my|his|her) head"],
+    "seizure": [r"seizure (that )?(won'?t|doesn'?t|did not|didn'?t) stop", r"having a seizure", r"fitting and won'?t stop",
+                r"first (ever )?seizure"],
+    "severe_infection": [r"sepsis", r"septic", r"meningitis", r"fever .{0,40}(confused|confusion|stiff neck|rash)",
+                         r"(confused|confusion|stiff neck) .{0,40}fever"],
+    "diabetic": [r"ketoacidosis", r"\bdka\b", r"blood sugar (is |of |says |reads |meter says )?([4-9]\d\d|[3-9]\d\.\d)",
+                 r"(meter|glucose|sugar) says ([4-9]\d\d)", r"hypo .{0,20}(unconscious|can'?t swallow|confused)"],
 }
 
-# Phrases that use the same words with no emergency ("kill the process", "end the loop").
-_NEGATIVE = [r"kill (the|a|this|that) (process|job|task|thread|server)", r"end (the|a) (loop|session|line)",
-             r"stroke (of|count|width|color|colour)", r"brush ?stroke", r"heart attack (grill|burger)"]
+# Phrases that use the same words with no emergency; removed before matching.
+_NEGATIVE = [
+    r"kill(ing|ed|s)? (-9 |all |off )?(the|a|this|that|my|our|every|child|zombie|stuck|hung)? ?"
+    r"(process|processes|job|jobs|task|tasks|thread|threads|server|session|container|pod|app|tab|query|pid)",
+    r"\bkill -\d+", r"pkill|killall|sigkill",
+    r"stroke[- ](of (genius|luck|midnight|a pen)|width|count|color|colour|order|style|rate)",
+    r"(brush|pen|paint|key|back|breast|swim(ming)?|golf|tennis|master|heat ?sink) ?strokes?",
+    r"heart attack (grill|burger)", r"(giv(e|es|ing)|gave) me a heart attack", r"(nearly|almost) had a heart attack",
+    r"choking hazard", r"unconscious bias",
+    r"(server|app|page|script|website|site|ui|browser|program|process|screen|system|computer|phone|laptop|"
+    r"mouse|keyboard|service|node|pod|container|vm|database|api|endpoint|tab) (is |was |went |became |keeps going )?"
+    r"(completely )?unresponsive", r"unresponsive (script|page|app|server|ui|tab|program)",
+    r"suicide (squad|doors?|burpees?|sprints?|runs?|lane|mission|pact song)",
+    r"(battery|phone|laptop|server|build|app|plant|car) (has )?(died|collapsed)", r"collapsed (section|menu|panel|row|view|state)",
+    r"poison(ed|ing)? (pill|the well|the cache|dns|arp|cache)", r"(dns|cache|arp|data|model) poisoning",
+    r"passed out (flyers|leaflets|the|copies|invitations)",
+]
 
-_COMPILED = {k: [re.compile(p) for p in v] for k, v in EMERGENCY_PATTERNS.items()}
-_NEG = [re.compile(p) for p in _NEGATIVE]
+_COMPILED = {k: re.compile("|".join(f"(?:{p})" for p in v)) for k, v in EMERGENCY_PATTERNS.items()}
+_NEG = re.compile("|".join(f"(?:{p})" for p in _NEGATIVE))
 
 
 def detect_emergency(text: str) -> str | None:
     """Return the emergency kind (e.g. 'chest_pain') or None."""
-    t = " ".join(text.lower().split())[:20000]
-    for neg in _NEG:
-        t = neg.sub(" ", t)
-    for kind, patterns in _COMPILED.items():
-        if any(p.search(t) for p in patterns):
+    t = " ".join(text.lower().replace("’", "'").split())
+    t = _NEG.sub(" ", t)
+    for kind, pattern in _COMPILED.items():
+        if pattern.search(t):
             return kind
     return None

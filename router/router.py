@@ -1,83 +1,88 @@
-"""The embedding router: text -> route, with a confidence and an out-of-scope boundary."""
+"""The embedding router: text -> route, with a calibrated confidence and an out-of-scope boundary.
+
+Per request: cut the text to the user's instruction (router.text), embed it once with the shared
+encoder, add side features (documents attached, document pasted, length), score with the
+registered classifier, and refuse an in-scope route whose confidence is under its floor
+(route threshold > router.min_confidence > the threshold fitted by `router fit`). Emergency
+detection runs on the user's own words whatever the route.
+"""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
-from medrouter.errors import InputError
-from medrouter.models import load_embedder
+from medrouter.errors import ConfigError, InputError
 
-from .base import CLASSIFIERS, RouteDecision, register_classifier
+from . import classifiers as _classifiers  # noqa: F401  (registers logreg, nearest)
+from .base import CLASSIFIERS, RouteDecision
 from .emergency import detect_emergency
+from .encoders import ENCODERS
+from .text import WINDOW_CHARS, RoutingInput, clean, routing_text, side_features, split_request
 
-
-def routing_text(text: str, max_chars: int) -> str:
-    """What the user *asks*: long inputs (a pasted report) are routed on their first and last
-    sentences, where the instruction sits, so routing cost does not grow with the input."""
-    t = " ".join(text.split())
-    if len(t) <= max_chars:
-        return t
-    half = max_chars // 2
-    return t[:half] + " … " + t[-half:]
-
-
-@register_classifier("nearest")
-class NearestExample:
-    """Baseline: cosine similarity to the closest example utterance of each route."""
-
-    def __init__(self, settings, embedder):
-        self.routes = [r.name for r in settings.routes]
-        texts, labels = [], []
-        for r in settings.routes:
-            for ex in r.examples:
-                texts.append(ex)
-                labels.append(r.name)
-        self.labels = np.array(labels)
-        self.emb = embedder.encode(texts, normalize_embeddings=True, convert_to_numpy=True) if texts else None
-
-    def scores(self, vecs: np.ndarray) -> list[dict[str, float]]:
-        sims = vecs @ self.emb.T  # (B, N)
-        out = []
-        for row in sims:
-            out.append({r: float(row[self.labels == r].max()) if (self.labels == r).any() else 0.0
-                        for r in self.routes})
-        return out
+__all__ = ["Router", "routing_text"]
 
 
 class Router:
-    def __init__(self, settings, embedder=None, classifier: str | None = None):
+    def __init__(self, settings, embedder=None, classifier: str | None = None, **classifier_kwargs):
         self.settings = settings
-        self.embedder = embedder or load_embedder(settings)
-        self.oos = settings.router.out_of_scope_route
-        name = classifier or settings.router.classifier
+        rs = settings.router
+        if rs.encoder not in ENCODERS:
+            raise ConfigError(f"router.encoder: unknown encoder '{rs.encoder}'; registered: {', '.join(ENCODERS)}")
+        name = classifier or rs.classifier
         if name not in CLASSIFIERS:
-            name = "nearest"
-        self.classifier = CLASSIFIERS[name](settings, self.embedder)
+            raise ConfigError(f"router.classifier: unknown classifier '{name}'; registered: {', '.join(CLASSIFIERS)}")
+        self.encoder = ENCODERS[rs.encoder](settings, embedder)
+        self.embedder = self.encoder.model if hasattr(self.encoder, "model") else None
+        self.oos = rs.out_of_scope_route
+        self.classifier_name = name
+        self.classifier = CLASSIFIERS[name](settings, self.encoder, **classifier_kwargs)
+        self.routes = list(self.classifier.routes)
+        # Per-route refusal floors, resolved once.
+        default = rs.min_confidence if rs.min_confidence is not None else self.classifier.default_threshold
+        self.floors = {r.name: (r.threshold if r.threshold is not None else default) for r in settings.routes}
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        cut = [routing_text(t, self.settings.router.max_route_chars) for t in texts]
-        return self.embedder.encode(cut, normalize_embeddings=True, convert_to_numpy=True,
-                                    batch_size=self.settings.embedding_model.batch_size)
+    # ---- pieces (also used by `router fit` so training and serving see the same inputs) ---------
+    def prepare(self, texts: Sequence[str], has_documents: Sequence[bool]) -> tuple[list[RoutingInput], np.ndarray]:
+        parts = [split_request(t, self.settings.router.max_route_chars) for t in texts]
+        feats = np.stack([side_features(p, d) for p, d in zip(parts, has_documents)]) if parts else np.zeros((0, 3))
+        return parts, feats.astype(np.float32)
 
-    def route_batch(self, texts: list[str], has_documents: bool = False) -> list[RouteDecision]:
+    @staticmethod
+    def _emergency_text(text: str, part: RoutingInput) -> str:
+        # A pasted report's history ("admitted with chest pain") is not the user's emergency: read
+        # the user's own words; for a long message without a document, both ends of it.
+        if part.pasted_document:
+            return part.instruction
+        return text if len(text) <= 2 * WINDOW_CHARS else text[:WINDOW_CHARS] + "\n" + text[-WINDOW_CHARS:]
+
+    # ---- API ---------------------------------------------------------------------------------
+    def route_batch(self, texts: Sequence[str], has_documents: bool | Sequence[bool] = False) -> list[RouteDecision]:
         t0 = time.perf_counter()
-        for t in texts:
-            if not t or not t.strip():
+        texts = list(texts)
+        docs = [bool(has_documents)] * len(texts) if isinstance(has_documents, bool) else [bool(d) for d in has_documents]
+        if len(docs) != len(texts):
+            raise InputError(f"has_documents has {len(docs)} values for {len(texts)} requests")
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise InputError(f"request {i} is {type(t).__name__}, not text")
+            if not clean(t[:WINDOW_CHARS]).strip() and not clean(t).strip():
                 raise InputError("empty request: type a question or paste a document")
-        vecs = self.embed(texts)
+        parts, feats = self.prepare(texts, docs)
+        vecs = self.encoder.encode([p.text for p in parts])
+        probs = self.classifier.scores(vecs, feats, [p.text for p in parts])  # (B, R)
         decisions = []
-        for text, scores in zip(texts, self.classifier.scores(vecs)):
-            route = max(scores, key=scores.get)
-            conf = scores[route]
-            spec = self.settings.route(route)
-            floor = spec.threshold if spec.threshold is not None else self.settings.router.min_confidence
-            reason = "classifier"
-            if route != self.oos and conf < floor:
+        for text, part, row in zip(texts, parts, probs):
+            scores = {r: float(v) for r, v in zip(self.routes, row)}
+            top = self.routes[int(np.argmax(row))]
+            conf = scores[top]
+            route, reason = top, "classifier"
+            if top != self.oos and conf < self.floors[top]:
                 route, reason = self.oos, "below_threshold"
             decisions.append(RouteDecision(route=route, confidence=conf, scores=scores,
-                                           emergency=detect_emergency(text), refused=route == self.oos,
-                                           reason=reason))
+                                           emergency=detect_emergency(self._emergency_text(text, part)),
+                                           refused=route == self.oos, reason=reason, predicted=top))
         per = (time.perf_counter() - t0) * 1000 / max(1, len(texts))
         for d in decisions:
             d.latency_ms = per
