@@ -1,4 +1,4 @@
-"""Retrieval settings."""
+"""Retrieval settings (the `retrieval:` section of experts.yaml)."""
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -8,11 +8,18 @@ class RetrievalSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     store_dir: str = Field(default="~/.cache/medrouter/collections", description="where collections live")
-    chunk_size: int = Field(default=800, ge=100, description="characters per chunk")
+    chunk_size: int = Field(default=800, ge=100, description="characters per chunk (split inside a section)")
     chunk_overlap: int = Field(default=100, ge=0)
     top_k: int = Field(default=4, ge=1, le=50)
+    # Tuned on data/eval_docs (bench/retrieval.py prints the score distributions): questions the
+    # documents answer score >= 0.3 cosine at top-1; unrelated questions score below.
     min_score: float = Field(default=0.3, description="best score under this: the documents do not cover the question")
     hybrid: bool = Field(default=True, description="fuse BM25 with dense search (reciprocal-rank fusion)")
+    candidates: int = Field(default=50, ge=1, le=1000, description="candidates each of dense and BM25 bring to the fusion")
+    line_vectors: bool = Field(default=True, description="also embed each line of a chunk (small-to-big matching)")
+    line_weight: float = Field(default=1.0, ge=0.0, description="weight of the best-line ranking in the fusion")
+    lexical_weight: float = Field(default=2.0, ge=0.0, description="weight of the BM25 ranking in the fusion")
+    date_weight: float = Field(default=1.0, ge=0.0, description="boost for documents dated in a year the question names")
     index_type: str = Field(default="auto", description="flat | hnsw | auto (hnsw past ann_threshold chunks)")
     ann_threshold: int = Field(default=50000, ge=1000)
     max_file_mb: float = Field(default=50.0, gt=0)

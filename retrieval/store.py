@@ -1,0 +1,505 @@
+"""Collections of the user's documents: ingest, list, remove, search.
+
+On disk a collection is a folder::
+
+    <store_dir>/<name>/CURRENT            name of the live generation (replaced atomically)
+    <store_dir>/<name>/g000007/manifest.json   documents, settings, checksums of the two files below
+    <store_dir>/<name>/g000007/chunks.jsonl    one chunk a line: text, source, page, section, offsets
+    <store_dir>/<name>/g000007/index.faiss     faiss.write_index; row i = line i of chunks.jsonl
+
+Every change writes a complete new generation into a temp folder, renames it, then swaps CURRENT
+with os.replace: a crash at any point leaves the previous generation live and readable. Nothing is
+ever unpickled. Checksums in the manifest catch a damaged index or chunk file; `repair` rebuilds the
+index from the stored chunk texts, so a corrupted index loses nothing.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from medrouter.errors import RetrievalError
+
+from . import index as faiss_index
+from .chunking import chunk_document, units
+from .lexical import BM25Index, query_terms, tokenize
+from .loaders import LoadedDocument, load_document
+from .sanitize import neutralize
+from .synonyms import expand, groups_in
+
+FORMAT = 1
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+CHARS_PER_PAGE = 3000  # a "page" for formats without pages (about one printed A4 page of prose)
+RRF_K = 60
+_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")  # reciprocal-rank fusion constant (Cormack et al. 2009)
+
+
+@dataclass
+class Hit:
+    source: str
+    page: int | None
+    score: float  # cosine similarity of the query and this chunk, in [-1, 1]; compare to min_score
+    text: str  # the chunk, with prompt-control lines withheld (see sanitize.py)
+    chunk_id: str
+    section: str | None
+    title: str | None = None
+    date: str | None = None
+    rank_score: float = 0.0  # the fused score the order comes from
+    flags: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["score"] = round(self.score, 4)
+        d["rank_score"] = round(self.rank_score, 5)
+        return d
+
+
+@dataclass
+class _Loaded:
+    generation: str
+    manifest: dict
+    chunks: list[dict]
+    index: object
+    bm25: BM25Index | None
+    units: object = None  # FAISS index of line vectors
+    owner: np.ndarray | None = None  # unit row -> chunk row
+
+
+def validate_name(name: str) -> str:
+    if not isinstance(name, str) or not NAME_RE.match(name) or ".." in name:
+        raise RetrievalError(
+            f"invalid collection name {name!r}: use 1-128 letters, digits, '_', '-' or '.', "
+            "starting with a letter or digit (no '/', no '..')")
+    return name
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fsync_write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _stack(old: np.ndarray | None, new: np.ndarray | None) -> np.ndarray | None:
+    if new is None:
+        return None
+    return new if old is None or not len(old) else np.vstack([old, new])
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """The user's document collections under `settings.retrieval.store_dir`."""
+
+    def __init__(self, settings, embedder=None):
+        self.settings = settings
+        self.cfg = settings.retrieval
+        self.root = Path(os.path.expanduser(self.cfg.store_dir))
+        self._embedder = embedder
+        self._cache: dict[str, _Loaded] = {}
+        self._lock = threading.RLock()
+
+    # ---- embedding -------------------------------------------------------------------------
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from medrouter.models import load_embedder
+
+            self._embedder = load_embedder(self.settings)
+        return self._embedder
+
+    def embed(self, texts: list[str], progress=None) -> np.ndarray:
+        bs = self.settings.embedding_model.batch_size
+        out = []
+        for i in range(0, len(texts), bs):
+            batch = texts[i:i + bs]
+            out.append(self.embedder.encode(batch, batch_size=bs, normalize_embeddings=True,
+                                            convert_to_numpy=True, show_progress_bar=False))
+            if progress:
+                progress(len(batch))
+        dim = self.embedder.get_embedding_dimension()
+        return np.vstack(out).astype(np.float32) if out else np.zeros((0, dim), dtype=np.float32)
+
+    # ---- paths, locking --------------------------------------------------------------------
+    def _dir(self, name: str) -> Path:
+        d = self.root / validate_name(name)
+        # belt and braces: the resolved folder must be directly under the store root
+        if d.resolve().parent != self.root.resolve():
+            raise RetrievalError(f"invalid collection name {name!r}")
+        return d
+
+    @contextlib.contextmanager
+    def _write_lock(self, name: str):
+        import fcntl
+
+        d = self._dir(name)
+        d.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(d / ".lock", "w") as lf:
+            fcntl.flock(lf, fcntl.LOCK_EX)  # other processes writing the same collection wait
+            try:
+                yield d
+            finally:
+                fcntl.flock(lf, fcntl.LOCK_UN)
+
+    def _current(self, d: Path) -> str | None:
+        try:
+            g = (d / "CURRENT").read_text().strip()
+        except FileNotFoundError:
+            return None
+        if not re.fullmatch(r"g\d{6}", g) or not (d / g).is_dir():
+            raise RetrievalError(f"collection '{d.name}': CURRENT points to a missing generation ({g!r})")
+        return g
+
+    def _exists(self, name: str) -> bool:
+        d = self._dir(name)
+        return (d / "CURRENT").is_file()
+
+    # ---- reading ---------------------------------------------------------------------------
+    def _manifest(self, name: str) -> tuple[Path, dict]:
+        d = self._dir(name)
+        g = self._current(d)
+        if g is None:
+            raise RetrievalError(f"unknown collection '{name}'; ingest documents first "
+                                 f"(medrouter ingest FILE --collection {name})")
+        try:
+            m = json.loads((d / g / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise RetrievalError(f"collection '{name}': manifest is unreadable ({exc})") from None
+        if m.get("format") != FORMAT:
+            raise RetrievalError(f"collection '{name}': unsupported format {m.get('format')!r}")
+        return d / g, m
+
+    def _read_chunks(self, name: str, gdir: Path, m: dict) -> list[dict]:
+        path = gdir / "chunks.jsonl"
+        if not path.is_file() or _sha256_file(path) != m["files"]["chunks.jsonl"]:
+            raise RetrievalError(f"collection '{name}': chunks.jsonl is damaged (checksum mismatch); "
+                                 "re-ingest the documents")
+        with open(path, encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def _load(self, name: str) -> _Loaded:
+        with self._lock:
+            gdir, m = self._manifest(name)
+            cached = self._cache.get(name)
+            if cached is not None and cached.generation == gdir.name:
+                return cached
+            chunks = self._read_chunks(name, gdir, m)
+            ipath = gdir / "index.faiss"
+            hint = f"run: medrouter docs repair --collection {name} (rebuilds it from the stored chunks)"
+            if not ipath.is_file():
+                raise RetrievalError(f"collection '{name}': index file is missing; {hint}")
+            if _sha256_file(ipath) != m["files"]["index.faiss"]:
+                raise RetrievalError(f"collection '{name}': index file is corrupted (checksum mismatch); {hint}")
+            try:
+                idx = faiss_index.read(str(ipath))
+            except RetrievalError as exc:
+                raise RetrievalError(f"collection '{name}': {exc}; {hint}") from None
+            if idx.ntotal != len(chunks):
+                raise RetrievalError(f"collection '{name}': index has {idx.ntotal} vectors for {len(chunks)} chunks; {hint}")
+            uidx, owner = None, None
+            if m["files"].get("units.faiss"):
+                upath = gdir / "units.faiss"
+                if not upath.is_file() or _sha256_file(upath) != m["files"]["units.faiss"]:
+                    raise RetrievalError(f"collection '{name}': units.faiss is corrupted (checksum mismatch); {hint}")
+                uidx = faiss_index.read(str(upath))
+                owner = np.repeat(np.arange(len(chunks)), [c["n_units"] for c in chunks])
+                if uidx.ntotal != len(owner):
+                    raise RetrievalError(f"collection '{name}': units.faiss does not match the chunks; {hint}")
+            bm25 = BM25Index([c["tokens"] if "tokens" in c else tokenize(c["embed_text"]) for c in chunks]) \
+                if self.cfg.hybrid else None
+            loaded = _Loaded(gdir.name, m, chunks, idx, bm25, uidx, owner)
+            self._cache[name] = loaded
+            return loaded
+
+    # ---- writing ---------------------------------------------------------------------------
+    def _commit(self, d: Path, manifest: dict, chunks: list[dict], vectors: np.ndarray,
+                unit_vectors: np.ndarray | None = None) -> None:
+        """Write a complete new generation, then switch CURRENT to it atomically."""
+        old = self._current(d)
+        n = int(old[1:]) + 1 if old else 1
+        for stale in d.glob(".tmp-*"):  # left by a crash mid-write
+            shutil.rmtree(stale, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=d))
+        try:
+            body = "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in chunks).encode("utf-8")
+            _fsync_write(tmp / "chunks.jsonl", body)
+            kind = faiss_index.choose_type(self.cfg.index_type, len(chunks), self.cfg.ann_threshold)
+            index = faiss_index.build(vectors, kind)
+            faiss_index.write(index, str(tmp / "index.faiss"))
+            files = {"chunks.jsonl": hashlib.sha256(body).hexdigest(), "index.faiss": _sha256_file(tmp / "index.faiss")}
+            if unit_vectors is not None:
+                ukind = faiss_index.choose_type(self.cfg.index_type, len(unit_vectors), self.cfg.ann_threshold)
+                faiss_index.write(faiss_index.build(unit_vectors, ukind), str(tmp / "units.faiss"))
+                files["units.faiss"] = _sha256_file(tmp / "units.faiss")
+            manifest = dict(manifest, format=FORMAT, updated=_now(), n_chunks=len(chunks),
+                            index_type=type(index).__name__,
+                            files=files)
+            _fsync_write(tmp / "manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False).encode())
+            gname = f"g{n:06d}"
+            os.replace(tmp, d / gname)
+            _fsync_write(d / "CURRENT.tmp", gname.encode())
+            os.replace(d / "CURRENT.tmp", d / "CURRENT")
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        if old:
+            shutil.rmtree(d / old, ignore_errors=True)
+        self._cache.pop(d.name, None)
+
+    def _empty_manifest(self, name: str) -> dict:
+        return {"format": FORMAT, "collection": name, "created": _now(), "documents": [],
+                "embedding_model": self.settings.embedding_model.path,
+                "chunk_size": self.cfg.chunk_size, "chunk_overlap": self.cfg.chunk_overlap}
+
+    def ingest(self, paths, collection: str, progress=None, on_error: str = "raise") -> dict:
+        """Add files to a collection (created if new). Returns a report.
+
+        Same content already present: skipped. Same file name with new content: the old version is
+        replaced. `on_error="raise"`: any unreadable file raises RetrievalError naming every bad file
+        and the collection is left unchanged; `"skip"`: good files are added, bad ones reported.
+        `progress(n_chunks_done, n_chunks_total)` is called as embedding proceeds."""
+        if on_error not in ("raise", "skip"):
+            raise RetrievalError("on_error must be 'raise' or 'skip'")
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        validate_name(collection)
+        t0 = time.perf_counter()
+        loaded: list[tuple[Path, bytes, LoadedDocument]] = []
+        failed: list[dict] = []
+        for p in map(Path, paths):
+            try:
+                doc = load_document(p, self.cfg.max_file_mb)
+                loaded.append((p, hashlib.sha256(p.read_bytes()).digest(), doc))
+            except RetrievalError as exc:
+                failed.append({"source": p.name, "error": str(exc)})
+        if failed and on_error == "raise":
+            raise RetrievalError("; ".join(f["error"] for f in failed) +
+                                 (" (nothing was added)" if len(paths) > 1 else ""))
+        report = {"collection": collection, "added": [], "replaced": [], "skipped": [], "failed": failed}
+        with self._write_lock(collection) as d:
+            if self._current(d):
+                old = self._load(collection)
+                manifest, chunks = dict(old.manifest), list(old.chunks)
+                vectors, uvectors = self._stored_vectors(old)
+            else:
+                manifest, chunks = self._empty_manifest(collection), []
+                vectors = uvectors = None
+            docs = list(manifest["documents"])
+            new_chunks: list[dict] = []
+            drop: set[str] = set()
+            for p, digest, doc in loaded:
+                sha = digest.hex()
+                same = next((x for x in docs if x["sha256"] == sha), None)
+                if same is not None:
+                    report["skipped"].append({"source": p.name, "reason": f"already in the collection as {same['source']}"})
+                    continue
+                prev = next((x for x in docs if x["source"] == p.name), None)
+                if prev is not None:
+                    drop.add(prev["id"])
+                    docs.remove(prev)
+                    report["replaced"].append(p.name)
+                doc_id = sha[:16]
+                pieces = chunk_document(doc, self.cfg.chunk_size, self.cfg.chunk_overlap)
+                for i, ch in enumerate(pieces):
+                    et = ch.embed_text(doc.title, doc.date)
+                    new_chunks.append({
+                        "chunk_id": f"{doc_id}:{i}", "doc_id": doc_id, "source": p.name, "page": ch.page,
+                        "section": ch.section, "start": ch.start, "end": ch.end, "title": doc.title,
+                        "date": doc.date, "text": ch.text, "embed_text": et, "tokens": tokenize(et)})
+                pages = doc.pages or max(1, math.ceil(len(doc.text) / CHARS_PER_PAGE))
+                entry = {"id": doc_id, "source": p.name, "path": str(p.resolve()), "sha256": sha,
+                         "title": doc.title, "date": doc.date, "kind": doc.kind, "pages": pages,
+                         "chunks": len(pieces), "chars": len(doc.text), "size": p.stat().st_size,
+                         "added": _now()}
+                docs.append(entry)
+                report["added"].append({k: entry[k] for k in ("source", "title", "date", "pages", "chunks")})
+            if not new_chunks and not drop:
+                report.update(chunks_total=len(chunks), seconds=round(time.perf_counter() - t0, 3), pages=0)
+                return report
+            new_vecs, new_uvecs = self._embed_chunks(new_chunks, progress)
+            if drop:
+                keep = [i for i, c in enumerate(chunks) if c["doc_id"] not in drop]
+                chunks, vectors, uvectors = self._select(chunks, vectors, uvectors, keep)
+            manifest["documents"] = docs
+            self._commit(d, manifest, chunks + new_chunks, _stack(vectors, new_vecs), _stack(uvectors, new_uvecs))
+        seconds = time.perf_counter() - t0
+        pages = sum(a["pages"] for a in report["added"])
+        report.update(chunks_total=len(chunks) + len(new_chunks), seconds=round(seconds, 3), pages=pages,
+                      pages_per_s=round(pages / seconds, 2) if seconds else None)
+        return report
+
+    def _embed_chunks(self, chunks: list[dict], progress=None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Chunk vectors and (if retrieval.line_vectors) line vectors; sets each chunk's n_units."""
+        texts = [c["embed_text"] for c in chunks]
+        lines: list[str] = []
+        if self.cfg.line_vectors:
+            for c in chunks:
+                us = units(c["text"], c["section"])
+                c["n_units"] = len(us)
+                lines.extend(us)
+        total = len(texts) + len(lines)
+        done = [0]
+
+        def tick(n):
+            done[0] += n
+            if progress:
+                progress(done[0], total)
+
+        vecs = self.embed(texts, progress=tick)
+        uvecs = self.embed(lines, progress=tick) if self.cfg.line_vectors else None
+        return vecs, uvecs
+
+    def _stored_vectors(self, loaded: _Loaded) -> tuple[np.ndarray, np.ndarray | None]:
+        """Vectors kept in the FAISS files, reused on every rewrite (no re-embedding)."""
+        if self.cfg.line_vectors and loaded.units is None and loaded.chunks:
+            # collection written without line vectors: compute them once now
+            _, uv = self._embed_chunks(loaded.chunks)
+            return faiss_index.all_vectors(loaded.index), uv
+        uv = faiss_index.all_vectors(loaded.units) if (loaded.units is not None and self.cfg.line_vectors) else None
+        return faiss_index.all_vectors(loaded.index), uv
+
+    @staticmethod
+    def _select(chunks, vectors, uvectors, keep: list[int]):
+        kept = [chunks[i] for i in keep]
+        if uvectors is not None:
+            owner = np.repeat(np.arange(len(chunks)), [c.get("n_units", 0) for c in chunks])
+            uvectors = uvectors[np.isin(owner, keep)]
+        return kept, (vectors[keep] if vectors is not None else None), uvectors
+
+    def documents(self, collection: str) -> list[dict]:
+        _, m = self._manifest(collection)  # works even when the index file is damaged
+        return [dict(x) for x in m["documents"]]
+
+    def remove(self, collection: str, source_or_id: str) -> dict:
+        """Remove one document by file name or document id; returns its manifest entry."""
+        with self._write_lock(collection) as d:
+            gdir, m = self._manifest(collection)
+            docs = m["documents"]
+            doc = next((x for x in docs if source_or_id in (x["source"], x["id"])), None)
+            if doc is None:
+                known = ", ".join(x["source"] for x in docs) or "(none)"
+                raise RetrievalError(f"collection '{collection}' has no document '{source_or_id}'; it has: {known}")
+            loaded = self._load(collection)
+            keep = [i for i, c in enumerate(loaded.chunks) if c["doc_id"] != doc["id"]]
+            chunks, vectors, uvectors = self._select(list(loaded.chunks), *self._stored_vectors(loaded), keep)
+            manifest = dict(m, documents=[x for x in docs if x["id"] != doc["id"]])
+            self._commit(d, manifest, chunks, vectors, uvectors)
+            return doc
+
+    def repair(self, collection: str) -> dict:
+        """Rebuild the FAISS files from the stored chunk texts (after an index file was damaged)."""
+        with self._write_lock(collection) as d:
+            gdir, m = self._manifest(collection)
+            chunks = self._read_chunks(collection, gdir, m)
+            vectors, uvectors = self._embed_chunks(chunks)
+            self._commit(d, m, chunks, vectors, uvectors)
+            return {"collection": collection, "chunks": len(chunks), "documents": len(m["documents"])}
+
+    def collections(self) -> list[dict]:
+        if not self.root.is_dir():
+            return []
+        out = []
+        for d in sorted(self.root.iterdir()):
+            if d.is_dir() and NAME_RE.match(d.name) and (d / "CURRENT").is_file():
+                try:
+                    _, m = self._manifest(d.name)
+                    out.append({"name": d.name, "documents": len(m["documents"]), "chunks": m.get("n_chunks", 0),
+                                "updated": m.get("updated")})
+                except RetrievalError as exc:
+                    out.append({"name": d.name, "error": str(exc)})
+        return out
+
+    def delete_collection(self, name: str) -> bool:
+        d = self._dir(name)
+        if not d.exists():
+            raise RetrievalError(f"unknown collection '{name}'")
+        with self._lock:
+            # Rename first (atomic), then delete: a crash never leaves a half-deleted live collection.
+            trash = self.root / f".deleted-{name}-{os.getpid()}-{time.time_ns()}"
+            os.replace(d, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+            self._cache.pop(name, None)
+        return True
+
+    # ---- search ----------------------------------------------------------------------------
+    def search(self, collection: str, query: str, k: int | None = None) -> list[Hit]:
+        """Top-k chunks for `query`: dense (FAISS) and BM25 candidates fused by reciprocal rank.
+
+        `Hit.score` is the cosine similarity between the query and the chunk (interpretable and
+        comparable with `retrieval.min_score`); the order comes from the fused rank."""
+        if not query or not query.strip():
+            raise RetrievalError("empty query")
+        k = k or self.cfg.top_k
+        c = self._load(collection)
+        n = len(c.chunks)
+        if n == 0:
+            return []
+        groups = groups_in(query)
+        qvec = self.embed([expand(query)])  # (1, dim)
+        n_cand = min(n, max(self.cfg.candidates, k))
+        faiss_index.set_search_depth(c.index, n_cand)
+        sims, ids = c.index.search(qvec, n_cand)
+        dense = [(int(i), float(s)) for i, s in zip(ids[0], sims[0]) if i >= 0]
+        cos = dict(dense)
+        fused: dict[int, float] = {}
+        for rank, (i, _) in enumerate(dense):
+            fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+        if c.units is not None:
+            # best line of each chunk (small-to-big: the line matches, the chunk is returned)
+            n_u = min(c.units.ntotal, n_cand * 4)
+            faiss_index.set_search_depth(c.units, n_u)
+            usims, uids = c.units.search(qvec, n_u)
+            best: dict[int, float] = {}
+            for u, sim in zip(uids[0], usims[0]):
+                if u >= 0:
+                    ch = int(c.owner[u])
+                    if ch not in best:
+                        best[ch] = float(sim)
+            for rank, (i, sim) in enumerate(list(best.items())[:n_cand]):
+                fused[i] = fused.get(i, 0.0) + self.cfg.line_weight / (RRF_K + rank + 1)
+                cos[i] = max(cos.get(i, sim), sim)
+        if c.bm25 is not None:
+            lex = c.bm25.top(query_terms(query, groups), n_cand)
+            for rank, (i, _) in enumerate(lex):
+                fused[i] = fused.get(i, 0.0) + self.cfg.lexical_weight / (RRF_K + rank + 1)
+        years = set(_YEAR.findall(query))
+        if years and self.cfg.date_weight:
+            # "my 2021 scan": documents dated in a year the question names move up (a soft filter:
+            # an undated leaflet can still win on content)
+            bonus = self.cfg.date_weight / (RRF_K + 1)
+            for i in fused:
+                if set(_YEAR.findall(c.chunks[i].get("date") or "")) & years:
+                    fused[i] += bonus
+        order = sorted(fused, key=lambda i: -fused[i])[:k]
+        hits = []
+        for i in order:
+            if i not in cos:  # found by BM25 only: compute its cosine from the stored vector
+                cos[i] = float(c.index.reconstruct(i) @ qvec[0])
+            ch = c.chunks[i]
+            text, flags = neutralize(ch["text"])
+            hits.append(Hit(source=ch["source"], page=ch["page"], score=cos[i], text=text, chunk_id=ch["chunk_id"],
+                            section=ch["section"], title=ch.get("title"), date=ch.get("date"),
+                            rank_score=fused[i], flags=flags))
+        return hits
