@@ -9,14 +9,23 @@ from pathlib import Path
 from medrouter.cli import add_config_arg
 
 
+APP = Path(__file__).with_name("app.py")
+# How the app is served: no usage stats, no developer toolbar (Deploy button) for end users, no
+# file watcher (nothing to reload in production, and it costs CPU).
+STREAMLIT_FLAGS = ["--server.headless", "true", "--browser.gatherUsageStats", "false",
+                   "--client.toolbarMode", "minimal", "--server.fileWatcherType", "none"]
+
+
+def streamlit_command(port: int, address: str | None = None) -> list[str]:
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port), *STREAMLIT_FLAGS]
+    return cmd + (["--server.address", address] if address else [])
+
+
 def cmd_ui(args) -> int:
-    app = Path(__file__).with_name("app.py")
     env = dict(os.environ)
     if args.config:
         env["MEDROUTER_CONFIG"] = str(Path(args.config).resolve())
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    return subprocess.call(cmd, env=env)
+    return subprocess.call(streamlit_command(args.port), env=env)
 
 
 def register(sub) -> None:

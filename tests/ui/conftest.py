@@ -19,6 +19,7 @@ from ..conftest import CONFIG, ROOT
 
 APP = ROOT / "ui" / "app.py"
 MAX_NEW_TOKENS = 40
+SCREENSHOTS_ENV = "MEDROUTER_UI_SCREENSHOTS"  # folder for the browser test's screenshots (e.g. docs/)
 TIMEOUT = 180  # seconds for one script run: the first one loads the models
 
 
@@ -39,8 +40,9 @@ def ui_config(tmp_path_factory) -> Path:
     s = load_config(CONFIG)
     tmp = tmp_path_factory.mktemp("ui")
     changes = {"retrieval.store_dir": str(tmp / "collections")}
-    for i, _ in enumerate(s.experts):
-        changes[f"experts.{i}.generation.max_new_tokens"] = MAX_NEW_TOKENS
+    if not os.environ.get(SCREENSHOTS_ENV):  # screenshots for docs/ show whole answers
+        for i, _ in enumerate(s.experts):
+            changes[f"experts.{i}.generation.max_new_tokens"] = MAX_NEW_TOKENS
     if s.router.head_path and not Path(s.router.head_path).is_file():
         # A checkout before `medrouter router fit` was run: fit the head once, keyed by what it depends on.
         head = Path(s.cache_dir) / "test-router-heads" / f"{s.routing_fingerprint()}.safetensors"

@@ -57,7 +57,7 @@ def _answer(prompt: str, settings) -> None:
 def render() -> None:
     a = assistant()
     s = a.settings
-    st.title("Ask", anchor=False)
+    st.title("Chat", anchor=False)
     n_docs = document_count()
     forced = forced_expert()
     notes = []

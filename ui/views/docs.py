@@ -77,7 +77,8 @@ def _document_list(docs: list[dict]) -> None:
                 "in them.", icon=":material/upload_file:")
         return
     for d in docs:
-        with st.container(border=True, horizontal=True, vertical_alignment="center"):
+        with st.container(border=True, horizontal=True, vertical_alignment="center",
+                          horizontal_alignment="distribute"):
             meta = [d.get("title") or "", d.get("date") or "",
                     f"{d['pages']} page{'s' if d['pages'] != 1 else ''}", f"{d['chunks']} chunks"]
             st.markdown(f"**{d['source']}**  \n" + " · ".join(m for m in meta if m))
@@ -94,8 +95,9 @@ def render() -> None:
     st.caption("Documents you add here are private to this browser session and ground the advice "
                "expert's answers, which cite them as [1], [2].")
     nonce = st.session_state.setdefault("uploader_nonce", 0)
+    limit_mb = assistant().settings.retrieval.max_file_mb
     files = st.file_uploader("Add documents", type=upload_types(), accept_multiple_files=True,
-                             key=f"uploader-{nonce}")
+                             key=f"uploader-{nonce}", max_upload_size=max(1, int(limit_mb)))
     if files and st.button(f"Add {len(files)} file{'s' if len(files) != 1 else ''} to my documents",
                            type="primary", icon=":material/upload:"):
         with error_boundary("Could not add the documents") as outcome:

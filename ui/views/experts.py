@@ -18,10 +18,10 @@ def _expert_rows(settings, loaded: set[str] | None) -> pd.DataFrame:
             status = "adapter configured, not loaded"
         else:
             status = "base model (no adapter trained)"
-        rows.append({"expert": e.name, "route": e.route, "description": e.description,
-                     "adapter": e.adapter or "—", "status": status,
-                     "documents": "yes" if e.uses_retrieval else "no",
-                     "max new tokens": e.generation.max_new_tokens})
+        rows.append({"expert": e.name, "route": e.route, "status": status,
+                     "uses documents": "yes" if e.uses_retrieval else "no",
+                     "max new tokens": e.generation.max_new_tokens,
+                     "adapter": e.adapter or "—", "description": e.description})
     return pd.DataFrame(rows)
 
 
@@ -32,8 +32,8 @@ def _route_rows(settings) -> pd.DataFrame:
         threshold = r.threshold if r.threshold is not None else settings.router.min_confidence
         refusal = r.name == settings.router.out_of_scope_route
         rows.append({"route": r.name, "served by": "refusal (no model runs)" if refusal else expert.name,
-                     "description": r.description, "examples": len(r.examples),
-                     "min confidence": None if refusal else threshold})
+                     "examples": len(r.examples), "min confidence": None if refusal else threshold,
+                     "description": r.description})
     return pd.DataFrame(rows)
 
 
