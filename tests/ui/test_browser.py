@@ -20,7 +20,7 @@ from medrouter.config import CONFIG_ENV
 from ui.cli import streamlit_command
 
 from .conftest import ROOT, SCREENSHOTS_ENV
-from .docs_fixtures import CARE_PLAN_MD
+from .docs_fixtures import CARE_PLAN_MD, EXAM_REPORT
 
 pytestmark = pytest.mark.browser
 
@@ -168,6 +168,17 @@ def test_ask_upload_get_grounded_advice_with_sources(chromium, server, shots):
         assert "score" in sources.inner_text()
         first.scroll_into_view_if_needed()
         screenshot(page, shots / "ui-chat.png")
+
+        goto(page, "Summarize a report")
+        page.get_by_role("tab", name="Paste text").click()
+        page.get_by_label("Report text").fill(EXAM_REPORT)
+        page.get_by_role("button", name="Summarize the text").click()
+        page.get_by_role("heading", name="Summary of pasted text").wait_for()
+        settle(page)
+        assert page.get_by_text("expert: summarization").is_visible()
+        assert page.get_by_text("BP 152/96 mmHg").first.is_visible()
+        page.get_by_role("heading", name="Summary of pasted text").scroll_into_view_if_needed()
+        screenshot(page, shots / "ui-summarize.png")
 
         goto(page, "Experts")
         page.get_by_test_id("stMetric").first.wait_for()
