@@ -18,7 +18,8 @@ from medrouter.models import load_lm
 
 from .adapters import shared_base, validate_adapter
 from .config import ExpertSpec, GenerationSettings
-from .stopping import PerRowRepetitionPenalty, RowLimits, RowStopper, cut_at_stop_strings, stop_token_ids
+from .stopping import (PerRowRepetitionPenalty, RowLimits, RowStopper, cut_at_stop_strings, drop_degenerate_tail,
+                       stop_token_ids)
 
 BASE = "__base__"  # peft's name for "no adapter" in adapter_names
 TRUNCATION_NOTE = "[... document truncated to fit the context window ...]"
@@ -281,6 +282,8 @@ class ExpertPool:
             text, hit = cut_at_stop_strings(text, g.stop)
             if hit:
                 reason = "stop_string"
+            elif reason == "degenerate":
+                text = drop_degenerate_tail(text, limits[i].max_word_chars)
             results.append(Generation(
                 text=text.strip(), finish_reason=finish_reason(reason), stop_reason=reason,
                 prompt_tokens=len(ids), completion_tokens=len(row), truncated_prompt=truncated,

@@ -13,12 +13,14 @@ opposite of what we want. Stop and pad ids are never penalised here.
 """
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 
 import torch
 from transformers import LogitsProcessor, StoppingCriteria
 
+SENTENCE_END = re.compile(r"[.!?][\"')\]]?\s*$|\n\s*$")
 END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<|end|>", "</s>", "<end_of_turn>", "<|endoftext|>")
 
 
@@ -47,6 +49,8 @@ class RowLimits:
     stop: tuple[str, ...] = ()
     repeat_ngram: int = 8  # 0 = guard off
     repeat_times: int = 3
+    wrap_up: float = 0.75  # past this share of max_new_tokens, end at the next sentence end; 1 = off
+    max_word_chars: int = 48  # a "word" this long is degenerate output (no language has it); 0 = off
 
 
 def repeated_ngram_start(tokens: list[int], n: int, times: int) -> int | None:
@@ -62,7 +66,10 @@ def repeated_ngram_start(tokens: list[int], n: int, times: int) -> int | None:
 class RowStopper(StoppingCriteria):
     """Per-row stopping for a batch; records `reasons[i]` and `lengths[i]` (completion tokens kept).
 
-    Reasons: eos | stop_string | repetition | max_new_tokens | cancelled.
+    Reasons: eos | stop_string | repetition | wrap_up | degenerate | max_new_tokens | cancelled.
+    `wrap_up`: the row is in the last quarter of its token budget and just finished a sentence, so
+    it ends on a whole sentence instead of being cut mid-word at the limit. `degenerate`: a run of
+    non-space characters longer than any word (a small model's letter soup) — the run is dropped.
     """
 
     def __init__(self, tokenizer, prompt_len: int, rows: list[RowLimits], stop_ids: list[int],
@@ -101,6 +108,15 @@ class RowStopper(StoppingCriteria):
                     if any(s in tail for s in row.stop):
                         self._end(i, "stop_string", length)
                         continue
+                if row.max_word_chars or row.wrap_up < 1:
+                    tail = self.tok.decode(gen[i, -16:], skip_special_tokens=True)
+                    word = tail.split()[-1] if tail.split() and not tail[-1:].isspace() else ""
+                    if row.max_word_chars and len(word) >= row.max_word_chars:
+                        self._end(i, "degenerate", length)
+                        continue
+                    if length >= row.wrap_up * row.max_new_tokens and SENTENCE_END.search(tail):
+                        self._end(i, "wrap_up", length)
+                        continue
                 if row.repeat_ngram and length >= row.repeat_ngram * row.repeat_times:
                     if rows_cpu is None:
                         rows_cpu = gen.tolist()
@@ -125,6 +141,14 @@ class PerRowRepetitionPenalty(LogitsProcessor):
         exempt = torch.isin(input_ids, self.exempt.to(input_ids.device))
         seen = torch.where(exempt, torch.gather(scores, 1, input_ids), seen)
         return scores.scatter(1, input_ids, seen)
+
+
+def drop_degenerate_tail(text: str, max_word_chars: int) -> str:
+    """Remove a trailing run of non-space characters that is too long to be a word."""
+    words = text.rstrip().rsplit(None, 1)
+    if max_word_chars and words and len(words[-1]) >= max_word_chars:
+        return words[0] if len(words) == 2 else ""
+    return text
 
 
 def cut_at_stop_strings(text: str, stops) -> tuple[str, bool]:

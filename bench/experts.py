@@ -1,0 +1,293 @@
+"""Multi-adapter serving speed: peft as-is (the baseline) vs medrouter's fast LoRA forward.
+
+One run, one JSON object. Every variant generates exactly the same work (greedy, `new_tokens`
+forced with min_new_tokens, batch of random prompts without padding), so tokens/s compare:
+  merged        the base model alone = the cost of one adapter merged into the weights
+  peft_single   peft model with N adapters loaded, one active (set_adapter), unmerged
+  peft_mixed    same, each row its own adapter through peft's adapter_names
+  fast_single   medrouter fast LoRA forward (experts/fastlora.py), one adapter for the batch
+  fast_mixed    same, each row its own adapter (gathered A/B, one bmm pair per layer)
+plus adapter switch latency (peft set_adapter vs FastLoRA.set_rows), base reload time, and for
+batch 1 the time to first token and single-stream tokens/s.
+
+  python bench/experts.py --model-shape embedded --device cpu --threads 2
+  python bench/experts.py --model-shape llama2-7b --device cuda --dtype bfloat16 [--quantization nf4]
+
+The 7B shape is a random-weight LlamaForCausalLM built from LlamaConfig (no hub); adapters are random
+peft LoRA adapters (r=16 on all attention + MLP projections), saved with save_pretrained and loaded
+back the way ExpertPool loads them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch  # noqa: E402
+
+TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+LLAMA2_7B = dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,
+                 num_key_value_heads=32, vocab_size=32000, max_position_embeddings=4096)
+
+
+def sync(device):
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+def dtype_of(name: str, device: str) -> torch.dtype:
+    if name == "auto":
+        return torch.bfloat16 if device == "cuda" else torch.float32
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
+
+
+def build_base(args, work: Path):
+    """Return (model, model_dir or None, build seconds)."""
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig, LlamaConfig, LlamaForCausalLM
+
+    dtype = dtype_of(args.dtype, args.device)
+    t0 = time.perf_counter()
+    if args.model_shape == "embedded":
+        from medrouter.models import resolve_lm_path
+
+        model_dir = resolve_lm_path("embedded:smollm2-135m-instruct")
+    else:
+        torch.manual_seed(0)
+        cfg = LlamaConfig(**LLAMA2_7B)
+        with torch.device(args.device):
+            model = LlamaForCausalLM(cfg).to(dtype)
+        for p in model.parameters():  # default init gives degenerate activations in bf16; keep them small
+            p.data.normal_(0.0, 0.02)
+        model_dir = None
+        if args.quantization == "nf4" or not args.skip_reload:
+            model_dir = work / "base"
+            model.save_pretrained(str(model_dir))
+            del model
+            if args.device == "cuda":
+                torch.cuda.empty_cache()
+    kwargs = {"dtype": dtype}
+    if args.quantization == "nf4":
+        kwargs["quantization_config"] = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                                                           bnb_4bit_use_double_quant=True,
+                                                           bnb_4bit_compute_dtype=torch.bfloat16)
+        kwargs["device_map"] = {"": 0}
+    if model_dir is not None:
+        model = AutoModelForCausalLM.from_pretrained(str(model_dir), **kwargs)
+        if args.quantization != "nf4":
+            model.to(args.device)
+    model.eval()
+    return model, model_dir, time.perf_counter() - t0
+
+
+def reload_seconds(args, model_dir) -> float | None:
+    """Loading the base again from disk: what switching experts costs when each is a merged model."""
+    if model_dir is None:
+        return None
+    from transformers import AutoModelForCausalLM
+
+    kwargs = {"dtype": dtype_of(args.dtype, args.device)}
+    if args.quantization == "nf4":
+        from transformers import BitsAndBytesConfig
+
+        kwargs["quantization_config"] = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                                                           bnb_4bit_use_double_quant=True,
+                                                           bnb_4bit_compute_dtype=torch.bfloat16)
+        kwargs["device_map"] = {"": 0}
+    sync(args.device)
+    t0 = time.perf_counter()
+    m = AutoModelForCausalLM.from_pretrained(str(model_dir), **kwargs)
+    if args.quantization != "nf4":
+        m.to(args.device)
+    sync(args.device)
+    dt = time.perf_counter() - t0
+    del m
+    if args.device == "cuda":
+        torch.cuda.empty_cache()
+    return dt
+
+
+def make_adapters(model, args, work: Path) -> list[Path]:
+    """N random LoRA adapters made with peft on a throwaway wrapper and saved; the base is unwrapped after."""
+    from peft import LoraConfig, get_peft_model
+
+    names = [f"expert{i}" for i in range(args.adapters)]
+    cfg = LoraConfig(r=args.rank, lora_alpha=2 * args.rank, target_modules=TARGETS, lora_dropout=0.0)
+    pm = get_peft_model(model, cfg, adapter_name=names[0])
+    for n in names[1:]:
+        pm.add_adapter(n, cfg)
+    gen = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for pname, p in pm.named_parameters():
+            if "lora_B" in pname:
+                p.copy_(torch.randn(p.shape, generator=gen) * 0.02)
+    folders = []
+    for n in names:
+        pm.save_pretrained(str(work / "adapters"), selected_adapters=[n])
+        src = work / "adapters" / n  # peft saves a non-"default" adapter in a subfolder
+        dst = work / f"adapter-{n}"
+        dst.mkdir()
+        for f in ("adapter_config.json", "adapter_model.safetensors"):
+            shutil.copy(src / f, dst / f)
+        folders.append(dst)
+    pm.unload()  # back to the plain base
+    if hasattr(model, "peft_config"):
+        del model.peft_config
+    return folders
+
+
+def timed_generate(model, ids, new_tokens, device, repeats=1, **kwargs) -> float:
+    """Median seconds for one generate call of exactly `new_tokens` new tokens per row."""
+    times = []
+    for _ in range(repeats):
+        sync(device)
+        t0 = time.perf_counter()
+        out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=new_tokens,
+                             min_new_tokens=new_tokens, do_sample=False, pad_token_id=0, **kwargs)
+        sync(device)
+        times.append(time.perf_counter() - t0)
+        assert out.shape[1] == ids.shape[1] + new_tokens
+    return statistics.median(times)
+
+
+def p50_ms(fn, n=50) -> float:
+    ts = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        ts.append((time.perf_counter() - t0) * 1000)
+    return round(statistics.median(ts), 4)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model-shape", choices=["llama2-7b", "embedded"], default="embedded")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"], default="auto")
+    ap.add_argument("--quantization", choices=["none", "nf4"], default="none")
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--prompt-tokens", type=int, default=128)
+    ap.add_argument("--new-tokens", type=int, default=128)
+    ap.add_argument("--adapters", type=int, default=4)
+    ap.add_argument("--rank", type=int, default=16)
+    ap.add_argument("--repeats", type=int, default=1, help="timed generate calls per variant (median)")
+    ap.add_argument("--threads", type=int, default=None, help="CPU threads (torch.set_num_threads)")
+    ap.add_argument("--skip-reload", action="store_true", help="7B: do not save/reload the base (saves disk time)")
+    args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.quantization == "nf4" and args.device != "cuda":
+        ap.error("--quantization nf4 needs --device cuda (bitsandbytes)")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    from peft import PeftModel
+
+    from experts.fastlora import FastLoRA
+
+    work = Path(tempfile.mkdtemp(prefix="bench-experts-"))
+    result: dict = {"bench": "experts", "args": vars(args), "torch": torch.__version__,
+                    "python": platform.python_version(), "threads": torch.get_num_threads()}
+    try:
+        import peft
+        import transformers
+
+        result["versions"] = {"transformers": transformers.__version__, "peft": peft.__version__}
+        if args.device == "cuda":
+            result["gpu"] = torch.cuda.get_device_name(0)
+        base, model_dir, build_s = build_base(args, work)
+        result["build_base_s"] = round(build_s, 2)
+        folders = make_adapters(base, args, work)
+        vocab = base.config.vocab_size
+        device = args.device
+        gen = torch.Generator().manual_seed(0)
+        ids = torch.randint(100, vocab - 1, (args.batch, args.prompt_tokens), generator=gen).to(device)
+        n_tokens = args.batch * args.new_tokens
+        tps = {}
+
+        with torch.inference_mode():
+            timed_generate(base, ids[:, :16], 4, device)  # warm-up
+            tps["merged"] = n_tokens / timed_generate(base, ids, args.new_tokens, device, args.repeats)
+
+        # peft as-is: N adapters in one peft model, exactly how ExpertPool loads them
+        names = [f.name.removeprefix("adapter-") for f in folders]
+        t0 = time.perf_counter()
+        pm = PeftModel.from_pretrained(base, str(folders[0]), adapter_name=names[0])
+        for n, f in zip(names[1:], folders[1:]):
+            pm.load_adapter(str(f), adapter_name=n)
+        pm.eval()
+        result["load_adapters_s"] = round(time.perf_counter() - t0, 2)
+        rows = [names[i % len(names)] for i in range(args.batch)]
+        fast = FastLoRA(pm)
+        fast.rebuild(names)
+        with torch.inference_mode():
+            fast.set_enabled(False)
+            pm.set_adapter(names[0])
+            timed_generate(pm, ids[:, :16], 4, device)
+            tps["peft_single"] = n_tokens / timed_generate(pm, ids, args.new_tokens, device, args.repeats)
+            timed_generate(pm, ids[:, :16], 4, device, adapter_names=rows)
+            tps["peft_mixed"] = n_tokens / timed_generate(pm, ids, args.new_tokens, device, args.repeats,
+                                                          adapter_names=rows)
+            ref = pm(input_ids=ids[:, :32], adapter_names=rows).logits[:, -1].float()
+            k = min(len(names), 4)
+            switch_peft = p50_ms(lambda: (pm.set_adapter(names[int(time.perf_counter_ns()) % k]), sync(device)))
+
+            fast.set_enabled(True)
+            fast.set_rows([names[0]] * args.batch)
+            timed_generate(pm, ids[:, :16], 4, device)
+            tps["fast_single"] = n_tokens / timed_generate(pm, ids, args.new_tokens, device, args.repeats)
+            fast.set_rows(rows)
+            ours = pm(input_ids=ids[:, :32]).logits[:, -1].float()
+            timed_generate(pm, ids[:, :16], 4, device)  # (re-gathers: new route version per call below)
+            fast.set_rows(rows)
+            tps["fast_mixed"] = n_tokens / timed_generate(pm, ids, args.new_tokens, device, args.repeats)
+            switch_fast = p50_ms(lambda: fast.set_rows([names[int(time.perf_counter_ns()) % k]] * args.batch))
+
+            # one request: time to first token (prefill + 1 token) and single-stream speed, fast path
+            fast.set_rows([names[0]])
+            one = ids[:1, :min(args.prompt_tokens, 96)]
+            timed_generate(pm, one[:, :8], 2, device)
+            ttft = timed_generate(pm, one, 1, device, repeats=5)
+            single_stream = args.new_tokens / timed_generate(pm, one, args.new_tokens, device)
+            fast.reset()
+
+        scale = ref.abs().max().item() or 1.0
+        result["fast_mixed_max_abs_logit_diff_vs_peft"] = round((ours - ref).abs().max().item(), 5)
+        result["fast_mixed_logits_match_peft"] = bool((ours - ref).abs().max().item() <= 2e-2 * scale + 1e-3)
+        result["tokens_per_s"] = {k: round(v, 1) for k, v in tps.items()}
+        result["ratios"] = {
+            "peft_single_vs_merged": round(tps["peft_single"] / tps["merged"], 3),
+            "peft_mixed_vs_peft_single": round(tps["peft_mixed"] / tps["peft_single"], 3),
+            "fast_single_vs_merged": round(tps["fast_single"] / tps["merged"], 3),  # goal >= 0.8
+            "fast_mixed_vs_fast_single": round(tps["fast_mixed"] / tps["fast_single"], 3),  # goal >= 0.8
+            "fast_mixed_vs_merged": round(tps["fast_mixed"] / tps["merged"], 3),
+            "fast_single_vs_peft_single": round(tps["fast_single"] / tps["peft_single"], 2),
+            "fast_mixed_vs_peft_mixed": round(tps["fast_mixed"] / tps["peft_mixed"], 2),
+        }
+        result["adapter_switch_ms_p50"] = {"peft_set_adapter": switch_peft, "fast_set_rows": switch_fast}  # goal < 1
+        result["single_request"] = {"time_to_first_token_s": round(ttft, 3),  # embedded CPU goal < 1.5 s
+                                    "prompt_tokens": int(one.shape[1]), "tokens_per_s": round(single_stream, 1)}
+        result["reload_base_s"] = None if args.skip_reload and args.model_shape != "embedded" else \
+            round(reload_seconds(args, model_dir), 2)
+        result["goals_met"] = {
+            "unmerged_ge_0.8x_merged": result["ratios"]["fast_single_vs_merged"] >= 0.8,
+            "mixed_ge_0.8x_single": result["ratios"]["fast_mixed_vs_fast_single"] >= 0.8,
+            "switch_lt_1ms": switch_fast < 1.0,
+        }
+        if args.model_shape == "embedded" and args.device == "cpu":
+            result["goals_met"]["ttft_lt_1.5s"] = ttft < 1.5
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
