@@ -67,13 +67,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config")
     ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: --cores)")
     ap.add_argument("--n", type=int, default=60, help="single requests timed per kind")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > args.cores:
         os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: args.cores])
     import torch
 
-    torch.set_num_threads(args.cores)
+    torch.set_num_threads(args.threads or args.cores)
 
     from medrouter.config import load_config
     from router import Router

@@ -29,7 +29,8 @@ class RouteDecision:
     scores: dict[str, float] = field(default_factory=dict)
     emergency: str | None = None
     refused: bool = False  # route is out of scope (by label or by low confidence)
-    reason: str = ""  # why: "classifier" (top score) or "below_threshold" (in-scope but unsure)
+    reason: str = ""  # "classifier" (top score), "below_threshold" (in-scope but unsure, refused) or
+    # "emergency" (would have been refused; an emergency is answered on the best in-scope route)
     latency_ms: float = 0.0
     predicted: str = ""  # the classifier's top route before the confidence floor
 

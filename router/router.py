@@ -4,7 +4,7 @@ Per request: cut the text to the user's instruction (router.text), embed it once
 encoder, add side features (documents attached, document pasted, length), score with the
 registered classifier, and refuse an in-scope route whose confidence is under its floor
 (route threshold > router.min_confidence > the threshold fitted by `router fit`). Emergency
-detection runs on the user's own words whatever the route.
+detection runs on the user's own words whatever the route, and an emergency is never refused.
 """
 from __future__ import annotations
 
@@ -80,8 +80,13 @@ class Router:
             route, reason = top, "classifier"
             if top != self.oos and conf < self.floors[top]:
                 route, reason = self.oos, "below_threshold"
-            decisions.append(RouteDecision(route=route, confidence=conf, scores=scores,
-                                           emergency=detect_emergency(self._emergency_text(text, part)),
+            emergency = detect_emergency(self._emergency_text(text, part))
+            if emergency and route == self.oos:
+                # An emergency is medical by definition: never refuse it, whatever the classifier
+                # thinks ("Me duele mucho el pecho"); answer on the likeliest in-scope route.
+                route = max((r for r in self.routes if r != self.oos), key=scores.__getitem__)
+                conf, reason = scores[route], "emergency"
+            decisions.append(RouteDecision(route=route, confidence=conf, scores=scores, emergency=emergency,
                                            refused=route == self.oos, reason=reason, predicted=top))
         per = (time.perf_counter() - t0) * 1000 / max(1, len(texts))
         for d in decisions:

@@ -24,3 +24,16 @@ def dev_examples(settings):
 def write_jsonl(path, rows):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """MiniLM on one short sentence is a few ms; with 2 intra-op threads on a machine whose cores
+    are shared with other processes it can take ~1 s (threads wait on each other). One thread keeps
+    these tests' time independent of the machine's load; restored after each test."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

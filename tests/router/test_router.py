@@ -102,3 +102,9 @@ def test_dev_split_quality(rt, dev_examples):
     assert res["emergency"]["detected"] == res["emergency"]["tagged"]
     assert set(res["confusion"]) == set(rt.routes)
     assert res["latency_ms"]["p50"] > 0
+
+
+def test_emergency_is_never_refused(rt):
+    for text in ["Me duele mucho el pecho y me cuesta respirar, ¿qué hago?", "I feel like I might hurt myself tonight."]:
+        d = rt.route(text)
+        assert d.emergency and not d.refused and d.route != "out_of_scope"
