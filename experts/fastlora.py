@@ -127,6 +127,15 @@ class FastLoRA:
         self.route.mode, self.route.rows = "base", None
         self.route.version += 1
 
+    def uninstall(self) -> None:
+        """Give every layer peft's own forward back and drop the stacks."""
+        for layer in self.layers:
+            if getattr(layer, "_fastlora_installed", False):
+                layer.forward = layer._fastlora_orig_forward
+                layer._fastlora_installed = False
+                del layer._fastlora_A, layer._fastlora_B, layer._fastlora_cache
+        self.layers = []
+
     def set_enabled(self, on: bool) -> None:
         """Off = peft's own forward everywhere (the baseline)."""
         self.route.enabled = on
