@@ -113,15 +113,16 @@ class TrainConfig(BaseModel):
 
     # ---- helpers -------------------------------------------------------------------------------
     def resolve(self, p: str | None) -> str | None:
-        """Repo-relative first (configs name data/…, adapters/…), then relative to the YAML file."""
+        """Relative paths: from the repository root for a YAML inside the repository (configs name
+        data/…, adapters/…), else from the YAML file's folder."""
         if p is None:
             return None
         q = Path(os.path.expanduser(p))
         if q.is_absolute():
             return str(q)
-        if (REPO_ROOT / q).exists() or not self.source_path:
-            return str(REPO_ROOT / q)
-        return str(Path(self.source_path).parent / q)
+        src = Path(self.source_path) if self.source_path else None
+        base = REPO_ROOT if src is None or REPO_ROOT in src.parents else src.parent
+        return str(base / q)
 
     def resolve_source_path(self, p: str | None) -> str | None:
         """A source path: a local path when it exists (resolved), else left as a hub dataset name."""

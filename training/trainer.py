@@ -39,6 +39,7 @@ def atomic_folder(dest: str | os.PathLike):
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     try:
         yield tmp
+        _normal_permissions(tmp)
         old = None
         if dest.exists():
             # rename() cannot replace a non-empty folder: move the old one aside first (same filesystem).
@@ -52,6 +53,15 @@ def atomic_folder(dest: str | os.PathLike):
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _normal_permissions(folder: Path) -> None:
+    """mkdtemp/safetensors create owner-only files; a published folder gets the usual umask permissions."""
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
+    for p in folder.rglob("*"):
+        p.chmod((0o777 if p.is_dir() else 0o666) & ~umask)
 
 
 def _write_text_atomic(path: Path, text: str) -> None:
