@@ -80,6 +80,8 @@ class RowStopper(StoppingCriteria):
         self.reasons: list[str | None] = [None] * len(rows)
         self.lengths: list[int | None] = [None] * len(rows)
         # tokens decoded per step for stop strings: enough for the longest configured string
+        # tokens decoded to see the last word: a token is >= 1 character, so max_word_chars suffice
+        self.word_window = max((r.max_word_chars for r in rows), default=0) + 2
         self.window = {i: max(8, 2 * max(len(s) for s in r.stop)) for i, r in enumerate(rows) if r.stop}
 
     def _end(self, i: int, reason: str, length: int) -> None:
@@ -109,7 +111,7 @@ class RowStopper(StoppingCriteria):
                         self._end(i, "stop_string", length)
                         continue
                 if row.max_word_chars or row.wrap_up < 1:
-                    tail = self.tok.decode(gen[i, -16:], skip_special_tokens=True)
+                    tail = self.tok.decode(gen[i, -self.word_window:], skip_special_tokens=True)
                     word = tail.split()[-1] if tail.split() and not tail[-1:].isspace() else ""
                     if row.max_word_chars and len(word) >= row.max_word_chars:
                         self._end(i, "degenerate", length)
