@@ -33,8 +33,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+# The repo root goes first: sys.path[0] is bench/, whose experts.py / router.py would shadow the packages.
+sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() not in (REPO, REPO / "bench")]
 
 THROUGHPUT = REPO / "bench" / "train_throughput.py"
 TINY_SHAPE = {"layers": 2, "hidden": 64, "intermediate": 128, "heads": 4, "vocab": 512}
@@ -153,7 +153,7 @@ def run_worker(args) -> None:
     from training import launch
 
     state = launch.init_distributed()
-    sys.path.insert(0, str(THROUGHPUT.parent))
+    sys.path.append(str(THROUGHPUT.parent))  # after the repo root: bench/ holds experts.py
     import train_throughput as tt
 
     ns = argparse.Namespace(model_dir=args.model_dir, workdir=args.workdir, warmup=args.warmup, steps=args.steps,

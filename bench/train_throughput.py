@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+# The repo root goes first: sys.path[0] is bench/, whose experts.py / router.py would shadow the packages.
+sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() not in (REPO, REPO / "bench")]
 
 VARIANTS = ("seed", "peer", "project-qlora", "project-lora-bf16")
 N_EXAMPLES = 512
