@@ -11,7 +11,7 @@ import streamlit as st
 from ui.views import chat, docs, experts, summarize
 from ui.views.common import assistant, collection, error_boundary, forced_expert
 
-# The pages, in sidebar order: key (also the ?page= URL value) -> (label, icon, renderer).
+# The pages, in sidebar order: key -> (label, icon, renderer).
 PAGES = {
     "chat": ("Chat", ":material/chat:", chat.render),
     "documents": ("My documents", ":material/folder_open:", docs.render),
@@ -23,7 +23,7 @@ PAGES = {
 def sidebar(settings) -> str:
     with st.sidebar:
         st.header(settings.ui.title, anchor=False)
-        page = st.radio("Go to", list(PAGES), key="page", bind="query-params", label_visibility="collapsed",
+        page = st.radio("Go to", list(PAGES), key="page", label_visibility="collapsed",
                         format_func=lambda k: f"{PAGES[k][1]} {PAGES[k][0]}")
         st.divider()
         n = docs.document_count()

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from medrouter.cli import add_config_arg
 
-
 APP = Path(__file__).with_name("app.py")
 # How the app is served: no usage stats, no developer toolbar (Deploy button) for end users, no
 # file watcher (nothing to reload in production, and it costs CPU).
@@ -22,14 +21,17 @@ def streamlit_command(port: int, address: str | None = None) -> list[str]:
 
 
 def cmd_ui(args) -> int:
+    from medrouter.config import CONFIG_ENV, load_config
+
+    settings = load_config(args.config)  # a broken config fails here, on one line, not in the browser
     env = dict(os.environ)
     if args.config:
-        env["MEDROUTER_CONFIG"] = str(Path(args.config).resolve())
-    return subprocess.call(streamlit_command(args.port), env=env)
+        env[CONFIG_ENV] = str(Path(args.config).resolve())
+    return subprocess.call(streamlit_command(args.port or settings.ui.port), env=env)
 
 
 def register(sub) -> None:
     p = sub.add_parser("ui", help="start the Streamlit front end")
-    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--port", type=int, default=None, help="default: ui.port in the config (8501)")
     add_config_arg(p)
     p.set_defaults(func=cmd_ui)

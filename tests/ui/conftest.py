@@ -18,7 +18,7 @@ from medrouter.config import CONFIG_ENV, load_config
 from ..conftest import CONFIG, ROOT
 
 APP = ROOT / "ui" / "app.py"
-MAX_NEW_TOKENS = 40
+MAX_NEW_TOKENS = 24
 SCREENSHOTS_ENV = "MEDROUTER_UI_SCREENSHOTS"  # folder for the browser test's screenshots (e.g. docs/)
 TIMEOUT = 180  # seconds for one script run: the first one loads the models
 
