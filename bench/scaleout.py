@@ -114,6 +114,10 @@ def run_training(args) -> list[dict]:
                # CPU: one thread per process, so 1 and N processes compare like for like
                **({"OMP_NUM_THREADS": "1"} if cpu else {k: v for k, v in launch.NCCL_ENV.items()
                                                         if k not in os.environ})}
+        if not cpu and "CUDA_VISIBLE_DEVICES" not in os.environ:
+            # exactly n GPUs visible: a 1-process run that sees several GPUs would fall into
+            # nn.DataParallel inside Trainer, which SFTTrainer refuses
+            env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in range(n))
         t0 = time.time()
         try:
             proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.timeout)
