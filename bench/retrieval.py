@@ -217,6 +217,8 @@ def latency(settings, embedder, sizes: list[int], out: dict) -> None:
                            "search_ms_median": round(statistics.median(times), 2),
                            "search_ms_p95": round(sorted(times)[int(0.95 * len(times)) - 1], 2),
                            "of_which_query_embedding_ms_median": round(statistics.median(embed_times), 2),
+                           "excluding_query_embedding_ms_median": round(
+                               statistics.median(t - e for t, e in zip(times, embed_times)), 2),
                            "build_s": round(build_s, 1), "load_s": round(load_s, 2)}
             print(f"latency {n}: {res[str(n)]}", file=sys.stderr)
     out["latency"] = res

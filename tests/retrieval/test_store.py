@@ -72,7 +72,7 @@ def test_reingest_is_noop_and_documents_are_listed(make_store):
 
 
 def test_remove_and_delete(make_store, tiny):
-    store = make_store()
+    store = make_store(line_vectors=True)  # removal must drop the document's line vectors too
     store.ingest([tiny / "echo_2021.md", tiny / "echo_2024.md", tiny / "diet.txt"], "c2")
     removed = store.remove("c2", "echo_2021.md")
     assert removed["source"] == "echo_2021.md"
@@ -112,7 +112,7 @@ def test_collection_names_cannot_escape(make_store, name, tiny):
 def test_crash_mid_ingest_keeps_previous_collection(make_store, monkeypatch, tiny):
     from retrieval import index as faiss_index
 
-    store = make_store()
+    store = make_store(line_vectors=True)
     store.ingest([tiny / "echo_2021.md"], "c4")
     before = store.search("c4", "ejection fraction", k=1)[0]
 
