@@ -31,8 +31,9 @@ def _route_rows(settings) -> pd.DataFrame:
         expert = settings.expert_for_route(r.name)
         threshold = r.threshold if r.threshold is not None else settings.router.min_confidence
         refusal = r.name == settings.router.out_of_scope_route
+        floor = "—" if refusal else ("fitted" if threshold is None else f"{threshold:.2f}")
         rows.append({"route": r.name, "served by": "refusal (no model runs)" if refusal else expert.name,
-                     "examples": len(r.examples), "min confidence": None if refusal else threshold,
+                     "examples": len(r.examples), "min confidence": floor,
                      "description": r.description})
     return pd.DataFrame(rows)
 
@@ -69,8 +70,8 @@ def render() -> None:
     st.subheader("Routes", anchor=False)
     st.caption(f"Router: `{s.router.classifier}` classifier over `{s.embedding_model.path}` embeddings. "
                "A request under its route's minimum confidence is refused as out of scope.")
-    st.dataframe(_route_rows(s), hide_index=True, column_config={"min confidence": st.column_config.NumberColumn(
-        format="%.2f", help="empty: the threshold fitted by `medrouter router fit`")})
+    st.dataframe(_route_rows(s), hide_index=True, column_config={"min confidence": st.column_config.TextColumn(
+        help="fitted: the threshold chosen by `medrouter router fit` on the dev set")})
 
     st.subheader("Last request", anchor=False)
     last = st.session_state.get("last_answer")
