@@ -74,11 +74,11 @@ def cmd_eval_expert(args) -> int:
         out = Path(args.output)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    if args.update_card and report.get("adapter"):
+    if args.update_card and report.get("adapter_path"):
         from .trainer import update_model_card
 
-        update_model_card(Path(report["adapter"]), report, settings.expert(args.name))
-    lines = [f"expert {report['expert']} ({report['task']}), adapter {report['adapter'] or '-'}"]
+        update_model_card(Path(report["adapter_path"]), report, settings.expert(args.name))
+    lines = [f"expert {report['expert']} ({report['task']}), adapter {report['adapter_path'] or '-'}"]
     for variant in ("base", "adapter"):
         if variant in report:
             r = report[variant]

@@ -4,7 +4,8 @@ Measures (each for base and adapter, generated through `ExpertPool` in mixed bat
 - refusal_rate: share of out-of-scope requests (held_out/refusal.jsonl) the expert itself refuses, i.e. what
   happens when the router lets one through;
 - false_refusal_rate: share of in-scope held-out requests wrongly refused;
-- runaway_rate: share of all answers that ended by max_new_tokens or the repetition guard, not by a stop token;
+- runaway_rate: share of all answers that did not end by the model's own stop token (max_new_tokens, or a guard:
+  repetition, degenerate output, or the wrap-up at a sentence end in the last quarter of the token budget);
 - the expert's task metric: ROUGE-L F1 on summaries, token F1 on QA and advice answers (+ citation rate).
 """
 from __future__ import annotations
@@ -20,7 +21,8 @@ from medrouter.errors import InputError
 
 from .data import Example, read_chat_file
 
-RUNAWAY = {"max_new_tokens", "repetition"}
+# Ends that are not the model stopping by itself (experts/stopping.py reasons): a runaway.
+RUNAWAY = {"max_new_tokens", "repetition", "wrap_up", "degenerate"}
 
 # What a refusal looks like: the configured out-of-scope reply, or a phrase of that kind.
 REFUSAL_PATTERNS = [
@@ -201,7 +203,7 @@ def evaluate_expert(settings, name: str, *, adapter: str | None = None, held_out
                             "answer": g.text[:400], "stop_reason": g.stop_reason})
     report = {
         "expert": name,
-        "adapter": spec.adapter,
+        "adapter_path": spec.adapter,
         "base_model": settings.base_model.path,
         "task": task,
         "held_out": {"dir": str(hod), task: len(in_scope), "refusal": len(oos)},

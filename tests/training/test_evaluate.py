@@ -63,8 +63,8 @@ def test_evaluate_expert_base_vs_adapter(settings, tmp_path):
     assert set(rep["summary"]) == {"base", "adapter"} and rep["held_out"]["refusal"] == 1
     for v in ("base", "adapter"):
         assert rep[v]["answers"] == 2 and 0.0 <= rep[v]["token_f1"] <= 1.0
-        assert rep[v]["runaway_rate"] == 1.0 and rep[v]["stop_reasons"] == {"max_new_tokens": 2}
-    assert "runaway_rate" in rep["gain"]
+        assert rep[v]["runaway_rate"] == 1.0 and set(rep[v]["stop_reasons"]) <= E.RUNAWAY
+    assert "runaway_rate" in rep["gain"] and rep["adapter_path"] == str(adapter.resolve())
 
 
 def _adapter(tmp_path):
