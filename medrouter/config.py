@@ -131,14 +131,18 @@ class Settings(BaseModel):
         raise UnknownRouteError(f"unknown route '{name}'; configured: {', '.join(self.route_names)}")
 
     def routing_fingerprint(self) -> str:
-        """Hash of everything a fitted router head depends on (routes, their examples, data files)."""
+        """Hash of everything a fitted router head's weights depend on: route names and examples,
+        the router settings that shape features and training, the training file, the embedding model.
+        Left out: `dev_file` (never fitted on), `min_confidence` and route `threshold` (applied at
+        routing time over the fitted head), route `description` (not read by the head)."""
         h = hashlib.sha256()
-        h.update(json.dumps([r.model_dump() for r in self.routes], sort_keys=True).encode())
-        h.update(json.dumps(self.router.model_dump(exclude={"head_path"}), sort_keys=True).encode())
+        h.update(json.dumps([r.model_dump(include={"name", "examples"}) for r in self.routes], sort_keys=True).encode())
+        h.update(json.dumps(self.router.model_dump(exclude={"head_path", "dev_file", "min_confidence"}),
+                            sort_keys=True).encode())
         h.update(self.embedding_model.path.encode())
-        for f in (self.router.train_file, self.router.dev_file):
-            if f and Path(f).is_file():
-                h.update(hashlib.sha256(Path(f).read_bytes()).digest())
+        f = self.router.train_file
+        if f and Path(f).is_file():
+            h.update(hashlib.sha256(Path(f).read_bytes()).digest())
         return h.hexdigest()[:16]
 
     def resolve(self, p: str | None) -> str | None:

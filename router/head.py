@@ -48,6 +48,7 @@ def save_head(head: Head, path: str | os.PathLike) -> Path:
     try:
         save_file({"weight": np.ascontiguousarray(head.weight, dtype=np.float32),
                    "bias": np.ascontiguousarray(head.bias, dtype=np.float32)}, tmp, metadata=meta)
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a head is a shared, committed artifact
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

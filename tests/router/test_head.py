@@ -60,3 +60,15 @@ def test_stale_head_is_refused(settings, embedder):
     s.routes[1].examples.append("What is a new example utterance?")  # config edited, head not refitted
     with pytest.raises(RouterHeadError, match="fitted on another config.*medrouter router fit"):
         Router(s, embedder=embedder)
+
+
+def test_fingerprint_ignores_what_the_weights_do_not_depend_on(settings):
+    # Moving the dev file, setting a refusal floor or rewording a description must not stale the head.
+    s = settings.model_copy(deep=True)
+    s.router.dev_file = None
+    s.router.min_confidence = 0.8
+    s.routes[1].threshold = 0.7
+    s.routes[1].description = "reworded"
+    assert s.routing_fingerprint() == settings.routing_fingerprint()
+    s.router.train_file = None  # the training data does change the weights
+    assert s.routing_fingerprint() != settings.routing_fingerprint()
