@@ -157,7 +157,7 @@ def quality(settings, embedder, out: dict) -> None:
                      "Who wrote Pride and Prejudice?", "How do I change my car's oil?",
                      "What is a mutex in programming?", "How tall is Mount Everest?"]
         ub = [store.search("all", u, k=1)[0].score for u in unrelated]
-        res["min_score"] = {"configured": s.retrieval.min_score,
+        res["min_score"] = {"configured": s.retrieval.min_score, "line_vectors": s.retrieval.line_vectors,
                             "answerable_best_score": {"min": round(min(best), 3), "median": round(statistics.median(best), 3)},
                             "unrelated_best_score": {"max": round(max(ub), 3), "median": round(statistics.median(ub), 3)}}
         out["quality"] = res
@@ -165,7 +165,7 @@ def quality(settings, embedder, out: dict) -> None:
                          "medrouter_pages_per_s": round(pages / ours_ingest, 2),
                          "baseline_pages_per_s": round(pages / base_ingest, 2),
                          "ratio_vs_baseline": round(base_ingest / ours_ingest, 3),
-                         "note": "medrouter embeds each chunk and each line (small-to-big); baseline embeds chunks only"}
+                         "line_vectors": s.retrieval.line_vectors}
 
 
 def latency(settings, embedder, sizes: list[int], out: dict) -> None:
