@@ -93,9 +93,9 @@ def _facts_block(facts: dict[str, list[str]]) -> str:
 
 # ---- summarization ------------------------------------------------------------------------------
 def _is_path(x) -> bool:
-    if isinstance(x, Path):
-        return True
-    return isinstance(x, str) and "\n" not in x and len(x) < 4096 and Path(x).suffix != "" and Path(x).is_file()
+    # Only a pathlib.Path names a file: a pasted string that happens to look like a server path
+    # ("/etc/passwd") must be summarized as text, never read from disk.
+    return isinstance(x, Path)
 
 
 def summarize_document(assistant_or_pool, settings, path_or_text, max_new_tokens: int | None = None,

@@ -1,6 +1,8 @@
 """`medrouter ingest | docs | retrieve | summarize`: thin over retrieval.Store and medrouter.documents."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import sys
 
 from medrouter.cli import add_config_arg, emit
@@ -87,7 +89,7 @@ def cmd_summarize(args) -> int:
     from experts import ExpertPool
 
     settings = load_config(args.config)
-    result = summarize_document(ExpertPool(settings), settings, args.file)
+    result = summarize_document(ExpertPool(settings), settings, Path(args.file))
     emit(result, args.json, result["answer"])
     return 0
 

@@ -62,7 +62,7 @@ def render() -> None:
         if st.button("Summarize the text", type="primary", icon=":material/summarize:"):
             # Pasted text is text, never a file name: summarize_document reads one-line strings that
             # name an existing file as that file, so a one-liner gets a newline to stay text.
-            _summarize(pasted if "\n" in pasted else pasted + "\n", "pasted text")
+            _summarize(pasted, "pasted text")
 
     last = st.session_state.get("last_summary")
     if last:
