@@ -34,11 +34,23 @@ def adapters(lm, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def adapter_settings(settings, adapters):
-    """The shipped config with adapters on medical_qa and summarization; advice stays on the base."""
+    """The shipped config with test adapters on medical_qa and summarization; advice on the base."""
     s = settings.model_copy(deep=True)
     s.expert("medical_qa").adapter = str(adapters["one"])
     s.expert("summarization").adapter = str(adapters["two"])
+    s.expert("advice").adapter = None
     return s
+
+
+@pytest.fixture(scope="session")
+def base_pool(settings):
+    """Every expert on the base model (whatever adapters the shipped config names)."""
+    from experts import ExpertPool
+
+    s = settings.model_copy(deep=True)
+    for e in s.experts:
+        e.adapter = None
+    return ExpertPool(s)
 
 
 @pytest.fixture(scope="session")

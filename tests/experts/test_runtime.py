@@ -52,9 +52,9 @@ def test_fast_lora_forward_matches_peft_logits(adapter_pool):
     assert not torch.allclose(ours[0], ours[2], atol=1e-3)  # the adapter changes the logits
 
 
-def test_base_pool_is_unaffected_by_adapters_loaded_on_the_shared_base(pool, adapter_pool):
-    assert pool.shared is adapter_pool.shared  # one base model in memory
-    ours = pool.generate([GenerationRequest("medical_qa", QUESTION, SHORT)])[0]
+def test_base_pool_is_unaffected_by_adapters_loaded_on_the_shared_base(base_pool, adapter_pool):
+    assert base_pool.shared is adapter_pool.shared  # one base model in memory
+    ours = base_pool.generate([GenerationRequest("medical_qa", QUESTION, SHORT)])[0]
     via_adapter_pool = adapter_pool.generate([GenerationRequest("advice", QUESTION, SHORT)])[0]  # no adapter
     assert ours.text == via_adapter_pool.text
 
