@@ -14,6 +14,20 @@ def cmd_serve(args) -> int:
         s.serve.backend = args.backend
     if args.openai_base_url:
         s.serve.openai_base_url = args.openai_base_url
+    if s.serve.backend == "vllm":
+        # vLLM serves the base model with every adapter as a LoRA module; medrouter's router runs in
+        # front of it and sends model=<expert> per request through the openai backend
+        from .vllm import launch_vllm
+
+        proc = launch_vllm(s, port=args.vllm_port, max_lora_rank=args.max_lora_rank,
+                           tensor_parallel_size=args.tensor_parallel_size)
+        s.serve.backend, s.serve.openai_base_url = "openai", f"http://127.0.0.1:{args.vllm_port}/v1"
+        try:
+            serve(s, host=args.host, port=args.port)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+        return 0
     serve(s, host=args.host, port=args.port)
     return 0
 
@@ -41,7 +55,10 @@ def register(sub) -> None:
     p = sub.add_parser("serve", help="serve the router and experts as an OpenAI-compatible HTTP API")
     p.add_argument("--host", help="default: serve.host from the config (127.0.0.1)")
     p.add_argument("--port", type=int, help="default: serve.port from the config (8000)")
-    p.add_argument("--backend", help="generation backend (transformers | openai); default: serve.backend")
+    p.add_argument("--backend", help="generation backend (transformers | openai | vllm); default: serve.backend")
+    p.add_argument("--vllm-port", type=int, default=8001, help="for --backend vllm: the port vLLM listens on")
+    p.add_argument("--max-lora-rank", type=int, help="for --backend vllm (default: the smallest that fits)")
+    p.add_argument("--tensor-parallel-size", type=int, default=1, help="for --backend vllm: GPUs per model")
     p.add_argument("--openai-base-url", help="for --backend openai: the upstream server, e.g. http://127.0.0.1:8001/v1")
     add_config_arg(p)
     p.set_defaults(func=cmd_serve)

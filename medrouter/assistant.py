@@ -78,9 +78,11 @@ class Assistant:
     @property
     def pool(self):
         if self._pool is None:
-            from experts import ExpertPool
+            from experts import load_backend
 
-            self._pool = ExpertPool(self.settings)
+            # serve.backend picks where generation runs: in-process transformers (default) or an
+            # OpenAI-compatible server such as vLLM with LoRA modules
+            self._pool = load_backend(self.settings)
         return self._pool
 
     @property

@@ -75,7 +75,7 @@ class ServeSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    backend: str = Field(default="transformers", description="registered backend: transformers | openai")
+    backend: str = Field(default="transformers", description="registered backend: transformers | openai | vllm (starts vLLM, then openai)")
     openai_base_url: str | None = Field(default=None, description="for backend=openai: e.g. http://127.0.0.1:8001/v1")
 
 
