@@ -45,10 +45,8 @@ def _features(module) -> tuple[int | None, int | None]:
     return getattr(base, "in_features", None), getattr(base, "out_features", None)
 
 
-def validate_adapter(expert: str, folder: str | Path, model) -> AdapterInfo:
-    """Check an adapter folder against the base model before peft touches it; every failure is an
-    AdapterError naming the expert and saying what to do."""
-    folder = Path(folder)
+def read_adapter_config(expert: str, folder: Path, kind: str = "only LoRA adapters are supported") -> dict:
+    """The folder's adapter_config.json as a dict, or an AdapterError naming the expert."""
     where = f"expert '{expert}': adapter {folder}"
     if not folder.is_dir():
         raise AdapterError(f"{where} not found (train it with `medrouter train {expert}` or set adapter: null)")
@@ -62,7 +60,16 @@ def validate_adapter(expert: str, folder: str | Path, model) -> AdapterInfo:
     if not isinstance(cfg, dict):
         raise AdapterError(f"{where}: adapter_config.json is not a JSON object")
     if cfg.get("peft_type", "LORA") != "LORA":
-        raise AdapterError(f"{where} is a {cfg.get('peft_type')} adapter; only LoRA adapters are supported")
+        raise AdapterError(f"{where} is a {cfg.get('peft_type')} adapter; {kind}")
+    return cfg
+
+
+def validate_adapter(expert: str, folder: str | Path, model) -> AdapterInfo:
+    """Check an adapter folder against the base model before peft touches it; every failure is an
+    AdapterError naming the expert and saying what to do."""
+    folder = Path(folder)
+    where = f"expert '{expert}': adapter {folder}"
+    cfg = read_adapter_config(expert, folder)
     weights = folder / WEIGHTS
     if not weights.is_file():
         hint = " (adapter_model.bin is a pickle and is never loaded; re-save with safetensors)" \
@@ -80,7 +87,7 @@ def validate_adapter(expert: str, folder: str | Path, model) -> AdapterInfo:
 
     from safetensors import safe_open
 
-    h = hashlib.sha256(cfg_file.read_bytes())
+    h = hashlib.sha256((folder / "adapter_config.json").read_bytes())
     with open(weights, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)

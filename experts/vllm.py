@@ -89,20 +89,10 @@ def adapter_rank(cfg: dict) -> int:
 
 def _check_one(expert: str, folder: Path, base_dir: Path, base_config: dict, base_shapes: dict,
                max_lora_rank: int | None) -> VLLMAdapter:
+    from .adapters import read_adapter_config
+
     where = f"expert '{expert}': adapter {folder}"
-    if not folder.is_dir():
-        raise AdapterError(f"{where} not found (train it with `medrouter train {expert}` or set adapter: null)")
-    cfg_file = folder / "adapter_config.json"
-    if not cfg_file.is_file():
-        raise AdapterError(f"{where} has no adapter_config.json (not a peft save_pretrained folder)")
-    try:
-        cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise AdapterError(f"{where}: adapter_config.json is not valid JSON ({exc})") from None
-    if not isinstance(cfg, dict):
-        raise AdapterError(f"{where}: adapter_config.json is not a JSON object")
-    if cfg.get("peft_type", "LORA") != "LORA":
-        raise AdapterError(f"{where} is a {cfg.get('peft_type')} adapter; vLLM serves LoRA adapters only")
+    cfg = read_adapter_config(expert, folder, kind="vLLM serves LoRA adapters only")
     if not (folder / WEIGHTS).is_file():
         raise AdapterError(f"{where} has no {WEIGHTS}")
     rank = adapter_rank(cfg)

@@ -219,16 +219,21 @@ def parse_config(data: dict, source: str | None = None) -> Settings:
     return s
 
 
-def load_config(path: str | os.PathLike | None = None) -> Settings:
-    p = config_path(path)
+def read_yaml(path: str | os.PathLike, what: str = "config file"):
+    """Parse a YAML file; a missing file, bad YAML or non-UTF-8 bytes is a ConfigError naming the place."""
+    p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"config file not found: {p}")
+        raise ConfigError(f"{what} not found: {p}")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", str(p)) from None
     except UnicodeDecodeError:
         raise ConfigError("not a UTF-8 text file", str(p)) from None
-    return parse_config(data, str(p.resolve()))
+
+
+def load_config(path: str | os.PathLike | None = None) -> Settings:
+    p = config_path(path)
+    return parse_config(read_yaml(p), str(p.resolve()))

@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from medrouter.errors import ConfigError
@@ -176,16 +175,10 @@ def parse_train_config(data, source: str | None = None) -> TrainConfig:
 
 
 def load_train_config(path: str | os.PathLike) -> TrainConfig:
+    from medrouter.config import read_yaml
+
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"training config not found: {p}")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", str(p)) from None
-    return parse_train_config(data, str(p.resolve()))
+    return parse_train_config(read_yaml(p, "training config"), str(p.resolve()))
 
 
 def config_for_expert(name: str) -> Path:

@@ -240,13 +240,10 @@ def read_training_yaml(path: str | os.PathLike):
     """(TrainConfig, DistributedSettings): the training YAML with its optional `distributed:` section."""
     from .config import parse_train_config
 
+    from medrouter.config import read_yaml
+
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"training config not found: {p}")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", str(p)) from None
+    data = read_yaml(p, "training config")
     dist_data = data.pop("distributed", None) if isinstance(data, dict) else None
     try:
         dist = DistributedSettings.model_validate(dist_data or {})
