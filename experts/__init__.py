@@ -1,6 +1,17 @@
 """experts/ generates: one base model, one LoRA adapter per expert, answers that always stop."""
-from .backends import BACKENDS, Backend, BackendError, load_backend, register_backend
-from .runtime import ExpertPool, Generation, GenerationRequest
+import importlib
 
-__all__ = ["BACKENDS", "Backend", "BackendError", "ExpertPool", "Generation", "GenerationRequest", "load_backend",
-           "register_backend"]
+# Lazy exports: `import experts.config` (needed by the config schema) must not import torch, so
+# `medrouter --help` and config validation stay fast.
+_EXPORTS = {
+    "BACKENDS": ".backends", "Backend": ".backends", "BackendError": ".backends", "load_backend": ".backends",
+    "register_backend": ".backends", "ExpertPool": ".runtime", "Generation": ".runtime",
+    "GenerationRequest": ".runtime",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module 'experts' has no attribute {name!r}")
