@@ -137,9 +137,12 @@ class Settings(BaseModel):
         routing time over the fitted head), route `description` (not read by the head)."""
         h = hashlib.sha256()
         h.update(json.dumps([r.model_dump(include={"name", "examples"}) for r in self.routes], sort_keys=True).encode())
-        h.update(json.dumps(self.router.model_dump(exclude={"head_path", "dev_file", "min_confidence"}),
+        # Paths are resolved to absolute ones at load, so they are hashed by content or name, never by
+        # location: a clone in another folder must accept the committed head.
+        h.update(json.dumps(self.router.model_dump(exclude={"head_path", "dev_file", "train_file", "min_confidence"}),
                             sort_keys=True).encode())
-        h.update(self.embedding_model.path.encode())
+        emb = self.embedding_model.path
+        h.update((emb if emb.startswith("embedded:") else Path(emb).name).encode())
         f = self.router.train_file
         if f and Path(f).is_file():
             h.update(hashlib.sha256(Path(f).read_bytes()).digest())

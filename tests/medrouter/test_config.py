@@ -54,3 +54,15 @@ def test_relative_paths_resolve_against_the_yaml(tmp_path):
     d["experts"][0]["adapter"] = "adapters/x"
     s = parse_config(d, str(tmp_path / "cfg.yaml"))
     assert s.expert("medical_qa").adapter == str(tmp_path / "adapters/x")
+
+
+def test_routing_fingerprint_does_not_depend_on_where_the_repo_is(tmp_path):
+    # the committed router head must be accepted by a clone in any folder (CI clones elsewhere)
+    d = _data()
+    for sub in ("a", "b"):
+        folder = tmp_path / sub / "data/routing"
+        folder.mkdir(parents=True)
+        (folder / "train.jsonl").write_bytes((CONFIG.parent / "data/routing/train.jsonl").read_bytes())
+    fa = parse_config(_data(), str(tmp_path / "a" / "experts.yaml")).routing_fingerprint()
+    fb = parse_config(d, str(tmp_path / "b" / "experts.yaml")).routing_fingerprint()
+    assert fa == fb == load_config(CONFIG).routing_fingerprint()
