@@ -14,8 +14,12 @@ if not torch.distributed.is_available() or not torch.distributed.is_gloo_availab
 
 from tests.conftest import ROOT  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "bench"))
+BENCH = str(ROOT / "bench")
+sys.path.append(BENCH)  # last, never first: bench/experts.py and bench/router.py would shadow the packages
 import scaleout  # noqa: E402
+
+if BENCH not in sys.path:  # importing scaleout puts the repo root first and drops bench/
+    sys.path.append(BENCH)
 
 
 def _build_tiny_workload_model(folder):
