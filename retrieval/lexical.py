@@ -38,6 +38,8 @@ def tokenize(text: str) -> list[str]:
         if t in STOPWORDS:
             continue
         out.append(_stem(t))
+        if t.endswith("%"):  # "48%" also answers "what percentage"
+            out.append("percent")
         if "/" in t or "." in t.strip("."):  # also index the parts: "sacubitril/valsartan" -> both names
             out.extend(_stem(p) for p in re.split(r"[./]", t) if p and p not in STOPWORDS and not p.isdigit())
     return out
@@ -127,3 +129,43 @@ def query_terms(query: str, groups: list[tuple[str, ...]] | None = None) -> Quer
         if t not in covered:
             concepts.append(([[t]], 1.0))
     return concepts
+
+
+def best_line_scores(bm25: BM25Index, query: Query, chunks_lines: list[list[list[str]]],
+                     exclude: list[set[str]] | None = None) -> np.ndarray:
+    """Term proximity for a few candidate chunks: each chunk's best single line, scored with BM25
+    (the collection's idf, k1, b over line lengths). The line that holds "LVEF ... 48%" beats a
+    section that mentions "ejection fraction" in one line and "2024" in another. `exclude[c]`:
+    tokens not counted for chunk c (its document's title and date: they say which document, the
+    chunk prefix and dense search already use them, and they would make the title line win)."""
+    n = len(chunks_lines)
+    out = np.zeros(n, dtype=np.float32)
+    lengths = [len(t) for lines in chunks_lines for t in lines]
+    avg = (sum(lengths) / len(lengths)) if lengths else 1.0
+    k1, b = bm25.k1, bm25.b
+    idf = {}
+    for alternatives, _ in query:
+        for phrase in alternatives:
+            for t in phrase:
+                j = bm25.vocab.get(t)
+                idf[t] = float(bm25.idf[j]) if j is not None else 0.0
+    for c, lines in enumerate(chunks_lines):
+        skip = exclude[c] if exclude else ()
+        best = 0.0
+        for toks in lines:
+            counts = Counter(toks)
+            norm = k1 * (1 - b + b * len(toks) / max(avg, 1e-9))
+            total = 0.0
+            for alternatives, weight in query:
+                concept = 0.0
+                for phrase in alternatives:
+                    s = 0.0
+                    for t in phrase:
+                        tf = counts.get(t, 0)
+                        if tf and t not in skip:
+                            s += idf[t] * tf * (k1 + 1) / (tf + norm)
+                    concept = max(concept, s / len(phrase))
+                total += weight * concept
+            best = max(best, total)
+        out[c] = best
+    return out

@@ -34,7 +34,7 @@ from medrouter.errors import RetrievalError
 
 from . import index as faiss_index
 from .chunking import chunk_document, units
-from .lexical import BM25Index, query_terms, tokenize
+from .lexical import BM25Index, best_line_scores, query_terms, tokenize
 from .loaders import LoadedDocument, load_document
 from .sanitize import neutralize
 from .synonyms import expand, groups_in
@@ -443,6 +443,10 @@ class Store:
             self._cache.pop(name, None)
         return True
 
+    @staticmethod
+    def _meta_tokens(chunk: dict) -> set[str]:
+        return set(tokenize(f"{chunk.get('title') or ''} {chunk.get('date') or ''}"))
+
     # ---- search ----------------------------------------------------------------------------
     def search(self, collection: str, query: str, k: int | None = None) -> list[Hit]:
         """Top-k chunks for `query`: dense (FAISS) and BM25 candidates fused by reciprocal rank.
@@ -484,6 +488,18 @@ class Store:
             lex = c.bm25.top(query_terms(query, groups), n_cand)
             for rank, (i, _) in enumerate(lex):
                 fused[i] = fused.get(i, 0.0) + self.cfg.lexical_weight / (RRF_K + rank + 1)
+        if c.bm25 is not None and self.cfg.line_lexical_weight and fused:
+            # term proximity: rank the candidates by their best single line (see best_line_scores)
+            cand = list(fused)
+            q = query_terms(query, groups)
+            lines = [[tokenize(u) for u in units(c.chunks[i]["text"], c.chunks[i]["section"], max_len=200)]
+                     for i in cand]
+            meta = [self._meta_tokens(c.chunks[i]) for i in cand]
+            ls = best_line_scores(c.bm25, q, lines, meta)
+            for rank, j in enumerate(np.argsort(-ls, kind="stable")):
+                if ls[j] <= 0:
+                    break
+                fused[cand[j]] += self.cfg.line_lexical_weight / (RRF_K + rank + 1)
         years = set(_YEAR.findall(query))
         if years and self.cfg.date_weight:
             # "my 2021 scan": documents dated in a year the question names move up (a soft filter:

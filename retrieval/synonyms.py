@@ -60,6 +60,10 @@ GROUPS: list[tuple[str, ...]] = [
     ("water tablet", "water pill", "diuretic"),
     ("thrush", "candida", "oral thrush"),
     ("work medical", "occupational health", "physical examination"),
+    ("left hospital", "sent home", "went home", "hospital stay", "discharge", "discharged"),
+    ("admitted", "admission", "came into hospital"),
+    ("got better", "better", "improved", "improvement"),
+    ("percentage", "percent"),
 ]
 
 
