@@ -15,6 +15,30 @@ def register_encoder(name: str):
     return deco
 
 
+def _direct_parts(model):
+    """(tokenizer, transformer, max_length, normalize) when `model` is the plain
+    [Transformer, mean Pooling, (Normalize)] pipeline that MiniLM-style models use, else None.
+    For those, calling the tokenizer and the transformer directly gives the same vectors as
+    `SentenceTransformer.encode` (checked in tests/router) without its per-call bookkeeping
+    (length sorting, feature dicts, device moves: ~4 ms of a ~20 ms short request on 2 cores)."""
+    try:
+        mods = list(model)
+        names = [type(m).__name__ for m in mods]
+        if names not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+            return None
+        pool = mods[1]
+        if getattr(pool, "pooling_mode", None) != "mean" or not getattr(pool, "include_prompt", True):
+            return None
+        hf = mods[0].auto_model
+        tok = model.tokenizer
+        max_len = int(model.max_seq_length)
+        if not callable(tok) or getattr(hf, "training", False):
+            return None
+        return tok, hf, max_len, len(mods) == 3
+    except Exception:  # any unexpected layout: use the library's own encode
+        return None
+
+
 @register_encoder("sentence_transformers")
 class SentenceTransformerEncoder:
     """The configured sentence-transformers model (embedded MiniLM by default), shared with retrieval
@@ -28,11 +52,29 @@ class SentenceTransformerEncoder:
         dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(dim())
         self.name = settings.embedding_model.path
+        self._direct = _direct_parts(self.model)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """(B, dim) float32, L2-normalised. Inputs longer than the model's max_seq_length are
         truncated by the tokenizer; the router already hands it only the instruction part."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._direct is not None:
+            return np.concatenate([self._encode_direct(texts[i:i + self.batch_size])
+                                   for i in range(0, len(texts), self.batch_size)])
         return self.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True,
                                  batch_size=self.batch_size, show_progress_bar=False).astype(np.float32)
+
+    def _encode_direct(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        tok, hf, max_len, _ = self._direct
+        batch = tok(texts, padding=True, truncation=True, max_length=max_len, return_tensors="pt")
+        device = next(hf.parameters()).device
+        batch = {k: v.to(device) for k, v in batch.items()}
+        with torch.inference_mode():
+            hidden = hf(**batch).last_hidden_state  # (B, L, dim)
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            vec = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            vec = torch.nn.functional.normalize(vec.float(), dim=1)
+        return vec.cpu().numpy().astype(np.float32)

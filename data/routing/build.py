@@ -27,6 +27,8 @@ import re
 import sys
 from collections import Counter, defaultdict
 
+import hard_cases  # round-two hard cases, train only (same folder)
+
 SEED = 20240611
 DEV_PERCENT = 30
 ROUTES = ("out_of_scope", "medical_qa", "summarization", "advice")
@@ -36,13 +38,15 @@ rng = random.Random(SEED)
 EXAMPLES = []
 
 
-def add(text, label, tags=(), docs=False):
-    """Register one example.  `docs` is a bool or a probability (float in 0..1)."""
+def add(text, label, tags=(), docs=False, train_only=False):
+    """Register one example.  `docs` is a bool or a probability (float in 0..1).
+    `train_only` examples (hard_cases.py) go to train whatever their hash, so adding
+    training material never moves a dev example."""
     assert label in ROUTES, label
     if isinstance(docs, float):
         docs = rng.random() < docs
     EXAMPLES.append({"text": text.strip(), "label": label,
-                     "has_documents": bool(docs), "tags": list(tags)})
+                     "has_documents": bool(docs), "tags": list(tags), "train_only": train_only})
 
 
 def add_many(texts, label, tags=(), docs=False):
@@ -2165,18 +2169,20 @@ def finalize(examples):
             tags.append("long_report")
         tags.append("with_docs" if ex["has_documents"] else "no_docs")
         ex = {"text": ex["text"], "label": ex["label"], "has_documents": ex["has_documents"],
-              "tags": sorted(dict.fromkeys(tags))}
+              "tags": sorted(dict.fromkeys(tags)), "_train_only": ex.get("train_only", False)}
         seen[k] = ex
         out.append(ex)
     for ex in out:
         ex["_h"] = split_of(ex["text"])
-        ex["_split"] = "dev" if ex["_h"] % 100 < DEV_PERCENT else "train"
-    # every tag must appear in dev (and train): move the lowest-hash example if needed
-    all_tags = sorted({t for ex in out for t in ex["tags"]})
+        ex["_split"] = "dev" if ex["_h"] % 100 < DEV_PERCENT and not ex["_train_only"] else "train"
+    # every tag must appear in dev (and train): move the lowest-hash example if needed.
+    # Decided on the first-round examples only, so train-only hard cases never move a dev example.
+    first = [ex for ex in out if not ex["_train_only"]]
+    all_tags = sorted({t for ex in first for t in ex["tags"]})
     for split, other in (("dev", "train"), ("train", "dev")):
         for tag in all_tags:
-            if not any(tag in ex["tags"] and ex["_split"] == split for ex in out):
-                cands = sorted((ex for ex in out if tag in ex["tags"]), key=lambda e: e["_h"])
+            if not any(tag in ex["tags"] and ex["_split"] == split for ex in first):
+                cands = sorted((ex for ex in first if tag in ex["tags"]), key=lambda e: e["_h"])
                 if len(cands) >= 2:
                     cands[0]["_split"] = split
     return out
@@ -2187,9 +2193,13 @@ def main():
     build_medical_qa()
     build_advice()
     build_summarization()
+    hard_cases.build(add, typoify, rng)  # last: the first-round material's random stream is unchanged
     data = finalize(EXAMPLES)
-    shuffler = random.Random(SEED + 1)
-    shuffler.shuffle(data)
+    first = [ex for ex in data if not ex["_train_only"]]
+    extra = [ex for ex in data if ex["_train_only"]]
+    random.Random(SEED + 1).shuffle(first)  # the first-round order, unchanged by the hard cases
+    random.Random(SEED + 2).shuffle(extra)
+    data = first + extra
     splits = {"train": [], "dev": []}
     for ex in data:
         splits[ex["_split"]].append({k: v for k, v in ex.items() if not k.startswith("_")})
