@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 import numpy as np
 
@@ -21,6 +22,7 @@ was we were what when where which while who whom why will with would you your yo
 """.split())
 
 
+@lru_cache(maxsize=1 << 16)
 def _stem(t: str) -> str:
     # Light plural folding only ("puffs" -> "puff", "readings" -> "reading"); medical words suffer
     # from aggressive stemmers ("diabetes" -> "diabet" is fine, "glucose" -> "glucos" confuses nothing,
