@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,13 +141,16 @@ class SharedBase:
             return self.loaded[info.digest]
         name = expert if expert not in self.loaded.values() else f"{expert}~{info.digest}"
         try:
-            if self.model is self.base:
-                from peft import PeftModel
+            with warnings.catch_warnings():
+                # adapter_config.json carries medrouter's own `base_model_signature`; peft ignores it, loudly
+                warnings.filterwarnings("ignore", message=r".*base_model_signature.*")
+                if self.model is self.base:
+                    from peft import PeftModel
 
-                self.model = PeftModel.from_pretrained(self.base, str(info.folder), adapter_name=name,
-                                                       is_trainable=False)
-            else:
-                self.model.load_adapter(str(info.folder), adapter_name=name, is_trainable=False)
+                    self.model = PeftModel.from_pretrained(self.base, str(info.folder), adapter_name=name,
+                                                           is_trainable=False)
+                else:
+                    self.model.load_adapter(str(info.folder), adapter_name=name, is_trainable=False)
         except Exception as exc:  # shape mismatch, corrupted weights peft found before us
             raise AdapterError(f"expert '{expert}': adapter {info.folder} could not be loaded: {exc}") from None
         self.model.eval()

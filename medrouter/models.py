@@ -56,6 +56,29 @@ def cache_root(cache_dir: str | None = None) -> Path:
     return root
 
 
+_GGUF_SPECIAL = {"bos": "tokenizer.ggml.bos_token_id", "eos": "tokenizer.ggml.eos_token_id",
+                 "pad": "tokenizer.ggml.padding_token_id"}
+
+
+def _apply_gguf_special_tokens(gguf: Path, tok, model) -> None:
+    """Take bos/eos/pad from the GGUF metadata itself: some transformers 5.x releases (5.17 seen) read
+    SmolLM2's eos as <|im_start|> instead of the file's <|im_end|>, which would teach and serve the wrong stop."""
+    from gguf import GGUFReader
+
+    fields = GGUFReader(str(gguf)).fields
+    for name, key in _GGUF_SPECIAL.items():
+        if key not in fields:
+            continue
+        tid = int(fields[key].contents())
+        token = tok.convert_ids_to_tokens(tid)
+        if token is None:
+            continue
+        setattr(tok, f"{name}_token", token)
+        setattr(model.config, f"{name}_token_id", tid)
+        if model.generation_config is not None:
+            setattr(model.generation_config, f"{name}_token_id", tid)
+
+
 def _convert_gguf(gguf: Path, dest: Path) -> Path:
     """Dequantize a GGUF checkpoint into an HF folder, atomically (temp folder + rename)."""
     import torch
@@ -70,6 +93,7 @@ def _convert_gguf(gguf: Path, dest: Path) -> Path:
         model.hf_quantizer = None
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
+        _apply_gguf_special_tokens(gguf, tok, model)
         model.save_pretrained(str(tmp))
         tok.save_pretrained(str(tmp))
         if dest.exists():

@@ -12,6 +12,7 @@ Schemas (from each dataset's card and the code that loads it):
 - medalpaca/medical_meadow_wikidoc: instruction, input, output (alpaca style; `input` is the question)
 - keivalya/MedQuad-MedicalQnADataset: qtype, Question, Answer
 - fhirfly/medicalquestions: text, label (1 = medical question, 0 = not medical); questions only, no answers
+- routing files (ours, data/routing/*.jsonl): text, label (route name); out-of-scope rows -> refusal
 - TakanashiShiya/FamilyPlusLlama: text (one conversation per row, formatted for trl's sft.py:
   Llama-2 `<s>[INST] q [/INST] a </s>` or `### Human: q ### Assistant: a`)
 - chat files (ours, data/train/*.jsonl): messages [+ task]; or CSV with user, assistant [, system, task]
@@ -207,6 +208,16 @@ def build_fhirfly(rows, spec, ctx) -> Iterator[Example]:
         if label == keep_label:
             yield _qa(r["text"], ctx.refusal_reply, task="refusal")
 
+
+
+@register("routing_refusal", schemas=[("text", "label")],
+          description="a labelled routing file (medrouter's data/routing/*.jsonl: text, label): rows of the "
+                      "out-of-scope label (option `label`) -> the expert's refusal")
+def build_routing_refusal(rows, spec, ctx) -> Iterator[Example]:
+    label = str(spec.options.get("label", "out_of_scope"))
+    for r in rows:
+        if str(r["label"]) == label and str(r["text"] or "").strip():
+            yield _qa(r["text"], ctx.refusal_reply, task="refusal")
 
 # One conversation per `text` row; which chat format, is data too.
 _CONVERSATION_FORMATS: dict[str, re.Pattern] = {

@@ -184,7 +184,7 @@ def evaluate_expert(settings, name: str, *, adapter: str | None = None, held_out
     gen_s = time.perf_counter() - t1
     reply = s.out_of_scope_reply
     results: dict[str, dict] = {}
-    samples = []
+    samples, failures = [], []
     for variant in variants:
         rows = [(kind, ex, outputs[i]) for i, (v, kind, ex) in enumerate(jobs) if v == variant]
         task_rows = [r for r in rows if r[0] == task]
@@ -201,6 +201,14 @@ def evaluate_expert(settings, name: str, *, adapter: str | None = None, held_out
         for kind, ex, g in rows[:2] + oos_rows[:1]:
             samples.append({"variant": variant, "kind": kind, "request": ex.messages[-2]["content"][:300],
                             "answer": g.text[:400], "stop_reason": g.stop_reason})
+        if variant == "adapter":  # every failure of the adapter, so a reader sees what went wrong
+            for kind, ex, g in rows:
+                why = ("runaway" if g.stop_reason in RUNAWAY else
+                       "not_refused" if kind == "refusal" and not is_refusal(g.text, reply) else
+                       "false_refusal" if kind != "refusal" and is_refusal(g.text, reply) else None)
+                if why:
+                    failures.append({"why": why, "kind": kind, "request": ex.messages[-2]["content"][-300:],
+                                     "answer": g.text[-400:], "stop_reason": g.stop_reason})
     report = {
         "expert": name,
         "adapter_path": spec.adapter,
@@ -211,6 +219,7 @@ def evaluate_expert(settings, name: str, *, adapter: str | None = None, held_out
         **results,
         "timings_s": {"load": round(load_s, 1), "generate": round(gen_s, 1)},
         "samples": samples,
+        "failures": failures,
     }
     if "adapter" in results and "base" in results:
         a, b = results["adapter"], results["base"]

@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 from medrouter.errors import ConfigError
@@ -293,7 +294,9 @@ def merge_adapter(adapter_dir: Path, base_path: Path, dest: Path) -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     base = AutoModelForCausalLM.from_pretrained(str(base_path), dtype=torch.float32)
-    merged = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
+    with warnings.catch_warnings():  # our own `base_model_signature` key in adapter_config.json
+        warnings.filterwarnings("ignore", message=r".*base_model_signature.*")
+        merged = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
     tokenizer = AutoTokenizer.from_pretrained(str(adapter_dir))
     merged.config.use_cache = True
     merged.generation_config = generation_config_for(merged, tokenizer)

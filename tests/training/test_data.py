@@ -19,7 +19,7 @@ def build(builder, path=None, **kw):
 
 def test_registry_has_every_original_source():
     assert {"medquad", "wikidoc", "wiki_medical_terms", "fhirfly_medicalquestions", "family_plus_llama",
-            "chat", "icd10cm"} <= set(D.BUILDERS)
+            "chat", "icd10cm", "routing_refusal"} <= set(D.BUILDERS)
 
 
 def test_medquad_answers_are_cut_to_sentences():
@@ -55,6 +55,37 @@ def test_fhirfly_non_medical_questions_become_refusals():
         "How do I reset my router password?", "What is the capital of Australia?", "Write a haiku about autumn leaves."]
     assert all(e.task == "refusal" and e.messages[1]["content"] == REPLY for e in exs)
 
+
+
+def test_routing_refusal_turns_out_of_scope_rows_into_refusals(tmp_path):
+    import json
+
+    rows = [{"text": "What is a computer virus?", "label": "out_of_scope"},
+            {"text": "What is a heart attack?", "label": "medical_qa"},
+            {"text": "   ", "label": "out_of_scope"},
+            {"text": "Explain my lab report", "label": "advice"},
+            {"text": "Best pizza dough recipe", "label": "out_of_scope"}]
+    f = tmp_path / "routing.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    exs = D.build_source(SourceSpec(builder="routing_refusal", path=str(f)), CTX)
+    assert [e.messages[0]["content"] for e in exs] == ["What is a computer virus?", "Best pizza dough recipe"]
+    assert all(e.task == "refusal" and e.messages[1]["content"] == REPLY for e in exs)
+    other = D.build_source(SourceSpec(builder="routing_refusal", path=str(f), options={"label": "advice"}), CTX)
+    assert [e.messages[0]["content"] for e in other] == ["Explain my lab report"]
+
+
+def test_shipped_refusal_sources_never_contain_held_out_prompts():
+    """The experts' refusal rate is measured on held_out/refusal.jsonl: no training source may hold those prompts."""
+    import json
+
+    root = Path(__file__).resolve().parents[2]
+    held = {json.loads(line)["messages"][0]["content"].strip().lower()
+            for line in (root / "data/train/held_out/refusal.jsonl").read_text().splitlines() if line.strip()}
+    train = {json.loads(line)["text"].strip().lower()
+             for line in (root / "data/routing/train.jsonl").read_text().splitlines() if line.strip()}
+    train |= {json.loads(line)["messages"][0]["content"].strip().lower()
+              for line in (root / "data/train/refusal.jsonl").read_text().splitlines() if line.strip()}
+    assert held and not held & train
 
 def test_family_plus_llama_parses_both_conversation_formats():
     exs = build("family_plus_llama", "family_plus_llama.jsonl")
