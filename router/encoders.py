@@ -7,6 +7,12 @@ import numpy as np
 
 ENCODERS: dict[str, Callable] = {}
 
+# Requests routed one (or a few) at a time run MiniLM on one intra-op thread: a short routing text
+# is ~15 word pieces, too little work to split, and two threads on cores shared with the LM or
+# other processes wait on each other (measured on the 2-core box under load ~4: 1 thread 18-35 ms,
+# 2 threads 65-190 ms p50). Batches (`router fit`, `route --input`) keep the process's threads.
+SMALL_BATCH = 8
+
 
 def register_encoder(name: str):
     def deco(cls):
@@ -72,9 +78,17 @@ class SentenceTransformerEncoder:
         batch = tok(texts, padding=True, truncation=True, max_length=max_len, return_tensors="pt")
         device = next(hf.parameters()).device
         batch = {k: v.to(device) for k, v in batch.items()}
-        with torch.inference_mode():
-            hidden = hf(**batch).last_hidden_state  # (B, L, dim)
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            vec = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            vec = torch.nn.functional.normalize(vec.float(), dim=1)
+        threads = torch.get_num_threads()
+        one = device.type == "cpu" and len(texts) <= SMALL_BATCH and threads > 1
+        if one:
+            torch.set_num_threads(1)
+        try:
+            with torch.inference_mode():
+                hidden = hf(**batch).last_hidden_state  # (B, L, dim)
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                vec = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                vec = torch.nn.functional.normalize(vec.float(), dim=1)
+        finally:
+            if one:
+                torch.set_num_threads(threads)
         return vec.cpu().numpy().astype(np.float32)

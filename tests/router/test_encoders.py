@@ -23,3 +23,21 @@ def test_other_pipelines_use_the_library_encode(settings, embedder):
 
     assert _direct_parts(NotMiniLM([embedder[0], embedder[2]])) is None
     assert _direct_parts(object()) is None
+
+
+def test_single_requests_run_on_one_thread_and_restore_the_setting(settings, embedder, monkeypatch):
+    import torch
+
+    from router.encoders import SentenceTransformerEncoder
+
+    enc = SentenceTransformerEncoder(settings, embedder)
+    seen = []
+    hf = enc._direct[1]
+    hook = hf.register_forward_pre_hook(lambda *a: seen.append(torch.get_num_threads()))
+    torch.set_num_threads(2)  # the tests' autouse fixture restores the original count afterwards
+    try:
+        enc.encode(["What is asthma?"])
+        enc.encode(["What is asthma?"] * 20)  # a batch keeps the process's threads
+    finally:
+        hook.remove()
+    assert seen == [1, 2] and torch.get_num_threads() == 2
