@@ -25,7 +25,7 @@ def test_other_pipelines_use_the_library_encode(settings, embedder):
     assert _direct_parts(object()) is None
 
 
-def test_single_requests_run_on_one_thread_and_restore_the_setting(settings, embedder, monkeypatch):
+def test_single_requests_run_on_one_thread_and_restore_the_setting(settings, embedder):
     import torch
 
     from router.encoders import SentenceTransformerEncoder

@@ -96,9 +96,9 @@ def test_dev_split_quality(rt, dev_examples):
     res = evaluate(rt, dev_examples)
     # Floors a little under the measured numbers (see the report in router/README.md): a regression
     # in routing_text, features or fitting shows up here.
-    assert res["accuracy"] >= 0.90, res["misrouted"][:10]
-    assert res["out_of_scope_recall"] >= 0.92
-    assert res["false_refusal_rate"] <= 0.10
+    assert res["accuracy"] >= 0.945, res["misrouted"][:10]  # measured 0.960
+    assert res["out_of_scope_recall"] >= 0.94  # measured 0.959
+    assert res["false_refusal_rate"] <= 0.04  # measured 0.025
     assert res["emergency"]["detected"] == res["emergency"]["tagged"]
     assert set(res["confusion"]) == set(rt.routes)
     assert res["latency_ms"]["p50"] > 0
