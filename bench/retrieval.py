@@ -14,8 +14,11 @@ Quality, on data/eval_docs (13 documents, 74 questions; q61-q74 are held out: se
   per patient (their documents + the shared leaflets/guideline) — how the UI uses it (one per session).
 Baseline: RecursiveCharacterTextSplitter(500, 50) over the document text, all-MiniLM-L6-v2 unnormalised,
 FAISS IndexFlatL2, top-1 — the usual LangChain FAISS recipe, built with faiss directly (no pickle).
-Speed: ingest pages/s (PDF pages; other formats 3,000 characters = 1 page) for both; search latency at
-1k / 10k / 100k synthetic chunks (random unit vectors, texts drawn from the eval vocabulary).
+Speed: ingest pages/s (PDF pages; other formats 3,000 characters = 1 page) for both, and the embedding-only
+floor; search latency at 1k / 10k / 100k synthetic chunks (random unit vectors, texts drawn from the eval
+vocabulary) for Store.search (hybrid, rerank, hits) and the baseline's query path (encode + IndexFlatL2).
+ratio_vs_baseline > 1: medrouter faster. The machine's load average is printed: compare runs only at
+similar load.
 """
 from __future__ import annotations
 
@@ -229,6 +232,16 @@ def latency(settings, embedder, sizes: list[int], out: dict) -> None:
                 t = time.perf_counter()
                 store.embed_query(q)
                 embed_times.append((time.perf_counter() - t) * 1000)
+            # baseline: the plain recipe's query path (encode with default threads, FAISS IndexFlatL2 top-k)
+            import faiss
+
+            flat = faiss.IndexFlatL2(dim)
+            flat.add(vecs)
+            base_times = []
+            for q in queries:
+                t = time.perf_counter()
+                flat.search(embedder.encode([q]).astype(np.float32), s.retrieval.top_k)
+                base_times.append((time.perf_counter() - t) * 1000)
             from retrieval.index import choose_type
 
             res[str(n)] = {"index": choose_type(s.retrieval.index_type, n, s.retrieval.ann_threshold),
@@ -237,6 +250,8 @@ def latency(settings, embedder, sizes: list[int], out: dict) -> None:
                            "of_which_query_embedding_ms_median": round(statistics.median(embed_times), 2),
                            "excluding_query_embedding_ms_median": round(
                                statistics.median(t - e for t, e in zip(times, embed_times)), 2),
+                           "baseline_ms_median": round(statistics.median(base_times), 2),
+                           "ratio_vs_baseline": round(statistics.median(base_times) / statistics.median(times), 3),
                            "build_s": round(build_s, 1), "load_s": round(load_s, 2)}
             print(f"latency {n}: {res[str(n)]}", file=sys.stderr)
     out["latency"] = res

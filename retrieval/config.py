@@ -26,7 +26,7 @@ class RetrievalSettings(BaseModel):
     line_lexical_weight: float = Field(default=1.0, ge=0.0, description=(
         "weight of the best-single-line BM25 ranking of the candidates in the fusion (term proximity)"))
     line_candidates: int = Field(default=30, ge=1, le=1000, description="how many top fused candidates the line rerank reorders")
-    query_threads: int = Field(default=1, ge=0, description="torch threads for embedding one query (0: leave as is)")
+    query_threads: int = Field(default=1, ge=0, description="torch and faiss threads for one query (0: leave as is)")
     date_weight: float = Field(default=1.0, ge=0.0, description="boost for documents dated in a year the question names")
     index_type: str = Field(default="auto", description="flat | hnsw | auto (hnsw past ann_threshold chunks)")
     ann_threshold: int = Field(default=50000, ge=1000)

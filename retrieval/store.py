@@ -76,6 +76,7 @@ class _Loaded:
     bm25: BM25Index | None
     units: object = None  # FAISS index of line vectors
     owner: np.ndarray | None = None  # unit row -> chunk row
+    line_tokens: dict = field(default_factory=dict)  # chunk row -> its lines' tokens (filled lazily)
 
 
 def validate_name(name: str) -> str:
@@ -146,22 +147,33 @@ class Store:
         dim = self.embedder.get_embedding_dimension()
         return np.vstack(out).astype(np.float32) if out else np.zeros((0, dim), dtype=np.float32)
 
-    def embed_query(self, text: str) -> np.ndarray:
-        """One short text: run on `retrieval.query_threads` torch threads (default 1). For a single
-        20-token query, thread start-up and barriers cost more than they save, and far more when the
-        cores are busy (measured on 2 cores under load: 20 ms on 1 thread vs 68-164 ms on 2)."""
+    @contextlib.contextmanager
+    def _query_threads(self):
+        """Run one query's embedding and FAISS search on `retrieval.query_threads` threads (default
+        1). For one 20-token query or one vector, thread start-up and barriers cost more than they
+        save, and far more when the cores are busy. Measured on 2 cores under load (bench/retrieval.py):
+        query embedding 20 ms on 1 thread vs 68-164 ms on 2; FAISS flat search over 10k vectors 0.6 ms
+        vs 24 ms. torch and faiss thread counts are process-wide: restored afterwards, under a lock."""
+        n = self.cfg.query_threads
+        if not n:
+            yield
+            return
+        import faiss
         import torch
 
-        n = self.cfg.query_threads
-        before = torch.get_num_threads()
-        if not n or n == before:
-            return self.embed([text])
         with _THREADS_LOCK:
+            t_before, f_before = torch.get_num_threads(), faiss.omp_get_max_threads()
             torch.set_num_threads(n)
+            faiss.omp_set_num_threads(n)
             try:
-                return self.embed([text])
+                yield
             finally:
-                torch.set_num_threads(before)
+                torch.set_num_threads(t_before)
+                faiss.omp_set_num_threads(f_before)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._query_threads():
+            return self.embed([text])
 
     # ---- paths, locking --------------------------------------------------------------------
     def _dir(self, name: str) -> Path:
@@ -465,6 +477,14 @@ class Store:
         return True
 
     @staticmethod
+    def _line_tokens(c: _Loaded, i: int) -> list[list[str]]:
+        got = c.line_tokens.get(i)
+        if got is None:
+            ch = c.chunks[i]
+            got = c.line_tokens[i] = [tokenize(u) for u in units(ch["text"], ch["section"], max_len=200)]
+        return got
+
+    @staticmethod
     def _meta_tokens(chunk: dict) -> set[str]:
         return set(tokenize(f"{chunk.get('title') or ''} {chunk.get('date') or ''}"))
 
@@ -482,10 +502,15 @@ class Store:
         if n == 0:
             return []
         groups = groups_in(query)
-        qvec = self.embed_query(expand(query))  # (1, dim)
         n_cand = min(n, max(self.cfg.candidates, k))
         faiss_index.set_search_depth(c.index, n_cand)
-        sims, ids = c.index.search(qvec, n_cand)
+        with self._query_threads():
+            qvec = self.embed([expand(query)])  # (1, dim)
+            sims, ids = c.index.search(qvec, n_cand)
+            if c.units is not None:
+                n_u = min(c.units.ntotal, n_cand * 4)
+                faiss_index.set_search_depth(c.units, n_u)
+                usims, uids = c.units.search(qvec, n_u)
         dense = [(int(i), float(s)) for i, s in zip(ids[0], sims[0]) if i >= 0]
         cos = dict(dense)
         fused: dict[int, float] = {}
@@ -493,9 +518,6 @@ class Store:
             fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
         if c.units is not None:
             # best line of each chunk (small-to-big: the line matches, the chunk is returned)
-            n_u = min(c.units.ntotal, n_cand * 4)
-            faiss_index.set_search_depth(c.units, n_u)
-            usims, uids = c.units.search(qvec, n_u)
             best: dict[int, float] = {}
             for u, sim in zip(uids[0], usims[0]):
                 if u >= 0:
@@ -514,8 +536,7 @@ class Store:
             # the top of the fused list only: proximity reorders near-ties, it does not recall
             cand = sorted(fused, key=lambda i: -fused[i])[:max(k, self.cfg.line_candidates)]
             q = query_terms(query, groups)
-            lines = [[tokenize(u) for u in units(c.chunks[i]["text"], c.chunks[i]["section"], max_len=200)]
-                     for i in cand]
+            lines = [self._line_tokens(c, i) for i in cand]
             meta = [self._meta_tokens(c.chunks[i]) for i in cand]
             ls = best_line_scores(c.bm25, q, lines, meta)
             for rank, j in enumerate(np.argsort(-ls, kind="stable")):
