@@ -20,6 +20,8 @@ def cmd_train(args) -> int:
     if bool(args.config_file) == bool(args.expert):
         raise UsageError("give a training CONFIG file or --expert NAME (one of them)")
     path = Path(args.config_file) if args.config_file else config_for_expert(args.expert)
+    if args.num_gpus is not None and args.num_gpus > 1:
+        return _launch_multi_gpu(args, path)
     cfg = load_train_config(path)
     if args.config:
         cfg.experts_config = str(Path(args.config).resolve())
@@ -45,6 +47,27 @@ def cmd_train(args) -> int:
          f"{report['tokens_per_s']} tokens/s ({report['mode']})"
          + (f"\nmerged model: {report['merged']}" if report.get("merged") else ""))
     return 0
+
+
+def _launch_multi_gpu(args, path: Path) -> int:
+    """`--num-gpus N`: the same trainer once per GPU through accelerate (DDP or FSDP, training/launch.py)."""
+    from .launch import main as launch_main
+
+    if args.merge is not None:
+        raise UsageError("--merge runs in one process: train with --num-gpus, then merge without it")
+    forward: list[str] = []
+    for flag, value in (("--output", args.output), ("--max-steps", args.max_steps), ("--mode", args.mode),
+                        ("--threads", args.threads), ("--config", args.config)):
+        if value is not None:
+            forward += [flag, str(value)]
+    if args.resume:
+        forward.append("--resume")
+    launch = [str(path), "--num-gpus", str(args.num_gpus)]
+    if args.strategy:
+        launch += ["--strategy", args.strategy]
+    if args.dry_run:
+        launch.append("--dry-run")
+    return launch_main(launch + forward)
 
 
 def cmd_eval_expert(args) -> int:
@@ -111,6 +134,12 @@ def register(sub) -> None:
     p.add_argument("--mode", choices=["auto", "qlora", "lora-bf16", "lora-cpu"], help="override mode of the YAML")
     p.add_argument("--threads", type=int, help="torch CPU threads (1 is faster when the cores are shared)")
     p.add_argument("--json", action="store_true", help="print the training report as JSON")
+    p.add_argument("--num-gpus", type=int, help="N > 1: one process per GPU through accelerate (DDP, or FSDP when "
+                                                 "the model does not fit one GPU); see training/launch.py")
+    from .launch import STRATEGIES
+
+    p.add_argument("--strategy", choices=["auto", *STRATEGIES], help="with --num-gpus: force DDP or FSDP")
+    p.add_argument("--dry-run", action="store_true", help="with --num-gpus: print the accelerate command, run nothing")
     add_config_arg(p)
     p.set_defaults(func=cmd_train)
 

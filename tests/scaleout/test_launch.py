@@ -117,3 +117,20 @@ def test_fsdp_load_kwargs_packs_4bit_weights_for_sharding(monkeypatch):
     out = launch.fsdp_load_kwargs(kwargs())
     assert "device_map" not in out
     assert out["quantization_config"].bnb_4bit_quant_storage == torch.bfloat16 and out["dtype"] == torch.bfloat16
+
+
+def test_medrouter_train_num_gpus_goes_through_the_launcher(monkeypatch, capsys):
+    """`medrouter train CONFIG --num-gpus 2` hands the same config and overrides to training.launch."""
+    from medrouter.cli import main
+    from training import launch
+
+    seen = {}
+    monkeypatch.setattr(launch, "main", lambda argv: seen.setdefault("argv", argv) and 0)
+    assert main(["train", "training/configs/medical_qa.yaml", "--num-gpus", "2", "--strategy", "fsdp",
+                 "--max-steps", "5", "--mode", "qlora", "--resume"]) == 0
+    assert seen["argv"][:5] == ["training/configs/medical_qa.yaml", "--num-gpus", "2", "--strategy", "fsdp"]
+    assert seen["argv"][5:] == ["--max-steps", "5", "--mode", "qlora", "--resume"]
+    # --merge is a one-process step: a clear error, nothing launched
+    seen.clear()
+    assert main(["train", "training/configs/medical_qa.yaml", "--num-gpus", "2", "--merge"]) == 2
+    assert "argv" not in seen and "one process" in capsys.readouterr().err
