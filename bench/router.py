@@ -75,6 +75,8 @@ def main() -> int:
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: --cores)")
     ap.add_argument("--n", type=int, default=60, help="single requests timed per kind")
+    ap.add_argument("--lora-head", help="also time a head fitted with router.encoder minilm_lora (its .safetensors; "
+                                        "fitted under this config with only router.encoder changed)")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > args.cores:
         os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: args.cores])
@@ -95,6 +97,10 @@ def main() -> int:
         "nearest_config_examples": Router(s, classifier="nearest"),
         "nearest_config_and_train": Router(s, classifier="nearest", extra=[(e.text, e.label) for e in train]),
     }
+    if args.lora_head:
+        sl = s.model_copy(deep=True)
+        sl.router.encoder, sl.router.head_path = "minilm_lora", str(Path(args.lora_head).resolve())
+        routers["logreg_minilm_lora"] = Router(sl)  # the shared MiniLM (no second load) + a merged private copy
     setup_s = round(time.perf_counter() - t0, 1)
     short = [(e.text, e.has_documents) for e in dev if len(e.text.split()) <= 60][: args.n]
     long = long_inputs(dev, n=max(10, args.n // 3))
@@ -116,6 +122,13 @@ def main() -> int:
         "accuracy_gain": round(res["logreg"]["dev"]["accuracy"] - base["dev"]["accuracy"], 4),
         "short_p50_ratio": round(res["logreg"]["short"]["p50_ms"] / base["short"]["p50_ms"], 2),
         "long_p50_ratio": round(res["logreg"]["long_5000_words"]["p50_ms"] / base["long_5000_words"]["p50_ms"], 2)}
+    if "logreg_minilm_lora" in res:
+        lo, fr = res["logreg_minilm_lora"], res["logreg"]
+        res["minilm_lora_vs_logreg"] = {
+            "accuracy_gain": round(lo["dev"]["accuracy"] - fr["dev"]["accuracy"], 4),
+            "short_p50_ratio": round(lo["short"]["p50_ms"] / fr["short"]["p50_ms"], 2),
+            "short_cpu_p50_ratio": round(lo["short"]["cpu_p50_ms"] / fr["short"]["cpu_p50_ms"], 2),
+            "long_p50_ratio": round(lo["long_5000_words"]["p50_ms"] / fr["long_5000_words"]["p50_ms"], 2)}
     print(json.dumps(res, indent=2))
     return 0
 

@@ -25,7 +25,7 @@ def eval_subparsers(sub):
     return ev
 
 
-def _progress(label: str):
+def _progress(label: str, unit: str = "ex"):
     """A stderr progress bar for long CLI work (silent when stderr is not a terminal)."""
     from tqdm.auto import tqdm
 
@@ -34,11 +34,22 @@ def _progress(label: str):
     def update(done: int, total: int) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=total, desc=label, unit="ex", file=sys.stderr, disable=not sys.stderr.isatty())
+            bar = tqdm(total=total, desc=label, unit=unit, file=sys.stderr, disable=not sys.stderr.isatty())
         bar.n = done
         bar.refresh()
         if done >= total:
             bar.close()
+    return update
+
+
+def _staged_progress():
+    """progress(stage, done, total): one stderr bar per stage (embedding, each fold's LoRA training)."""
+    bars: dict = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in bars:
+            bars[stage] = _progress(stage, "ex" if stage == "embedding" else "step")
+        bars[stage](done, total)
     return update
 
 
@@ -97,7 +108,7 @@ def cmd_router_fit(args) -> int:
     from .fit import fit_and_save
 
     s = load_config(args.config)
-    head, path = fit_and_save(s, progress=None if args.json else _progress("embedding"))
+    head, path = fit_and_save(s, progress=None if args.json else _staged_progress())
     out = {"head": path, "fingerprint": head.fingerprint, "threshold": round(head.threshold, 4),
            "temperature": round(head.temperature, 4), **head.info}
     emit(out, args.json,

@@ -1,6 +1,7 @@
 """Encoders: text -> unit-length vectors. A registry, so another embedding backend is one class."""
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import numpy as np
@@ -92,3 +93,60 @@ class SentenceTransformerEncoder:
             if one:
                 torch.set_num_threads(threads)
         return vec.cpu().numpy().astype(np.float32)
+
+
+@register_encoder("minilm_lora")
+class RoutingLoraEncoder(SentenceTransformerEncoder):
+    """MiniLM fine-tuned for routing (router/lora.py): a private copy of the shared module with the
+    routing LoRA merged in. The shared module (retrieval's) is untouched and nothing is loaded from
+    disk again; routing costs what the frozen encoder costs. The LoRA weights live in the fitted
+    head file (`router fit` trains them); `state=None` reads them from `router.head_path`."""
+
+    trainable = True  # `router fit` calls .train() per fold and .with_state() to featurize
+
+    def __init__(self, settings, model=None, state: dict | None = None, *, untrained: bool = False):
+        super().__init__(settings, model)
+        if self._direct is None:
+            from medrouter.errors import ConfigError
+
+            raise ConfigError("router.encoder minilm_lora needs a [Transformer, mean Pooling] sentence-transformers "
+                              f"model; {settings.embedding_model.path} is not one (use sentence_transformers)")
+        self._shared = self._direct
+        self.name = f"{self.name}+routing-lora"
+        self.state = None
+        if not untrained:
+            if state is None:
+                from .head import FIT_HINT, load_head
+                from medrouter.errors import RouterHeadError
+
+                head = load_head(settings.router.head_path, settings.routing_fingerprint())
+                if not head.encoder_state:
+                    raise RouterHeadError(f"router head {settings.router.head_path} has no routing LoRA weights "
+                                          f"(fitted for another encoder); {FIT_HINT}")
+                state = head.encoder_state
+            self._merge(state)
+
+    def _merge(self, state: dict) -> None:
+        from .lora import merged_copy
+
+        tok, hf, max_len, norm = self._shared
+        try:
+            self._direct = (tok, merged_copy(hf, state), max_len, norm)
+        except ValueError as exc:
+            from .head import FIT_HINT
+            from medrouter.errors import RouterHeadError
+
+            raise RouterHeadError(f"{exc}; {FIT_HINT}") from None
+        self.state = state
+
+    def with_state(self, state: dict) -> "RoutingLoraEncoder":
+        """Another encoder over the same shared module, with `state` merged (a fold's LoRA)."""
+        enc = copy.copy(self)
+        enc._merge(state)
+        return enc
+
+    def train(self, texts: list[str], extra: np.ndarray, y: np.ndarray, n_classes: int, progress=None) -> dict:
+        from .lora import train_lora
+
+        tok, hf, _, _ = self._shared
+        return train_lora(hf, tok, texts, extra, y, n_classes, progress=progress)

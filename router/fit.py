@@ -9,7 +9,10 @@
        OOS_COST * (out-of-scope answered) + (in-scope refused)
    so the threshold is fitted on a held-out split, and `router.dev_file` stays untouched for
    `medrouter eval router`.
-3. The final head is fitted on all training data and saved with the config fingerprint.
+   A trainable encoder (`router.encoder: minilm_lora`, router/lora.py) is fine-tuned inside each
+   fold too, so out-of-fold predictions never come from a LoRA that saw the example.
+3. The final head (and a trainable encoder's LoRA) is fitted on all training data and saved with
+   the config fingerprint.
 Everything is deterministic (fixed fold seed, full-batch L-BFGS in float64).
 """
 from __future__ import annotations
@@ -114,25 +117,49 @@ def fit_threshold(probs: np.ndarray, y: np.ndarray, oos: int) -> tuple[float, di
     return t, stats
 
 
-def featurize(router, examples: list[Example], batch_size: int = 64, progress=None) -> np.ndarray:
-    """[encoder vector, side features] for each example, exactly as the router sees requests."""
+def side_inputs(router, examples: list[Example]) -> tuple[list[str], np.ndarray]:
+    """(routing texts, [side features, hashed n-grams]) exactly as the router sees requests."""
     parts, feats = router.prepare([e.text for e in examples], [e.has_documents for e in examples])
     texts = [p.text for p in parts]
+    grams = [ngram_features(texts, NGRAM_BUCKETS)] if NGRAM_BUCKETS else []
+    return texts, np.concatenate([feats, *grams], axis=1).astype(np.float32)
+
+
+def encode(encoder, texts: list[str], batch_size: int = 64, progress=None) -> np.ndarray:
     vecs = []
     for i in range(0, len(texts), batch_size):
-        vecs.append(router.encoder.encode(texts[i:i + batch_size]))
+        vecs.append(encoder.encode(texts[i:i + batch_size]))
         if progress:
             progress(min(i + batch_size, len(texts)), len(texts))
-    grams = [ngram_features(texts, NGRAM_BUCKETS)] if NGRAM_BUCKETS else []
-    return np.concatenate([np.concatenate(vecs), feats, *grams], axis=1).astype(np.float32)
+    return np.concatenate(vecs) if vecs else np.zeros((0, encoder.dim), dtype=np.float32)
+
+
+def featurize(router, examples: list[Example], batch_size: int = 64, progress=None) -> np.ndarray:
+    """[encoder vector, side features, n-grams] for each example, exactly as the router sees requests."""
+    texts, extra = side_inputs(router, examples)
+    return np.concatenate([encode(router.encoder, texts, batch_size, progress), extra], axis=1).astype(np.float32)
+
+
+def _stage(progress, label):
+    """progress(label, done, total) -> a (done, total) callback for one stage, or None."""
+    return (lambda d, t: progress(label, d, t)) if progress else None
 
 
 def fit_head(settings, router=None, examples: list[Example] | None = None, progress=None) -> Head:
-    """Fit, calibrate and threshold the head for `settings` (see module docstring). Not saved."""
+    """Fit, calibrate and threshold the head for `settings` (see module docstring). Not saved.
+    `progress(stage, done, total)` reports embedding and, for a trainable encoder (`minilm_lora`),
+    each fold's LoRA training. A trainable encoder is trained per fold (its out-of-fold vectors come
+    from a LoRA that never saw the fold) and once more on all the data for the saved head."""
+    from .encoders import ENCODERS
     from .router import Router
 
     t0 = time.perf_counter()
-    router = router or Router(settings, classifier="nearest")  # only its encoder and prepare() are used
+    if router is None:
+        enc_cls = ENCODERS[settings.router.encoder] if settings.router.encoder in ENCODERS else None
+        encoder = enc_cls(settings, untrained=True) if getattr(enc_cls, "trainable", False) else None
+        router = Router(settings, classifier="nearest", encoder=encoder)  # only its encoder and prepare() are used
+    encoder = router.encoder
+    trainable = getattr(encoder, "trainable", False)
     examples = examples if examples is not None else training_examples(settings)
     routes = settings.route_names
     oos = routes.index(settings.router.out_of_scope_route)
@@ -143,36 +170,52 @@ def fit_head(settings, router=None, examples: list[Example] | None = None, progr
 
         raise InputError(f"no training examples for route(s) {', '.join(missing)}: add examples in experts.yaml "
                          "or labeled lines to router.train_file")
-    x = featurize(router, examples, progress=progress)
+    texts, extra = side_inputs(router, examples)
+    frozen = None if trainable else np.concatenate([encode(encoder, texts, progress=_stage(progress, "embedding")),
+                                                    extra], axis=1)
+
+    def features(train_idx: np.ndarray | None, label: str) -> tuple[np.ndarray, dict]:
+        """The features of every example for a head fitted on the examples `train_idx`, and the
+        encoder state they came from."""
+        if not trainable:
+            return frozen, {}
+        state = encoder.train([texts[i] for i in train_idx], extra[train_idx], y[train_idx], len(routes),
+                              progress=_stage(progress, label))
+        vecs = encode(encoder.with_state(state), texts)
+        return np.concatenate([vecs, extra], axis=1).astype(np.float32), state
     t_embed = time.perf_counter() - t0
 
     k = min(FOLDS, int(np.bincount(y).min()))
     if k >= 2:
         fold = _folds(y, k)
-        best = None
-        for l2 in L2_GRID:
-            oof = np.zeros((len(y), len(routes)))
-            for f in range(k):
-                tr, te = fold != f, fold == f
+        oofs = {l2: np.zeros((len(y), len(routes))) for l2 in L2_GRID}
+        for f in range(k):
+            tr, te = fold != f, fold == f
+            x, _ = features(np.flatnonzero(tr), f"LoRA fold {f + 1}/{k}")
+            for l2 in L2_GRID:
                 w, b = fit_logreg(x[tr], y[tr], len(routes), l2)
-                oof[te] = x[te] @ w.T + b
-            nll = -_log_softmax(oof)[np.arange(len(y)), y].mean()
-            acc = float(np.mean(oof.argmax(1) == y))
-            if best is None or nll < best[0]:
-                best = (nll, l2, oof, acc)
-        _, l2, oof, cv_acc = best
+                oofs[l2][te] = x[te] @ w.T + b
+        nll = {l2: -_log_softmax(o)[np.arange(len(y)), y].mean() for l2, o in oofs.items()}
+        l2 = min(L2_GRID, key=lambda v: (nll[v], L2_GRID.index(v)))
+        oof = oofs[l2]
+        cv_acc = float(np.mean(oof.argmax(1) == y))
         temperature = fit_temperature(oof, y)
         probs = np.exp(_log_softmax(oof / temperature))
         threshold, th_stats = fit_threshold(probs, y, oos)
     else:  # too few examples per route to hold any out: no calibration, the config floor applies
         l2, temperature, threshold, cv_acc, th_stats = L2_GRID[1], 1.0, 0.5, None, {}
+    x, state = features(np.arange(len(y)), "LoRA, all data")
     w, b = fit_logreg(x, y, len(routes), l2)
     info = {"examples": len(examples), "folds": k, "l2": l2, "cv_accuracy": cv_acc, **{f"cv_{a}": v for a, v in th_stats.items()},
             "per_route": {r: int((y == i).sum()) for i, r in enumerate(routes)},
             "embed_s": round(t_embed, 2), "fit_s": round(time.perf_counter() - t0 - t_embed, 2)}
+    if trainable:
+        from .lora import hyperparameters
+
+        info["encoder_training"] = hyperparameters()
     return Head(routes=routes, weight=w, bias=b, temperature=temperature, threshold=threshold,
-                fingerprint=settings.routing_fingerprint(), encoder=router.encoder.name, features=list(FEATURE_NAMES),
-                ngram_buckets=NGRAM_BUCKETS, info=info)
+                fingerprint=settings.routing_fingerprint(), encoder=encoder.name, features=list(FEATURE_NAMES),
+                ngram_buckets=NGRAM_BUCKETS, info=info, encoder_state=state)
 
 
 def fit_and_save(settings, router=None, progress=None) -> tuple[Head, str]:

@@ -17,6 +17,7 @@ import numpy as np
 from medrouter.errors import RouterHeadError
 
 HEAD_FORMAT = "medrouter-router-head/1"
+ENCODER_PREFIX = "encoder."
 FIT_HINT = "run `medrouter router fit` to fit it for the current config"
 
 
@@ -32,6 +33,9 @@ class Head:
     features: list[str]  # side features after the embedding (router.text.FEATURE_NAMES)
     ngram_buckets: int = 0  # hashed n-gram features after those (router.ngrams); 0 = none
     info: dict = field(default_factory=dict)  # fit report (cross-validated metrics, sizes, time)
+    # A trainable encoder's weights (router.encoders `minilm_lora`: the routing LoRA), stored in the
+    # same file as tensors "encoder.<name>", so head and encoder can never be mixed up; {} = none.
+    encoder_state: dict = field(default_factory=dict)
 
 
 def save_head(head: Head, path: str | os.PathLike) -> Path:
@@ -46,8 +50,11 @@ def save_head(head: Head, path: str | os.PathLike) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=".head-", suffix=".safetensors", dir=path.parent)
     os.close(fd)
     try:
-        save_file({"weight": np.ascontiguousarray(head.weight, dtype=np.float32),
-                   "bias": np.ascontiguousarray(head.bias, dtype=np.float32)}, tmp, metadata=meta)
+        tensors = {"weight": np.ascontiguousarray(head.weight, dtype=np.float32),
+                   "bias": np.ascontiguousarray(head.bias, dtype=np.float32)}
+        tensors.update({ENCODER_PREFIX + k: np.ascontiguousarray(v, dtype=np.float32)
+                        for k, v in head.encoder_state.items()})
+        save_file(tensors, tmp, metadata=meta)
         os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a head is a shared, committed artifact
         os.replace(tmp, path)
     finally:
@@ -69,6 +76,7 @@ def load_head(path: str | os.PathLike | None, fingerprint: str | None = None) ->
         with safe_open(str(path), framework="np") as f:
             meta = f.metadata() or {}
             weight, bias = f.get_tensor("weight"), f.get_tensor("bias")
+            encoder_state = {k[len(ENCODER_PREFIX):]: f.get_tensor(k) for k in f.keys() if k.startswith(ENCODER_PREFIX)}
         if meta.get("format") != HEAD_FORMAT:
             raise ValueError(f"format {meta.get('format')!r}, expected {HEAD_FORMAT!r}")
         head = Head(routes=json.loads(meta["routes"]), weight=weight.astype(np.float32),
@@ -76,10 +84,11 @@ def load_head(path: str | os.PathLike | None, fingerprint: str | None = None) ->
                     threshold=float(meta["threshold"]), fingerprint=meta["fingerprint"],
                     encoder=meta["encoder"], features=json.loads(meta["features"]),
                     ngram_buckets=int(meta.get("ngram_buckets", "0")),
-                    info=json.loads(meta.get("info", "{}")))
+                    info=json.loads(meta.get("info", "{}")), encoder_state=encoder_state)
         if weight.ndim != 2 or bias.shape != (weight.shape[0],) or len(head.routes) != weight.shape[0]:
             raise ValueError(f"inconsistent shapes weight {weight.shape}, bias {bias.shape}, {len(head.routes)} routes")
-        if not (np.isfinite(weight).all() and np.isfinite(bias).all() and head.temperature > 0):
+        if not (np.isfinite(weight).all() and np.isfinite(bias).all() and head.temperature > 0
+                and all(np.isfinite(v).all() for v in encoder_state.values())):
             raise ValueError("non-finite weights or non-positive temperature")
     except RouterHeadError:
         raise

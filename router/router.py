@@ -25,7 +25,9 @@ __all__ = ["Router", "routing_text"]
 
 
 class Router:
-    def __init__(self, settings, embedder=None, classifier: str | None = None, **classifier_kwargs):
+    def __init__(self, settings, embedder=None, classifier: str | None = None, encoder=None, **classifier_kwargs):
+        """`encoder`: an encoder instance to use instead of building `router.encoder` (`router fit`
+        passes a trainable encoder before its weights exist)."""
         self.settings = settings
         rs = settings.router
         if rs.encoder not in ENCODERS:
@@ -33,7 +35,7 @@ class Router:
         name = classifier or rs.classifier
         if name not in CLASSIFIERS:
             raise ConfigError(f"router.classifier: unknown classifier '{name}'; registered: {', '.join(CLASSIFIERS)}")
-        self.encoder = ENCODERS[rs.encoder](settings, embedder)
+        self.encoder = encoder if encoder is not None else ENCODERS[rs.encoder](settings, embedder)
         self.embedder = self.encoder.model if hasattr(self.encoder, "model") else None
         self.oos = rs.out_of_scope_route
         self.classifier_name = name
