@@ -54,6 +54,9 @@ def _sections_of(text: str):
     return sections_from_plain(text)
 
 
+_INLINE_LABEL = re.compile(r"^\s*([A-Za-z][A-Za-z /&()-]{1,40}?)\s*:\s+\S")
+_FACT_NAMES = {"vital_signs": "Vital signs", "abnormal_findings": "Abnormal findings",
+               "recommendations": "Recommendations"}
 _NEGATED = re.compile(r"\b(no|not|non-|without|normal|negative|clear)\b", re.I)
 
 
@@ -64,19 +67,25 @@ def key_facts(text_or_sections, per_kind: int = 6) -> dict[str, list[str]]:
 
     def add(kind, line):
         line = " ".join(line.strip(" -*|#\t").replace("**", "").split())
+        line = re.sub(rf"^{_FACT_NAMES[kind]}\s*:\s*", "", line, flags=re.I)  # no "Vital signs: Vital signs: ..."
         line = re.sub(r"\s*\|\s*", " | ", line)
         if len(line) > 3 and not set(line) <= set("-|: ") and line not in facts[kind] and len(facts[kind]) < per_kind:
             facts[kind].append(line[:240])
 
     sections = _sections_of(text_or_sections) if isinstance(text_or_sections, str) else text_or_sections
     for sec in sections:
-        head = sec.heading or ""
         lines = [ln for ln in sec.text.splitlines() if ln.strip()]
-        vital_section = bool(re.search(r"vital|observation|measurement", head, re.I))
+        inline = ""  # "Plan: ..." inside a section labels that line and its continuation lines
         for ln in lines:
-            if (vital_section or _VITAL.search(ln)) and re.search(r"\d", ln) and len(ln) < 200:
+            m = _INLINE_LABEL.match(ln)
+            if m:
+                inline = m.group(1)
+            head = f"{sec.heading or ''} {inline}"
+            plan = bool(_PLAN_HEAD.search(head))
+            vital_section = bool(re.search(r"vital|observation|measurement", head, re.I))
+            if (vital_section or (_VITAL.search(ln) and not plan)) and re.search(r"\d", ln) and len(ln) < 200:
                 add("vital_signs", ln)
-            if _PLAN_HEAD.search(head):
+            if plan:
                 add("recommendations", ln)
             elif _ABNORMAL_HEAD.search(head) or (_ABNORMAL_LINE.search(ln) and not vital_section
                                                   and not _NEGATED.search(ln)):
@@ -85,9 +94,7 @@ def key_facts(text_or_sections, per_kind: int = 6) -> dict[str, list[str]]:
 
 
 def _facts_block(facts: dict[str, list[str]]) -> str:
-    names = {"vital_signs": "Vital signs", "abnormal_findings": "Abnormal findings",
-             "recommendations": "Recommendations"}
-    parts = [f"{names[k]}: " + "; ".join(v) for k, v in facts.items() if v]
+    parts = [f"{_FACT_NAMES[k]}: " + "; ".join(v) for k, v in facts.items() if v]
     return "Key facts from the document (copied verbatim):\n" + "\n".join(parts) if parts else ""
 
 
