@@ -29,6 +29,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np  # noqa: E402
 
+from router.encoders import mean_unit  # noqa: E402
+from router.lora import length_batches  # noqa: E402
+
 
 def metrics(probs, y, threshold, oos, routes, emergency=None):
     pred = probs.argmax(1)
@@ -61,19 +64,6 @@ def softmax(z):
     return e / e.sum(1, keepdims=True)
 
 
-def length_batches(lengths, batch, rng):
-    """Shuffled batches of similar length (sorted within pools of 8 batches): padding, not the
-    ~15 word pieces of a typical request, would otherwise dominate the cost."""
-    order = rng.permutation(len(lengths))
-    pool = batch * 8
-    batches = []
-    for i in range(0, len(order), pool):
-        chunk = order[i:i + pool]
-        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-        batches += [chunk[j:j + batch] for j in range(0, len(chunk), batch)]
-    return [batches[k] for k in rng.permutation(len(batches))]
-
-
 class LoraRouter:
     """MiniLM (private deep copy of the shared module) + LoRA + linear head, trained end to end."""
 
@@ -95,10 +85,7 @@ class LoraRouter:
 
         b = self.tok(texts, padding=True, truncation=True, max_length=self.max_len, return_tensors="pt")
         with torch.set_grad_enabled(grad):
-            h = self.enc(**b).last_hidden_state
-            m = b["attention_mask"].unsqueeze(-1).to(h.dtype)
-            v = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(v, dim=1)
+            return mean_unit(self.enc(**b).last_hidden_state, b["attention_mask"])
 
     def logits(self, texts, extra, grad=False):
         import torch

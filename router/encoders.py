@@ -85,15 +85,21 @@ class SentenceTransformerEncoder:
             torch.set_num_threads(1)
         try:
             with torch.inference_mode():
-                hidden = hf(**batch).last_hidden_state  # (B, L, dim)
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                vec = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                vec = torch.nn.functional.normalize(vec.float(), dim=1)
+                vec = mean_unit(hf(**batch).last_hidden_state, batch["attention_mask"])
         finally:
             if one:
                 torch.set_num_threads(threads)
         return vec.cpu().numpy().astype(np.float32)
 
+
+
+def mean_unit(hidden, attention_mask):
+    """Sentence-transformers' mean pooling over real tokens, then unit length (float32): the vector
+    MiniLM's pooling + Normalize modules give, computed straight from the transformer's output."""
+    import torch
+
+    m = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return torch.nn.functional.normalize(((hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)).float(), dim=1)
 
 @register_encoder("minilm_lora")
 class RoutingLoraEncoder(SentenceTransformerEncoder):

@@ -16,6 +16,8 @@ import copy
 
 import numpy as np
 
+from .encoders import mean_unit
+
 TARGETS = ("query", "key", "value", "dense")
 RANK = 8
 ALPHA = 16
@@ -51,14 +53,7 @@ def hyperparameters() -> dict:
             "head_lr": HEAD_LR, "max_len": MAX_LEN, "scale": SCALE, "seed": SEED}
 
 
-def _mean_unit(hidden, mask):
-    import torch
-
-    m = mask.unsqueeze(-1).to(hidden.dtype)
-    return torch.nn.functional.normalize((hidden * m).sum(1) / m.sum(1).clamp(min=1e-9), dim=1)
-
-
-def _length_batches(lengths: np.ndarray, batch: int, rng) -> list[np.ndarray]:
+def length_batches(lengths: np.ndarray, batch: int, rng) -> list[np.ndarray]:
     """Shuffled batches of similar length (sorted within pools of 8 batches): padding would
     otherwise dominate the cost of ~15-word-piece requests."""
     order = rng.permutation(len(lengths))
@@ -101,9 +96,9 @@ def train_lora(hf, tok, texts: list[str], extra: np.ndarray, y: np.ndarray, n_cl
         model.train()
         done = 0
         for _ in range(EPOCHS):
-            for idx in _length_batches(lengths, BATCH, rng):
+            for idx in length_batches(lengths, BATCH, rng):
                 b = tok([texts[j] for j in idx], padding=True, truncation=True, max_length=MAX_LEN, return_tensors="pt")
-                v = _mean_unit(model(**b).last_hidden_state, b["attention_mask"])
+                v = mean_unit(model(**b).last_hidden_state, b["attention_mask"])
                 z = head(torch.cat([v * SCALE, xt[idx]], 1))
                 loss = torch.nn.functional.cross_entropy(z, yt[idx], weight=weight)
                 opt.zero_grad()

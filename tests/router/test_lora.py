@@ -79,7 +79,8 @@ def test_merged_copy_equals_the_unmerged_peft_model(lora_head, embedder):
     import torch
     from peft import set_peft_model_state_dict
 
-    from router.lora import _mean_unit, _peft_model
+    from router.encoders import mean_unit
+    from router.lora import _peft_model
 
     _, head, _ = lora_head
     tok, hf = embedder.tokenizer, embedder[0].auto_model
@@ -88,7 +89,7 @@ def test_merged_copy_equals_the_unmerged_peft_model(lora_head, embedder):
     peft_model.eval()
     b = tok(TEXTS, padding=True, return_tensors="pt")
     with torch.inference_mode():
-        want = _mean_unit(peft_model(**b).last_hidden_state, b["attention_mask"]).numpy()
+        want = mean_unit(peft_model(**b).last_hidden_state, b["attention_mask"]).numpy()
     s = lora_head[0]
     np.testing.assert_allclose(RoutingLoraEncoder(s, embedder, state=head.encoder_state).encode(TEXTS), want, atol=1e-5)
 
