@@ -8,6 +8,7 @@ routes its rows explicitly (see fastlora.py).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -44,6 +45,15 @@ def _module_for_key(model, key: str):
 def _features(module) -> tuple[int | None, int | None]:
     base = getattr(module, "base_layer", module)  # already LoRA-wrapped by another adapter
     return getattr(base, "in_features", None), getattr(base, "out_features", None)
+
+
+@contextlib.contextmanager
+def peft_accepts_our_keys():
+    """Load adapters through peft without its warning about the extra `base_model_signature` key
+    medrouter writes into adapter_config.json (peft ignores unknown keys, loudly)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*base_model_signature.*")
+        yield
 
 
 def read_adapter_config(expert: str, folder: Path, kind: str = "only LoRA adapters are supported") -> dict:
@@ -141,9 +151,7 @@ class SharedBase:
             return self.loaded[info.digest]
         name = expert if expert not in self.loaded.values() else f"{expert}~{info.digest}"
         try:
-            with warnings.catch_warnings():
-                # adapter_config.json carries medrouter's own `base_model_signature`; peft ignores it, loudly
-                warnings.filterwarnings("ignore", message=r".*base_model_signature.*")
+            with peft_accepts_our_keys():
                 if self.model is self.base:
                     from peft import PeftModel
 

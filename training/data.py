@@ -196,28 +196,34 @@ def build_wiki_terms(rows, spec, ctx) -> Iterator[Example]:
         yield _qa(rng.choice(_TERM_QUESTIONS).format(t=title), first_sentences(text, n))
 
 
+def _refusals(rows, ctx, keep: Callable[[object], bool]) -> Iterator[Example]:
+    """(text, label) rows whose label `keep` accepts -> the expert's refusal (empty texts dropped by _qa)."""
+    for r in rows:
+        if keep(r["label"]):
+            yield _qa(r["text"], ctx.refusal_reply, task="refusal")
+
+
+def _int_or_none(x) -> int | None:
+    try:
+        return int(x)
+    except (TypeError, ValueError):
+        return None
+
+
 @register("fhirfly_medicalquestions", schemas=[("text", "label")],
           description="fhirfly/medicalquestions: label 0 (non-medical) questions -> refusal; label 1 skipped (no answers)")
 def build_fhirfly(rows, spec, ctx) -> Iterator[Example]:
     keep_label = int(spec.options.get("refuse_label", 0))
-    for r in rows:
-        try:
-            label = int(r["label"])
-        except (TypeError, ValueError):
-            continue
-        if label == keep_label:
-            yield _qa(r["text"], ctx.refusal_reply, task="refusal")
-
+    return _refusals(rows, ctx, lambda label: _int_or_none(label) == keep_label)
 
 
 @register("routing_refusal", schemas=[("text", "label")],
           description="a labelled routing file (medrouter's data/routing/*.jsonl: text, label): rows of the "
                       "out-of-scope label (option `label`) -> the expert's refusal")
 def build_routing_refusal(rows, spec, ctx) -> Iterator[Example]:
-    label = str(spec.options.get("label", "out_of_scope"))
-    for r in rows:
-        if str(r["label"]) == label and str(r["text"] or "").strip():
-            yield _qa(r["text"], ctx.refusal_reply, task="refusal")
+    keep_label = str(spec.options.get("label", "out_of_scope"))
+    return _refusals(rows, ctx, lambda label: str(label) == keep_label)
+
 
 # One conversation per `text` row; which chat format, is data too.
 _CONVERSATION_FORMATS: dict[str, re.Pattern] = {

@@ -186,26 +186,28 @@ def evaluate_expert(settings, name: str, *, adapter: str | None = None, held_out
     results: dict[str, dict] = {}
     samples, failures = [], []
     for variant in variants:
-        rows = [(kind, ex, outputs[i]) for i, (v, kind, ex) in enumerate(jobs) if v == variant]
+        # (kind, example, generation, refused): each answer judged a refusal once
+        rows = [(kind, ex, outputs[i], is_refusal(outputs[i].text, reply))
+                for i, (v, kind, ex) in enumerate(jobs) if v == variant]
         task_rows = [r for r in rows if r[0] == task]
         oos_rows = [r for r in rows if r[0] == "refusal"]
         m: dict = {"answers": len(rows)}
-        m["runaway_rate"] = _rate([g.stop_reason in RUNAWAY for _, _, g in rows])
-        m["stop_reasons"] = _counts([g.stop_reason for _, _, g in rows])
-        m["refusal_rate"] = _rate([is_refusal(g.text, reply) for _, _, g in oos_rows])
-        m["false_refusal_rate"] = _rate([is_refusal(g.text, reply) for _, _, g in task_rows])
+        m["runaway_rate"] = _rate([g.stop_reason in RUNAWAY for _, _, g, _ in rows])
+        m["stop_reasons"] = _counts([g.stop_reason for _, _, g, _ in rows])
+        m["refusal_rate"] = _rate([refused for *_, refused in oos_rows])
+        m["false_refusal_rate"] = _rate([refused for *_, refused in task_rows])
         for metric in TASK_METRICS.get(task, []):
-            m[metric.name] = _mean([metric.fn(g.text, ex.messages[-1]["content"], ex) for _, ex, g in task_rows])
-        m["mean_completion_tokens"] = _mean([g.completion_tokens for _, _, g in rows], 1)
+            m[metric.name] = _mean([metric.fn(g.text, ex.messages[-1]["content"], ex) for _, ex, g, _ in task_rows])
+        m["mean_completion_tokens"] = _mean([g.completion_tokens for _, _, g, _ in rows], 1)
         results[variant] = m
-        for kind, ex, g in rows[:2] + oos_rows[:1]:
+        for kind, ex, g, _ in rows[:2] + oos_rows[:1]:
             samples.append({"variant": variant, "kind": kind, "request": ex.messages[-2]["content"][:300],
                             "answer": g.text[:400], "stop_reason": g.stop_reason})
         if variant == "adapter":  # every failure of the adapter, so a reader sees what went wrong
-            for kind, ex, g in rows:
+            for kind, ex, g, refused in rows:
                 why = ("runaway" if g.stop_reason in RUNAWAY else
-                       "not_refused" if kind == "refusal" and not is_refusal(g.text, reply) else
-                       "false_refusal" if kind != "refusal" and is_refusal(g.text, reply) else None)
+                       "not_refused" if kind == "refusal" and not refused else
+                       "false_refusal" if kind != "refusal" and refused else None)
                 if why:
                     failures.append({"why": why, "kind": kind, "request": ex.messages[-2]["content"][-300:],
                                      "answer": g.text[-400:], "stop_reason": g.stop_reason})

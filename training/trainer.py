@@ -17,7 +17,6 @@ import os
 import shutil
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 from medrouter.errors import ConfigError
@@ -293,9 +292,10 @@ def merge_adapter(adapter_dir: Path, base_path: Path, dest: Path) -> Path:
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from experts.adapters import peft_accepts_our_keys
+
     base = AutoModelForCausalLM.from_pretrained(str(base_path), dtype=torch.float32)
-    with warnings.catch_warnings():  # our own `base_model_signature` key in adapter_config.json
-        warnings.filterwarnings("ignore", message=r".*base_model_signature.*")
+    with peft_accepts_our_keys():
         merged = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
     tokenizer = AutoTokenizer.from_pretrained(str(adapter_dir))
     merged.config.use_cache = True
