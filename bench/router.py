@@ -91,11 +91,14 @@ def main() -> int:
     s = load_config(args.config)
     dev = load_labeled(s.router.dev_file, s.route_names)
     train = load_labeled(s.router.train_file, s.route_names)
+    plain = s.model_copy(deep=True)
+    plain.router.pool_layers = [-1]
     t0 = time.perf_counter()
     routers = {
         "logreg": Router(s),
-        "nearest_config_examples": Router(s, classifier="nearest"),
-        "nearest_config_and_train": Router(s, classifier="nearest", extra=[(e.text, e.label) for e in train]),
+        # the baselines as published embedding routers do it: the plain sentence vector (last layer)
+        "nearest_config_examples": Router(plain, classifier="nearest"),
+        "nearest_config_and_train": Router(plain, classifier="nearest", extra=[(e.text, e.label) for e in train]),
     }
     if args.lora_head:
         sl = s.model_copy(deep=True)

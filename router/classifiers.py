@@ -17,6 +17,10 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+
+
 @register_classifier("logreg")
 class LogRegClassifier:
     """Multinomial logistic regression over [embedding, side features, hashed n-grams],
@@ -63,9 +67,9 @@ class NearestExample:
         if not pairs:
             raise RouterHeadError("the nearest classifier needs example utterances in routes[*].examples")
         self.labels = np.array([lab for _, lab in pairs])
-        self.emb = encoder.encode([routing_text(t, settings.router.max_route_chars) for t, _ in pairs])
+        self.emb = _unit(encoder.encode([routing_text(t, settings.router.max_route_chars) for t, _ in pairs]))
         self._masks = [self.labels == r for r in self.routes]
 
     def scores(self, vecs: np.ndarray, feats: np.ndarray, texts: list[str]) -> np.ndarray:
-        sims = vecs @ self.emb.T  # (B, N)
+        sims = _unit(vecs) @ self.emb.T  # (B, N) cosine (also for several pooled layers side by side)
         return np.stack([sims[:, m].max(axis=1) if m.any() else np.zeros(len(vecs)) for m in self._masks], axis=1)

@@ -24,6 +24,12 @@ class RouterSettings(BaseModel):
     classifier: str = Field(default="logreg", description="registered classifier name (router.base.CLASSIFIERS)")
     encoder: str = Field(default="sentence_transformers",
                          description="registered encoder name (router.encoders.ENCODERS); uses embedding_model")
+    # Measured (5-fold CV on data/routing/train, frozen MiniLM, same run): last layer only 0.939
+    # accuracy / OOS recall 0.933, log loss 0.194; last + 4th of 6 (-1, -3) 0.948 / 0.960, 0.160.
+    # Free at run time: the same forward pass, two poolings.
+    pool_layers: list[int] = Field(default=[-1, -3], min_length=1, max_length=6, description=(
+        "hidden layers of the encoder mean-pooled and concatenated for routing (-1 = last); "
+        "the plain sentence-transformers vector is [-1]"))
     out_of_scope_route: str = "out_of_scope"
     train_file: str | None = Field(default=None, description="labeled JSONL (text, label[, has_documents]) used by `router fit`")
     dev_file: str | None = Field(default=None, description="labeled JSONL held out for `medrouter eval router` (never fitted on)")

@@ -57,13 +57,25 @@ class SentenceTransformerEncoder:
         self.model = model if model is not None else load_embedder(settings)
         self.batch_size = settings.embedding_model.batch_size
         dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        self.dim = int(dim())
         self.name = settings.embedding_model.path
         self._direct = _direct_parts(self.model)
+        self.layers = tuple(settings.router.pool_layers)
+        if self.layers != (-1,):
+            from medrouter.errors import ConfigError
+
+            if self._direct is None:
+                raise ConfigError(f"router.pool_layers {list(self.layers)} needs a [Transformer, mean Pooling] "
+                                  f"sentence-transformers model; {self.name} is not one: set router.pool_layers: [-1]")
+            n = int(getattr(self._direct[1].config, "num_hidden_layers", 0))
+            bad = [v for v in self.layers if not -(n + 1) <= v <= n]
+            if bad:
+                raise ConfigError(f"router.pool_layers {bad}: the encoder has {n} layers (use -1..-{n + 1} or 0..{n})")
+            self.name += f"+layers{list(self.layers)}"
+        self.dim = int(dim()) * len(self.layers)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """(B, dim) float32, L2-normalised. Inputs longer than the model's max_seq_length are
-        truncated by the tokenizer; the router already hands it only the instruction part."""
+        """(B, dim) float32, L2-normalised per pooled layer (router.pool_layers). Inputs longer than the
+        model's max_seq_length are truncated by the tokenizer; the router hands it only the instruction."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._direct is not None:
@@ -85,7 +97,12 @@ class SentenceTransformerEncoder:
             torch.set_num_threads(1)
         try:
             with torch.inference_mode():
-                vec = mean_unit(hf(**batch).last_hidden_state, batch["attention_mask"])
+                mask = batch["attention_mask"]
+                if self.layers == (-1,):
+                    vec = mean_unit(hf(**batch).last_hidden_state, mask)
+                else:  # one forward pass, each listed layer pooled on its own, side by side
+                    hidden = hf(**batch, output_hidden_states=True).hidden_states
+                    vec = torch.cat([mean_unit(hidden[i], mask) for i in self.layers], dim=1)
         finally:
             if one:
                 torch.set_num_threads(threads)

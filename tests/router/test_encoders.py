@@ -6,13 +6,43 @@ def test_direct_path_matches_sentence_transformers_encode(settings, embedder, de
     from router.encoders import SentenceTransformerEncoder
     from router.text import routing_text
 
-    enc = SentenceTransformerEncoder(settings, embedder)
+    plain = settings.model_copy(deep=True)
+    plain.router.pool_layers = [-1]
+    enc = SentenceTransformerEncoder(plain, embedder)
     assert enc._direct is not None  # MiniLM is [Transformer, mean Pooling, Normalize]: the fast path is used
     texts = [routing_text(e.text) for e in dev_examples[:40]] + ["a", "¿Qué es la diabetes? 糖尿病", "x " * 400]
     want = embedder.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
     np.testing.assert_allclose(enc.encode(texts), want, atol=1e-5)  # a batch with padding
     np.testing.assert_allclose(np.stack([enc.encode([t])[0] for t in texts[:5]]), want[:5], atol=1e-5)  # one by one
     assert enc.encode([]).shape == (0, enc.dim)
+
+    # the default pools two layers of the same forward pass: the first half is the plain vector
+    layered = SentenceTransformerEncoder(settings, embedder)
+    assert settings.router.pool_layers == [-1, -3] and layered.dim == 2 * enc.dim
+    both = layered.encode(texts)
+    np.testing.assert_allclose(both[:, :enc.dim], want, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(both[:, enc.dim:], axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(np.stack([layered.encode([t])[0] for t in texts[:3]]), both[:3], atol=1e-5)
+
+
+def test_pool_layers_out_of_range_or_on_another_pipeline_is_a_config_error(settings, embedder):
+    import pytest
+
+    from medrouter.errors import ConfigError
+    from router.encoders import SentenceTransformerEncoder
+
+    bad = settings.model_copy(deep=True)
+    bad.router.pool_layers = [-1, 9]
+    with pytest.raises(ConfigError, match="6 layers"):
+        SentenceTransformerEncoder(bad, embedder)
+
+    class NotMiniLM(list):
+        pass
+
+    other = NotMiniLM([embedder[0], embedder[2]])
+    other.tokenizer, other.get_embedding_dimension = embedder.tokenizer, embedder.get_embedding_dimension
+    with pytest.raises(ConfigError, match="pool_layers: \\[-1\\]"):
+        SentenceTransformerEncoder(settings, other)
 
 
 def test_other_pipelines_use_the_library_encode(settings, embedder):

@@ -70,7 +70,7 @@ def test_fit_stores_the_lora_in_the_head_and_the_router_serves_it(lora_head, set
     assert d.route in s.route_names and 0 < d.confidence <= 1
     lora_vecs = r.encoder.encode(TEXTS)
     assert np.abs(lora_vecs - before_vecs).max() > 1e-3  # the LoRA changes the routing vectors...
-    np.testing.assert_allclose(np.linalg.norm(lora_vecs, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(lora_vecs, axis=1), np.sqrt(len(s.router.pool_layers)), atol=1e-5)  # unit per pooled layer
     np.testing.assert_array_equal(shared.encode(TEXTS), before_vecs)  # ...and never the shared ones
     assert _checksum(embedder) == before_sum
 
@@ -88,9 +88,10 @@ def test_merged_copy_equals_the_unmerged_peft_model(lora_head, embedder):
     set_peft_model_state_dict(peft_model, {k: torch.from_numpy(v) for k, v in head.encoder_state.items()})
     peft_model.eval()
     b = tok(TEXTS, padding=True, return_tensors="pt")
-    with torch.inference_mode():
-        want = mean_unit(peft_model(**b).last_hidden_state, b["attention_mask"]).numpy()
     s = lora_head[0]
+    with torch.inference_mode():
+        hidden = peft_model(**b, output_hidden_states=True).hidden_states
+        want = torch.cat([mean_unit(hidden[i], b["attention_mask"]) for i in s.router.pool_layers], 1).numpy()
     np.testing.assert_allclose(RoutingLoraEncoder(s, embedder, state=head.encoder_state).encode(TEXTS), want, atol=1e-5)
 
 
