@@ -94,8 +94,9 @@ def judge(q: dict, reply: str, excerpts: list, ok_sources: set[str]) -> dict:
 
 def summarize(rows: list[dict]) -> dict:
     n = len(rows) or 1
-    return {k: round(sum(r[k] for r in rows) / n, 4) for k in ("fact", "cites_right", "retrieved", "grounded")} | {
-        "n": len(rows)}
+    keys = ("fact", "cites_right", "retrieved", "grounded", "quote_fact", "model_fact", "first_quote_right")
+    return {k: round(sum(r[k] for r in rows if k in r) / n, 4) for k in keys if any(k in r for r in rows)} | {
+        "unsupported_sentences": sum(len(r.get("unsupported", ())) for r in rows), "n": len(rows)}
 
 
 def main() -> int:
@@ -151,6 +152,14 @@ def main() -> int:
             ans = assistant.ask(q["question"], collection=coll, expert="advice")
             row = judge(q, strip_disclaimer(ans.answer, settings.disclaimer), ans.sources, ok)
             row["finish_reason"] = ans.finish_reason
+            # the two halves of the reply, judged on their own: the model's checked sentences, the quotes
+            quotes = " ".join(e["text"] for e in ans.evidence)
+            model_part = row["reply"].split("From your documents:")[0] if quotes else row["reply"]
+            row["quote_fact"] = bool(quotes) and fact_pattern(q)[1](quotes)
+            row["model_fact"] = fact_pattern(q)[1](model_part.split("The closest lines in your documents:")[0])
+            row["first_quote_right"] = bool(ans.evidence) and ans.evidence[0]["index"] in row["right_excerpts"]
+            row["evidence"] = ans.evidence
+            row["unsupported"] = ans.unsupported
             rows.append(row)
             print(f"{q['id']}: fact={row['fact']} cites_right={row['cites_right']} retrieved={row['retrieved']} "
                   f"| {row['reply'][:120]!r}", file=sys.stderr)

@@ -4,12 +4,17 @@ This is the library's front door; the CLI, the HTTP server and the UI are thin l
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 from .config import Settings, load_config
 from .errors import InputError
+
+
+# a sentence that states something checkable: it cites an excerpt or gives a number
+_CLAIM = re.compile(r"\[\d{1,2}\]|\d")
 
 
 @dataclass
@@ -34,6 +39,8 @@ class Answer:
     scores: dict = field(default_factory=dict)
     stop_reason: str | None = None
     note: str | None = None  # e.g. "document truncated to fit the context window"
+    evidence: list[dict] = field(default_factory=list)  # quoted lines: {index, text, score}
+    unsupported: list[str] = field(default_factory=list)  # model sentences left out: not in the excerpts
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -151,19 +158,60 @@ class Assistant:
         gen = None
         t2 = time.perf_counter()
         first = None
+        grounded = bool(sources)
         for piece in self.pool.stream(spec.name, messages):
             if isinstance(piece, str):
                 if first is None:
                     first = time.perf_counter()
-                yield piece
+                if not grounded:  # a grounded reply is checked against the excerpts before it is shown
+                    yield piece
             else:
                 gen = piece
         timings["generate"] = round((time.perf_counter() - t2) * 1000, 1)
         if first is not None:
             timings["first_token"] = round((first - t0) * 1000, 1)
+        reply, evidence, unsupported = gen.text, [], []
+        if grounded:
+            t3 = time.perf_counter()
+            reply, evidence, unsupported = self._ground(text, gen.text, hits, collection)
+            timings["ground"] = round((time.perf_counter() - t3) * 1000, 1)
+            yield reply
         suffix = "\n\n" + s.disclaimer
         yield suffix
         timings["total"] = round((time.perf_counter() - t0) * 1000, 1)
-        note = "the document was truncated to fit the context window" if gen.truncated_prompt else None
-        yield Answer(expert=spec.name, answer=prefix + gen.text + suffix, finish_reason=gen.finish_reason,
-                     stop_reason=gen.stop_reason, sources=sources, timings_ms=timings, note=note, **base)
+        notes = []
+        if gen.truncated_prompt:
+            notes.append("the document was truncated to fit the context window")
+        if unsupported:
+            notes.append(f"{len(unsupported)} sentence{'s' if len(unsupported) != 1 else ''} of the model's reply "
+                         "left out: not supported by the excerpts")
+        yield Answer(expert=spec.name, answer=prefix + reply + suffix, finish_reason=gen.finish_reason,
+                     stop_reason=gen.stop_reason, sources=sources, timings_ms=timings,
+                     note="; ".join(notes) or None, evidence=[e.to_dict() for e in evidence],
+                     unsupported=unsupported, **base)
+
+    def _ground(self, question: str, reply: str, hits: list, collection: str) -> tuple[str, list, list[str]]:
+        """The reply checked against the excerpts, followed by the lines that answer the question,
+        quoted with their [n] (retrieval/grounding.py; `retrieval.check_claims`, `retrieval.evidence_lines`)."""
+        rs = self.settings.retrieval
+        unsupported: list[str] = []
+        if rs.check_claims:
+            checked = self.store.check_claims(reply, hits, question)
+            reply, unsupported = checked.kept, checked.dropped
+        from experts.prompting import NO_COVERAGE
+
+        evidence = self.store.evidence(collection, question, hits)
+        if not _CLAIM.search(reply):
+            # nothing the model stated (a citation or a number) survived, only "please confirm ...":
+            # the lines below are the closest ones, not presented as the answer
+            reply = reply if NO_COVERAGE.lower() in reply.lower() else ""
+            head = "The closest lines in your documents:"
+        else:
+            head = "From your documents:"
+        parts = [reply.strip()] if reply.strip() else []
+        if evidence:
+            quotes = "\n".join(f'> [{e.index}] "{e.text}"' for e in evidence)
+            parts.append(f"{head}\n{quotes}")
+        if not parts:
+            parts.append(f"{NO_COVERAGE} Please ask your clinician.")
+        return "\n\n".join(parts), evidence, unsupported

@@ -488,6 +488,21 @@ class Store:
     def _meta_tokens(chunk: dict) -> set[str]:
         return set(tokenize(f"{chunk.get('title') or ''} {chunk.get('date') or ''}"))
 
+    def evidence(self, collection: str, query: str, hits: list[Hit], n: int | None = None):
+        """The lines of `hits` that best answer `query`, quoted with their [n] (retrieval/grounding.py)."""
+        from .grounding import select_evidence
+
+        c = self._load(collection)
+        return select_evidence(query, hits, self.embed, c.bm25, n=self.cfg.evidence_lines if n is None else n)
+
+    def check_claims(self, answer: str, hits: list[Hit], question: str = ""):
+        """`answer` without the sentences the excerpts do not support (retrieval/grounding.py)."""
+        from .grounding import check_claims, vocabulary_checker
+
+        if not hasattr(self, "_known_word"):
+            self._known_word = vocabulary_checker(getattr(self.embedder, "tokenizer", None))
+        return check_claims(answer, [h.text for h in hits], question, self._known_word)
+
     # ---- search ----------------------------------------------------------------------------
     def search(self, collection: str, query: str, k: int | None = None) -> list[Hit]:
         """Top-k chunks for `query`: dense (FAISS) and BM25 candidates fused by reciprocal rank.

@@ -1,0 +1,168 @@
+"""Grounding an answer in the excerpts it was given.
+
+Two checks a reader of a grounded answer would make, done for them:
+
+- **Evidence**: the lines of the excerpts that answer the question, quoted verbatim with the [n] of
+  their excerpt. Every line of the retrieved chunks is ranked by reciprocal-rank fusion of three
+  orders: BM25 of the line (the collection's idf, synonym groups; the document's title and date do
+  not count), cosine of the line's MiniLM vector with the query's, and the rank of its chunk. On
+  data/eval_docs the best two lines hold the answer as often as the whole top chunk does (56/74).
+- **Claim check**: a sentence the model wrote is kept only if each number in it and each word that is
+  neither common English nor the user's own occurs in the excerpts. A 135M model copies "97/103 mg"
+  next to the wrong drug or invents "bisoprolleglinol"; those sentences are left out (and listed),
+  so what the user reads is either in their documents or plainly general wording.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .chunking import units
+from .lexical import BM25Index, best_line_scores, query_terms, tokenize
+from .synonyms import expand, groups_in
+
+RRF_K = 60
+_NUMBER = re.compile(r"\d+(?:[.,/:]\d+)*(?:\s?%)?")
+_WORD = re.compile(r"[A-Za-z][A-Za-z\-]{4,}")
+_CITE = re.compile(r"\s*\[(\d{1,2})\]")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\[(\"'])|\n+")
+
+
+@dataclass
+class Evidence:
+    index: int  # the excerpt's [n] (1-based, as the answer cites it)
+    text: str  # the line, verbatim, with the heading it sits under
+    score: float  # fused rank score (higher is better)
+
+    def to_dict(self) -> dict:
+        return {"index": self.index, "text": self.text, "score": round(self.score, 5)}
+
+
+class _Excerpt:  # what select_evidence reads of a retrieval Hit
+    text: str
+    section: str | None
+    title: str | None
+    date: str | None
+
+
+def select_evidence(query: str, excerpts: Sequence[_Excerpt], embed: Callable[[list[str]], np.ndarray],
+                    bm25: BM25Index | None = None, n: int = 2, chunk_weight: float = 2.0) -> list[Evidence]:
+    """The `n` lines of `excerpts` (retrieval hits, best first) that best answer `query`."""
+    if n <= 0 or not excerpts:
+        return []
+    lines: list[tuple[int, str]] = []
+    for i, ex in enumerate(excerpts):
+        lines.extend((i, u) for u in units(ex.text, getattr(ex, "section", None)))
+    if not lines:
+        return []
+    # A line under the document's title heading carries the title as its prefix: for the dense
+    # order it is left out, or "Echocardiogram Report — 2021: Location: ..." wins every question
+    # that names the scan.
+    vecs = embed([expand(query)] + [_without_title(u, getattr(excerpts[i], "title", None)) for i, u in lines])
+    dense = vecs[1:] @ vecs[0]
+    fused = np.array([chunk_weight / (RRF_K + i + 1) for i, _ in lines], dtype=np.float64)
+    for rank, j in enumerate(np.argsort(-dense, kind="stable")):
+        fused[j] += 1.0 / (RRF_K + rank + 1)
+    if bm25 is not None:
+        q = query_terms(query, groups_in(query))
+        meta = [set(tokenize(f"{getattr(excerpts[i], 'title', None) or ''} {getattr(excerpts[i], 'date', None) or ''}"))
+                for i, _ in lines]
+        lex = best_line_scores(bm25, q, [[tokenize(u)] for _, u in lines], meta)
+        for rank, j in enumerate(np.argsort(-lex, kind="stable")):
+            if lex[j] <= 0:
+                break
+            fused[j] += 1.0 / (RRF_K + rank + 1)
+    out, seen = [], set()
+    for j in np.argsort(-fused, kind="stable"):
+        i, text = lines[int(j)]
+        key = " ".join(text.split()).lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Evidence(index=i + 1, text=" ".join(text.split()), score=float(fused[j])))
+        if len(out) == n:
+            break
+    return out
+
+
+def _without_title(line: str, title: str | None) -> str:
+    if title and line.startswith(title + ":"):
+        rest = line[len(title) + 1:].strip()
+        return rest or line
+    return line
+
+
+def _words(text: str) -> set[str]:
+    out = set()
+    for w in _WORD.findall(text):
+        w = w.lower().strip("-")
+        out.add(w)
+        out.update(p for p in w.split("-") if p)
+    return out
+
+
+def _fold(w: str) -> str:
+    return w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w
+
+
+@dataclass
+class ClaimCheck:
+    kept: str  # the model's text without unsupported sentences (citations to missing excerpts removed)
+    dropped: list[str]  # the sentences left out, verbatim
+    cited: list[int]  # excerpts the kept text cites
+
+
+def _numbers(text: str) -> set[str]:
+    """Numbers as written, "48%" also as "48" (a claim of "48" is supported by "48%", not the reverse)."""
+    out = set()
+    for x in _NUMBER.findall(text):
+        x = x.replace(" ", "")
+        out.add(x)
+        out.add(x.rstrip("%"))
+    return out
+
+
+def check_claims(text: str, excerpts: Sequence[str], question: str = "",
+                 known_word: Callable[[str], bool] | None = None) -> ClaimCheck:
+    """Keep the sentences of `text` whose numbers and uncommon words all occur in the excerpts it cites
+    (all excerpts when it cites none) or in the question. `known_word(w)`: True for common words that
+    need no support (e.g. a whole entry of the embedding model's vocabulary); None checks numbers only."""
+    n_ex = len(excerpts)
+    q_numbers, q_words = _numbers(question), {_fold(w) for w in _words(question)}
+    ex_numbers = [_numbers(e) for e in excerpts]
+    ex_words = [{_fold(w) for w in _words(e)} for e in excerpts]
+    kept, dropped, cited = [], [], set()
+    for sentence in (s.strip() for s in _SENTENCE.split(text.strip())):
+        if not sentence:
+            continue
+        refs = [int(m) for m in _CITE.findall(sentence)]
+        if any(r < 1 or r > n_ex for r in refs):
+            # a citation to an excerpt that does not exist: the marker goes, the sentence is judged on its own
+            sentence = _CITE.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= n_ex else "", sentence)
+            refs = [r for r in refs if 1 <= r <= n_ex]
+        support = sorted(set(refs)) or list(range(1, n_ex + 1))
+        numbers = q_numbers.union(*(ex_numbers[r - 1] for r in support))
+        words = q_words.union(*(ex_words[r - 1] for r in support))
+        plain = _CITE.sub(" ", sentence)
+        bad_num = [x for x in (n.replace(" ", "") for n in _NUMBER.findall(plain)) if x not in numbers]
+        bad_word = [] if known_word is None else [
+            w for w in _words(plain) if _fold(w) not in words and not known_word(w)]
+        if bad_num or bad_word:
+            dropped.append(sentence)
+            continue
+        kept.append(sentence)
+        cited.update(refs)
+    return ClaimCheck(kept=" ".join(kept), dropped=dropped, cited=sorted(cited))
+
+
+def vocabulary_checker(tokenizer) -> Callable[[str], bool] | None:
+    """`known_word` from a WordPiece tokenizer (MiniLM's): a word that is one whole vocabulary entry
+    is common English; names and invented words split into pieces. None for other tokenizers."""
+    vocab = getattr(tokenizer, "vocab", None)
+    if not isinstance(vocab, dict) or not any(k.startswith("##") for k in list(vocab)[:5000]):
+        return None
+    lower = bool(getattr(tokenizer, "do_lower_case", True))
+    return lambda w: (w.lower() if lower else w) in vocab or _fold(w.lower()) in vocab
