@@ -134,9 +134,9 @@ class Store:
 
     def embed(self, texts: list[str], progress=None) -> np.ndarray:
         bs = self.settings.embedding_model.batch_size
-        # Groups of 8 batches per encode call: sentence-transformers sorts each call's texts by
+        # Groups of >= 256 texts per encode call: sentence-transformers sorts each call's texts by
         # length, so batches hold similar lengths (less padding) while progress still moves.
-        step = bs * 8
+        step = max(bs * 8, 256)
         out = []
         for i in range(0, len(texts), step):
             group = texts[i:i + step]

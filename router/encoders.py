@@ -79,12 +79,19 @@ class SentenceTransformerEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._direct is not None:
-            return np.concatenate([self._encode_direct(texts[i:i + self.batch_size])
-                                   for i in range(0, len(texts), self.batch_size)])
+            # Few texts (a request): one intra-op thread (see SMALL_BATCH). Many (`router fit`,
+            # `route --input`): the process's threads, texts sorted by length so each batch pads little.
+            one = len(texts) <= SMALL_BATCH
+            order = np.argsort([len(t) for t in texts], kind="stable")
+            out = np.empty((len(texts), self.dim), dtype=np.float32)
+            for i in range(0, len(texts), self.batch_size):
+                idx = order[i:i + self.batch_size]
+                out[idx] = self._encode_direct([texts[j] for j in idx], one)
+            return out
         return self.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True,
                                  batch_size=self.batch_size, show_progress_bar=False).astype(np.float32)
 
-    def _encode_direct(self, texts: list[str]) -> np.ndarray:
+    def _encode_direct(self, texts: list[str], one_thread: bool) -> np.ndarray:
         import torch
 
         tok, hf, max_len, _ = self._direct
@@ -92,7 +99,7 @@ class SentenceTransformerEncoder:
         device = next(hf.parameters()).device
         batch = {k: v.to(device) for k, v in batch.items()}
         threads = torch.get_num_threads()
-        one = device.type == "cpu" and len(texts) <= SMALL_BATCH and threads > 1
+        one = one_thread and device.type == "cpu" and threads > 1
         if one:
             torch.set_num_threads(1)
         try:
@@ -107,7 +114,6 @@ class SentenceTransformerEncoder:
             if one:
                 torch.set_num_threads(threads)
         return vec.cpu().numpy().astype(np.float32)
-
 
 
 def mean_unit(hidden, attention_mask):

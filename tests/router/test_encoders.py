@@ -70,4 +70,4 @@ def test_single_requests_run_on_one_thread_and_restore_the_setting(settings, emb
         enc.encode(["What is asthma?"] * 20)  # a batch keeps the process's threads
     finally:
         hook.remove()
-    assert seen == [1, 2] and torch.get_num_threads() == 2
+    assert seen[0] == 1 and set(seen[1:]) == {2} and torch.get_num_threads() == 2
