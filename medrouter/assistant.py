@@ -179,15 +179,10 @@ class Assistant:
         suffix = "\n\n" + s.disclaimer
         yield suffix
         timings["total"] = round((time.perf_counter() - t0) * 1000, 1)
-        notes = []
-        if gen.truncated_prompt:
-            notes.append("the document was truncated to fit the context window")
-        if unsupported:
-            notes.append(f"{len(unsupported)} sentence{'s' if len(unsupported) != 1 else ''} of the model's reply "
-                         "left out: not supported by the excerpts")
+        note = "the document was truncated to fit the context window" if gen.truncated_prompt else None
         yield Answer(expert=spec.name, answer=prefix + reply + suffix, finish_reason=gen.finish_reason,
                      stop_reason=gen.stop_reason, sources=sources, timings_ms=timings,
-                     note="; ".join(notes) or None, evidence=[e.to_dict() for e in evidence],
+                     note=note, evidence=[e.to_dict() for e in evidence],
                      unsupported=unsupported, **base)
 
     def _ground(self, question: str, reply: str, hits: list, collection: str) -> tuple[str, list, list[str]]:
@@ -210,7 +205,7 @@ class Assistant:
             head = "From your documents:"
         parts = [reply.strip()] if reply.strip() else []
         if evidence:
-            quotes = "\n".join(f'> [{e.index}] "{e.text}"' for e in evidence)
+            quotes = "\n\n".join(f'> [{e.index}] "{e.text}"' for e in evidence)  # one blockquote each
             parts.append(f"{head}\n{quotes}")
         if not parts:
             parts.append(f"{NO_COVERAGE} Please ask your clinician.")

@@ -30,6 +30,9 @@ def cmd_ask(args) -> int:
     print()
     for s in ans.sources:
         print(f"  [{s.index}] {s.source}" + (f", page {s.page}" if s.page else "") + f"  (score {s.score:.2f})")
+    if ans.unsupported:
+        print(f"  left out of the answer ({len(ans.unsupported)}, not in the excerpts): "
+              + " | ".join(ans.unsupported), file=sys.stderr)
     print(f"-- route {ans.route} · expert {ans.expert or '-'} · confidence {ans.confidence:.2f} · "
           f"{ans.finish_reason} · {ans.timings_ms.get('total', 0):.0f} ms", file=sys.stderr)
     return 0

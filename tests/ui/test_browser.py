@@ -171,7 +171,11 @@ def test_ask_upload_get_grounded_advice_with_sources(chromium, server, shots):
         goto(page, "Chat")
         msg = ask(page, "According to my documents, how often should I check my blood sugar?")
         expect(msg.get_by_text("expert: advice")).to_be_visible()
-        sources = msg.get_by_test_id("stExpander")
+        # the lines of the document that answer, quoted with their [n] (a Markdown blockquote)
+        quote = msg.locator("blockquote").first
+        expect(quote).to_contain_text("[1]")
+        assert "your documents:" in msg.inner_text()
+        sources = msg.get_by_test_id("stExpander").filter(has_text="Sources (")
         sources.get_by_text("Sources (").click()
         first = sources.get_by_text("[1] care-plan.md")
         first.wait_for()

@@ -157,6 +157,12 @@ def render_answer_details(ans: dict, disclaimer: str | None) -> None:
         st.caption("The answer reached its length limit and was cut.")
     if disclaimer:
         st.caption(disclaimer)
+    left_out = ans.get("unsupported") or []
+    if left_out:
+        with st.expander(f"Left out of the answer: {len(left_out)} sentence{'s' if len(left_out) != 1 else ''} "
+                         "not supported by your documents", icon=":material/rule:"):
+            for sentence in left_out:
+                st.markdown(f"- ~~{md_safe(sentence)}~~")
     render_sources(ans.get("sources") or [])
 
 
