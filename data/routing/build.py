@@ -28,6 +28,7 @@ import sys
 from collections import Counter, defaultdict
 
 import hard_cases  # round-two hard cases, train only (same folder)
+import round3  # round-three cases, train only (same folder)
 
 SEED = 20240611
 DEV_PERCENT = 30
@@ -2194,6 +2195,7 @@ def main():
     build_advice()
     build_summarization()
     hard_cases.build(add, typoify, rng)  # last: the first-round material's random stream is unchanged
+    round3.build(add, typoify, rng)  # after round two: its examples and random stream are unchanged too
     data = finalize(EXAMPLES)
     first = [ex for ex in data if not ex["_train_only"]]
     extra = [ex for ex in data if ex["_train_only"]]
