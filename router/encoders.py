@@ -71,7 +71,16 @@ class SentenceTransformerEncoder:
             if bad:
                 raise ConfigError(f"router.pool_layers {bad}: the encoder has {n} layers (use -1..-{n + 1} or 0..{n})")
             self.name += f"+layers{list(self.layers)}"
+            # as hidden_states indices of a model cut after the deepest pooled layer: layers past it never run
+            self.layers = tuple(v if v >= 0 else n + 1 + v for v in self.layers)
+            self._depth = max(self.layers)
+            self._direct = self._cut(self._direct)
         self.dim = int(dim()) * len(self.layers)
+
+    def _cut(self, direct):
+        """`direct` with its transformer cut after `_depth` layers, when that is fewer than it has."""
+        tok, hf, max_len, norm = direct
+        return (tok, truncated_view(hf, self._depth), max_len, norm) if self.layers != (-1,) else direct
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """(B, dim) float32, L2-normalised per pooled layer (router.pool_layers). Inputs longer than the
@@ -116,6 +125,27 @@ class SentenceTransformerEncoder:
         return vec.cpu().numpy().astype(np.float32)
 
 
+def truncated_view(hf, depth: int):
+    """The transformer's first `depth` layers as a model of their own (same class, config with `depth`
+    layers, those layers' weights copied, the embedding module shared; `hf` is unchanged), so routing
+    on an inner layer runs only the layers up to it. `hf` itself when it has no more layers than that."""
+    layers = getattr(getattr(hf, "encoder", None), "layer", None)
+    if layers is None or depth >= len(layers):
+        return hf
+    cfg = copy.deepcopy(hf.config)
+    cfg.num_hidden_layers = depth
+    import inspect
+
+    # no pooler head: routing reads the hidden states only
+    extra = {"add_pooling_layer": False} if "add_pooling_layer" in inspect.signature(type(hf).__init__).parameters else {}
+    view = type(hf)(cfg, **extra)
+    missing, _ = view.load_state_dict(hf.state_dict(), strict=False)
+    if [k for k in missing if not k.startswith("pooler.")]:
+        raise ValueError(f"cannot cut {type(hf).__name__} after {depth} layers: weights missing for {missing[:3]}")
+    view.embeddings = hf.embeddings
+    return view.to(next(hf.parameters()).device).eval()
+
+
 def mean_unit(hidden, attention_mask):
     """Sentence-transformers' mean pooling over real tokens, then unit length (float32): the vector
     MiniLM's pooling + Normalize modules give, computed straight from the transformer's output."""
@@ -140,7 +170,7 @@ class RoutingLoraEncoder(SentenceTransformerEncoder):
 
             raise ConfigError("router.encoder minilm_lora needs a [Transformer, mean Pooling] sentence-transformers "
                               f"model; {settings.embedding_model.path} is not one (use sentence_transformers)")
-        self._shared = self._direct
+        self._shared = _direct_parts(self.model)  # the whole shared module: the LoRA is trained and merged on it
         self.name = f"{self.name}+routing-lora"
         self.state = None
         if not untrained:
@@ -160,7 +190,7 @@ class RoutingLoraEncoder(SentenceTransformerEncoder):
 
         tok, hf, max_len, norm = self._shared
         try:
-            self._direct = (tok, merged_copy(hf, state), max_len, norm)
+            self._direct = self._cut((tok, merged_copy(hf, state), max_len, norm))
         except ValueError as exc:
             from .head import FIT_HINT
             from medrouter.errors import RouterHeadError

@@ -16,13 +16,35 @@ def test_direct_path_matches_sentence_transformers_encode(settings, embedder, de
     np.testing.assert_allclose(np.stack([enc.encode([t])[0] for t in texts[:5]]), want[:5], atol=1e-5)  # one by one
     assert enc.encode([]).shape == (0, enc.dim)
 
-    # the default pools two layers of the same forward pass: the first half is the plain vector
-    layered = SentenceTransformerEncoder(settings, embedder)
-    assert settings.router.pool_layers == [-1, -3] and layered.dim == 2 * enc.dim
+    # several layers of one forward pass, side by side: [-1, -3] starts with the plain vector
+    two = settings.model_copy(deep=True)
+    two.router.pool_layers = [-1, -3]
+    layered = SentenceTransformerEncoder(two, embedder)
+    assert layered.dim == 2 * enc.dim and layered._direct[1] is embedder[0].auto_model  # all 6 layers: no copy
     both = layered.encode(texts)
     np.testing.assert_allclose(both[:, :enc.dim], want, atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(both[:, enc.dim:], axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(np.stack([layered.encode([t])[0] for t in texts[:3]]), both[:3], atol=1e-5)
+
+
+def test_inner_layers_run_only_the_layers_they_need(settings, embedder):
+    import torch
+
+    from router.encoders import SentenceTransformerEncoder, mean_unit
+
+    assert settings.router.pool_layers == [4, 3]  # the shipped default
+    enc = SentenceTransformerEncoder(settings, embedder)
+    hf = embedder[0].auto_model
+    cut = enc._direct[1]
+    assert len(cut.encoder.layer) == 4 and len(hf.encoder.layer) == 6  # the shared model is untouched
+    assert cut.embeddings is hf.embeddings
+    texts = ["What is asthma?", "summarize my discharge letter please", "x " * 300]
+    b = embedder.tokenizer(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
+    with torch.inference_mode():
+        hidden = hf(**b, output_hidden_states=True).hidden_states  # the whole model, every layer
+    want = torch.cat([mean_unit(hidden[4], b["attention_mask"]), mean_unit(hidden[3], b["attention_mask"])], 1)
+    np.testing.assert_allclose(enc.encode(texts), want.numpy(), atol=1e-5)
+    np.testing.assert_allclose(enc.encode(texts[:1])[0], want[0].numpy(), atol=1e-5)
 
 
 def test_pool_layers_out_of_range_or_on_another_pipeline_is_a_config_error(settings, embedder):
