@@ -25,6 +25,7 @@ from .lexical import BM25Index, best_line_scores, query_terms, tokenize
 from .synonyms import expand, groups_in
 
 RRF_K = 60
+QUOTE_CHARS = 400  # longest quoted line
 _NUMBER = re.compile(r"\d+(?:[.,/:]\d+)*(?:\s?%)?")
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{4,}")
 _CITE = re.compile(r"\s*\[(\d{1,2})\]")
@@ -55,7 +56,7 @@ def select_evidence(query: str, excerpts: Sequence[_Excerpt], embed: Callable[[l
         return []
     lines: list[tuple[int, str]] = []
     for i, ex in enumerate(excerpts):
-        lines.extend((i, u) for u in units(ex.text, getattr(ex, "section", None)))
+        lines.extend((i, u) for u in units(ex.text, getattr(ex, "section", None)) if u.strip())
     if not lines:
         return []
     # A line under the document's title heading carries the title as its prefix: for the dense
@@ -82,10 +83,18 @@ def select_evidence(query: str, excerpts: Sequence[_Excerpt], embed: Callable[[l
         if key in seen:
             continue
         seen.add(key)
-        out.append(Evidence(index=i + 1, text=" ".join(text.split()), score=float(fused[j])))
+        out.append(Evidence(index=i + 1, text=_clip(" ".join(text.split())), score=float(fused[j])))
         if len(out) == n:
             break
     return out
+
+
+def _clip(line: str, limit: int = QUOTE_CHARS) -> str:
+    """A quote of at most `limit` characters, cut at a word boundary (a table row or a paragraph
+    without sentence ends can be one very long line)."""
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + " …"
 
 
 def _without_title(line: str, title: str | None) -> str:

@@ -58,6 +58,23 @@ def test_evidence_quotes_the_line_that_answers(shared_store):
     assert shared_store.evidence("docs", q, hits, n=0) == []
 
 
+def test_evidence_from_odd_excerpts(embedder):
+    from types import SimpleNamespace
+
+    from retrieval.grounding import QUOTE_CHARS, select_evidence
+
+    def embed(texts):
+        return embedder.encode(texts, normalize_embeddings=True)
+
+    long_line = "word " * 2000  # one line, no sentence end
+    hits = [SimpleNamespace(text="", section=None, title=None, date=None),
+            SimpleNamespace(text=long_line, section="Notes", title=None, date=None)]
+    ev = select_evidence("what are the notes", hits, embed, n=2)
+    assert [e.index for e in ev] == [2]  # the empty excerpt gives no (empty) quote
+    assert len(ev[0].text) <= QUOTE_CHARS + 2 and ev[0].text.endswith("…")
+    assert select_evidence("anything", [], embed) == []
+
+
 @pytest.mark.slow
 def test_grounded_answer_is_checked_and_quoted(assistant, monkeypatch):
     from .conftest import DOCS
