@@ -20,7 +20,9 @@ as in bench/retrieval.py's per-patient setting). Measured per answer (disclaimer
 
 data/eval_docs/unanswerable.jsonl holds questions the documents do not answer (on-topic and off-topic):
 `not_covered` counts replies that say so (the NO_COVERAGE sentence, or the retrieval threshold's
-no-coverage answer) instead of inventing. The baseline (`--baseline`) is the same model and adapter
+no-coverage answer) instead of inventing; `nothing_invented` also counts replies where no sentence the
+model stated survived the claim check, so only the closest lines are shown, under a head that says
+the documents may not answer it (`closest_only`, also reported for the answerable questions). The baseline (`--baseline`) is the same model and adapter
 with excerpts from RecursiveCharacterTextSplitter(500, 50) + FAISS L2 top-k (bench/retrieval.py's
 recipe), so the difference is the retrieval.
 """
@@ -94,7 +96,8 @@ def judge(q: dict, reply: str, excerpts: list, ok_sources: set[str]) -> dict:
 
 def summarize(rows: list[dict]) -> dict:
     n = len(rows) or 1
-    keys = ("fact", "cites_right", "retrieved", "grounded", "quote_fact", "model_fact", "first_quote_right")
+    keys = ("fact", "cites_right", "retrieved", "grounded", "quote_fact", "model_fact", "first_quote_right",
+            "closest_only")
     return {k: round(sum(r[k] for r in rows if k in r) / n, 4) for k in keys if any(k in r for r in rows)} | {
         "unsupported_sentences": sum(len(r.get("unsupported", ())) for r in rows), "n": len(rows)}
 
@@ -111,7 +114,7 @@ def main() -> int:
 
     from experts.prompting import NO_COVERAGE, build_messages
     from experts.runtime import GenerationRequest
-    from medrouter.assistant import Assistant
+    from medrouter.assistant import CLOSEST_LINES, FROM_DOCUMENTS, Assistant
     from medrouter.config import load_config
 
     rb = _retrieval_bench()
@@ -154,9 +157,10 @@ def main() -> int:
             row["finish_reason"] = ans.finish_reason
             # the two halves of the reply, judged on their own: the model's checked sentences, the quotes
             quotes = " ".join(e["text"] for e in ans.evidence)
-            model_part = row["reply"].split("From your documents:")[0] if quotes else row["reply"]
+            model_part = row["reply"].split(FROM_DOCUMENTS)[0].split(CLOSEST_LINES)[0]
             row["quote_fact"] = bool(quotes) and fact_pattern(q)[1](quotes)
-            row["model_fact"] = fact_pattern(q)[1](model_part.split("The closest lines in your documents:")[0])
+            row["model_fact"] = fact_pattern(q)[1](model_part)
+            row["closest_only"] = CLOSEST_LINES in row["reply"]  # nothing the model stated survived the check
             row["first_quote_right"] = bool(ans.evidence) and ans.evidence[0]["index"] in row["right_excerpts"]
             row["evidence"] = ans.evidence
             row["unsupported"] = ans.unsupported
@@ -176,14 +180,18 @@ def main() -> int:
             reply = strip_disclaimer(ans.answer, settings.disclaimer)
             said = NO_COVERAGE.lower() in reply.lower() or bool(_NOT_COVERED.search(reply))
             nrows.append({"id": u["id"], "not_covered": said, "by_threshold": ans.stop_reason == "no_coverage",
-                          "reply": reply})
+                          "closest_only": CLOSEST_LINES in reply, "unsupported": ans.unsupported, "reply": reply})
             print(f"{u['id']}: not_covered={said} | {reply[:120]!r}", file=sys.stderr)
         out["answerable"] = {"medrouter": summarize(rows)}
         if args.baseline:
             out["answerable"]["baseline_retrieval"] = summarize(brows)
         if nrows:
             out["unanswerable"] = {"not_covered": round(sum(r["not_covered"] for r in nrows) / len(nrows), 4),
-                                   "by_threshold": sum(r["by_threshold"] for r in nrows), "n": len(nrows)}
+                                   "by_threshold": sum(r["by_threshold"] for r in nrows),
+                                   # no invented answer: "not covered", or only the closest lines shown
+                                   "nothing_invented": round(sum(r["not_covered"] or r["closest_only"] for r in nrows)
+                                                             / len(nrows), 4),
+                                   "n": len(nrows)}
         out["seconds"] = round(time.perf_counter() - t0, 1)
         out["machine"]["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
         out["rows"] = rows + nrows

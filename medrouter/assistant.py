@@ -15,6 +15,10 @@ from .errors import InputError
 
 # a sentence that states something checkable: it cites an excerpt or gives a number
 _CLAIM = re.compile(r"\[\d{1,2}\]|\d")
+# heads of the quoted lines under a grounded answer: the model's checked answer stands above them,
+# or nothing it stated survived the check (then the lines are not presented as the answer)
+FROM_DOCUMENTS = "From your documents:"
+CLOSEST_LINES = "Your documents may not answer this directly. The closest lines:"
 
 
 @dataclass
@@ -200,9 +204,9 @@ class Assistant:
             # nothing the model stated (a citation or a number) survived, only "please confirm ...":
             # the lines below are the closest ones, not presented as the answer
             reply = reply if NO_COVERAGE.lower() in reply.lower() else ""
-            head = "The closest lines in your documents:"
+            head = CLOSEST_LINES
         else:
-            head = "From your documents:"
+            head = FROM_DOCUMENTS
         parts = [reply.strip()] if reply.strip() else []
         if evidence:
             quotes = "\n\n".join(f'> [{e.index}] "{e.text}"' for e in evidence)  # one blockquote each

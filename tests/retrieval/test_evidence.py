@@ -85,13 +85,15 @@ def test_grounded_answer_is_checked_and_quoted(assistant, monkeypatch):
     assert ans.stop_reason != "no_coverage" and ans.evidence
     assert "7.5 mg" in " ".join(e["text"] for e in ans.evidence)
     body = ans.answer
-    assert 'From your documents:' in body or 'The closest lines in your documents:' in body
+    from medrouter.assistant import CLOSEST_LINES, FROM_DOCUMENTS
+
+    assert (FROM_DOCUMENTS in body) != (CLOSEST_LINES in body)
     for e in ans.evidence:
         assert f'[{e["index"]}] "{e["text"]}"' in body
     # nothing the model wrote survives unless its numbers are in the excerpts it cites
     numbers_in_sources = " ".join(s.text for s in ans.sources)
     import re
 
-    for n in re.findall(r"\d+(?:[./]\d+)*", body.split("The closest lines in your documents:")[0].split("From your documents:")[0]):
+    for n in re.findall(r"\d+(?:[./]\d+)*", body.split(CLOSEST_LINES)[0].split(FROM_DOCUMENTS)[0]):
         assert n in numbers_in_sources
     assert body.rstrip().endswith(assistant.settings.disclaimer.strip())

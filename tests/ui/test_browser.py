@@ -174,7 +174,9 @@ def test_ask_upload_get_grounded_advice_with_sources(chromium, server, shots):
         # the lines of the document that answer, quoted with their [n] (a Markdown blockquote)
         quote = msg.locator("blockquote").first
         expect(quote).to_contain_text("[1]")
-        assert "your documents:" in msg.inner_text()
+        from medrouter.assistant import CLOSEST_LINES, FROM_DOCUMENTS
+
+        assert FROM_DOCUMENTS in msg.inner_text() or CLOSEST_LINES in msg.inner_text()
         sources = msg.get_by_test_id("stExpander").filter(has_text="Sources (")
         sources.get_by_text("Sources (").click()
         first = sources.get_by_text("[1] care-plan.md")
