@@ -28,8 +28,9 @@ class RetrievalSettings(BaseModel):
     line_candidates: int = Field(default=30, ge=1, le=1000, description="how many top fused candidates the line rerank reorders")
     query_threads: int = Field(default=1, ge=0, description="torch and faiss threads for one query (0: leave as is)")
     date_weight: float = Field(default=1.0, ge=0.0, description="boost for documents dated in a year the question names")
-    # Grounded answers (retrieval/grounding.py). Measured on data/eval_docs (74 questions): the best
-    # line holds the answer for 50, the best two for 56 (the whole top chunk: 56).
+    # Grounded answers (retrieval/grounding.py). Measured on data/eval_docs (74 questions, per-patient
+    # collections, top 4 excerpts): the best line holds the answer for 49, the best two for 60
+    # (the whole top-1 chunk: 56).
     evidence_lines: int = Field(default=2, ge=0, le=10, description=(
         "lines of the excerpts quoted verbatim, with their [n], under a grounded answer (0: none)"))
     check_claims: bool = Field(default=True, description=(

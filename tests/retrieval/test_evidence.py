@@ -28,6 +28,18 @@ def test_claim_check_reads_the_cited_excerpt_not_any_excerpt():
     assert out.kept == "" and out.dropped == ["Take 97/103 mg twice daily [1]."]
 
 
+def test_claim_check_wants_the_number_beside_what_it_is_about(embedder):
+    known = vocabulary_checker(embedder.tokenizer)
+    plan = ["My Medicines:\nBisoprolol 7.5 mg tablet | once daily in the morning\nRamipril 2.5 mg capsule | twice daily"]
+    out = check_claims("Take bisoprolol 2.5 mg twice daily [1]. Take bisoprolol 7.5 mg in the morning [1]. "
+                       "Your ramipril is 2.5 mg [1].", plan, "What is my bisoprolol dose?", known)
+    assert out.dropped == ["Take bisoprolol 2.5 mg twice daily [1]."]
+    assert out.kept == "Take bisoprolol 7.5 mg in the morning [1]. Your ramipril is 2.5 mg [1]."
+    # a year dates the document: it need not stand beside the drug
+    dated = ["Medication plan, 20 May 2024\nBisoprolol 7.5 mg tablet | once daily"]
+    assert check_claims("Your 2024 plan lists bisoprolol 7.5 mg [1].", dated, "", known).dropped == []
+
+
 def test_claim_check_removes_citations_to_missing_excerpts():
     out = check_claims("Your ejection fraction was 35% [7].", EXCERPTS)
     assert out.kept == "Your ejection fraction was 35%." and out.cited == []
