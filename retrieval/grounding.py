@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .chunking import units
-from .lexical import BM25Index, best_line_scores, query_terms, tokenize
+from .lexical import BM25Index, best_line_scores, meta_tokens, query_terms, tokenize
 from .synonyms import expand, groups_in
 
 RRF_K = 60
@@ -74,9 +74,8 @@ def select_evidence(query: str, excerpts: Sequence[_Excerpt], embed: Callable[[l
         fused[j] += 1.0 / (RRF_K + rank + 1)
     if bm25 is not None:
         q = query_terms(query, groups_in(query))
-        meta = [set(tokenize(f"{getattr(excerpts[i], 'title', None) or ''} {getattr(excerpts[i], 'date', None) or ''}"))
-                for i, _ in lines]
-        lex = best_line_scores(bm25, q, [[tokenize(u)] for _, u in lines], meta)
+        meta = [meta_tokens(getattr(ex, "title", None), getattr(ex, "date", None)) for ex in excerpts]
+        lex = best_line_scores(bm25, q, [[tokenize(u)] for _, u in lines], [meta[i] for i, _ in lines])
         for rank, j in enumerate(np.argsort(-lex, kind="stable")):
             if lex[j] <= 0:
                 break
@@ -164,16 +163,17 @@ def check_claims(text: str, excerpts: Sequence[str], question: str = "",
         numbers = q_numbers.union(*(ex_numbers[r - 1] for r in support))
         words = q_words.union(*(ex_words[r - 1] for r in support))
         plain = _CITE.sub(" ", sentence)
-        bad_num = [x for x in (n.replace(" ", "") for n in _NUMBER.findall(plain)) if x not in numbers]
-        bad_word = [] if known_word is None else [
-            w for w in _words(plain) if _fold(w) not in words and not known_word(w)]
+        claimed = [n.replace(" ", "") for n in _NUMBER.findall(plain)]
+        uncommon = [] if known_word is None else [w for w in _words(plain) if not known_word(w)]
+        bad_num = [x for x in claimed if x not in numbers]
+        bad_word = [w for w in uncommon if _fold(w) not in words]
         if not (bad_num or bad_word) and known_word is not None:
             # a number must stand in a line that names what the sentence says it is about: "bisoprolol
             # 2.5 mg" is not supported by "Bisoprolol 7.5 mg" and "Ramipril 2.5 mg" on two lines
-            anchors = {_fold(w) for w in _words(plain) if not known_word(w)} & words
+            anchors = {_fold(w) for w in uncommon} & words
             if anchors:
                 lines = [ln for r in support for ln in ex_lines[r - 1] if ln[1] & anchors]
-                bad_num = [x for x in (n.replace(" ", "") for n in _NUMBER.findall(plain))
+                bad_num = [x for x in claimed
                            if x not in q_numbers and not _YEAR.fullmatch(x) and not any(x in nums for nums, _ in lines)]
         if bad_num or bad_word:
             dropped.append(sentence)

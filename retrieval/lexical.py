@@ -47,6 +47,12 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+def meta_tokens(title: str | None, date: str | None) -> set[str]:
+    """Tokens of a document's title and date: they say which document a chunk or line is from, so
+    line-level scoring leaves them out (best_line_scores' `exclude`)."""
+    return set(tokenize(f"{title or ''} {date or ''}"))
+
+
 class BM25Index:
     def __init__(self, docs_tokens: list[list[str]], k1: float = 1.5, b: float = 0.75):
         from scipy import sparse

@@ -34,7 +34,7 @@ from medrouter.errors import RetrievalError
 
 from . import index as faiss_index
 from .chunking import chunk_document, units
-from .lexical import BM25Index, best_line_scores, query_terms, tokenize
+from .lexical import BM25Index, best_line_scores, meta_tokens, query_terms, tokenize
 from .loaders import LoadedDocument, load_document
 from .sanitize import neutralize
 from .synonyms import expand, groups_in
@@ -486,7 +486,7 @@ class Store:
 
     @staticmethod
     def _meta_tokens(chunk: dict) -> set[str]:
-        return set(tokenize(f"{chunk.get('title') or ''} {chunk.get('date') or ''}"))
+        return meta_tokens(chunk.get("title"), chunk.get("date"))
 
     def evidence(self, collection: str, query: str, hits: list[Hit], n: int | None = None):
         """The lines of `hits` that best answer `query`, quoted with their [n] (retrieval/grounding.py)."""

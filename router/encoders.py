@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable
 
 import numpy as np
@@ -134,8 +135,6 @@ def truncated_view(hf, depth: int):
         return hf
     cfg = copy.deepcopy(hf.config)
     cfg.num_hidden_layers = depth
-    import inspect
-
     # no pooler head: routing reads the hidden states only
     extra = {"add_pooling_layer": False} if "add_pooling_layer" in inspect.signature(type(hf).__init__).parameters else {}
     view = type(hf)(cfg, **extra)
