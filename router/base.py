@@ -4,6 +4,8 @@ A classifier is built by `CLASSIFIERS[name](settings, encoder)` and exposes:
   routes: list[str]                     the order of its score columns
   default_threshold: float              refusal floor when the config sets none
   scores(vecs, feats, texts) -> ndarray (B, len(routes)); higher = more likely
+  in_scope(scores, oos) -> ndarray (B,)  the confidence that a request is in scope at all, which
+                                        the refusal floor is compared with (`oos`: column index)
 `vecs` are the encoder's unit vectors of the routing texts (B, dim); `feats` the side features
 (router.text.side_features, (B, F)); `texts` the routing texts themselves. Register a new one with `@register_classifier("name")`.
 """
@@ -29,13 +31,14 @@ class RouteDecision:
     scores: dict[str, float] = field(default_factory=dict)
     emergency: str | None = None
     refused: bool = False  # route is out of scope (by label or by low confidence)
-    reason: str = ""  # "classifier" (top score), "below_threshold" (in-scope but unsure, refused) or
+    reason: str = ""  # "classifier" (top score), "below_threshold" (in scope unsure, refused) or
     # "emergency" (would have been refused; an emergency is answered on the best in-scope route)
     latency_ms: float = 0.0
     predicted: str = ""  # the classifier's top route before the confidence floor
+    in_scope: float = 0.0  # the classifier's confidence that the request is in scope (compared with the floor)
 
     def to_dict(self) -> dict:
         return {"route": self.route, "confidence": round(self.confidence, 4),
                 "scores": {k: round(v, 4) for k, v in self.scores.items()},
                 "emergency": self.emergency, "refused": self.refused, "reason": self.reason,
-                "predicted": self.predicted, "latency_ms": round(self.latency_ms, 2)}
+                "predicted": self.predicted, "in_scope": round(self.in_scope, 4), "latency_ms": round(self.latency_ms, 2)}

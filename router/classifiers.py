@@ -51,6 +51,13 @@ class LogRegClassifier:
     def scores(self, vecs: np.ndarray, feats: np.ndarray, texts: list[str]) -> np.ndarray:
         return softmax(self.logits(vecs, feats, texts) / self.head.temperature)
 
+    @staticmethod
+    def in_scope(scores: np.ndarray, oos: int) -> np.ndarray:
+        """P(in scope) = 1 - P(out of scope): the probability mass of all in-scope routes together.
+        Unsure *which* expert (summarization 0.6 vs advice 0.4) is not unsure *whether* to answer;
+        router.fit.fit_threshold fits the floor on this same quantity."""
+        return 1.0 - scores[:, oos]
+
 
 @register_classifier("nearest")
 class NearestExample:
@@ -73,3 +80,8 @@ class NearestExample:
     def scores(self, vecs: np.ndarray, feats: np.ndarray, texts: list[str]) -> np.ndarray:
         sims = _unit(vecs) @ self.emb.T  # (B, N) cosine (also for several pooled layers side by side)
         return np.stack([sims[:, m].max(axis=1) if m.any() else np.zeros(len(vecs)) for m in self._masks], axis=1)
+
+    @staticmethod
+    def in_scope(scores: np.ndarray, oos: int) -> np.ndarray:
+        """Similarities do not add up: the closest in-scope example's similarity."""
+        return np.delete(scores, oos, axis=1).max(axis=1)

@@ -2,8 +2,9 @@
 
 Per request: cut the text to the user's instruction (router.text), embed it once with the shared
 encoder, add side features (documents attached, document pasted, length), score with the
-registered classifier, and refuse an in-scope route whose confidence is under its floor
-(route threshold > router.min_confidence > the threshold fitted by `router fit`). Emergency
+registered classifier, and refuse a request whose in-scope confidence (logreg: 1 - P(out of
+scope)) is under the floor of its best in-scope route (route threshold > router.min_confidence >
+the threshold fitted by `router fit`). Emergency
 detection runs on the user's own words whatever the route, and an emergency is never refused.
 """
 from __future__ import annotations
@@ -74,22 +75,24 @@ class Router:
         parts, feats = self.prepare(texts, docs)
         vecs = self.encoder.encode([p.text for p in parts])
         probs = self.classifier.scores(vecs, feats, [p.text for p in parts])  # (B, R)
+        oos = self.routes.index(self.oos)
+        in_scope = self.classifier.in_scope(probs, oos)
         decisions = []
-        for text, part, row in zip(texts, parts, probs):
+        for text, part, row, p_in in zip(texts, parts, probs, in_scope):
             scores = {r: float(v) for r, v in zip(self.routes, row)}
             top = self.routes[int(np.argmax(row))]
-            conf = scores[top]
+            best_in = max((r for r in self.routes if r != self.oos), key=scores.__getitem__)
             route, reason = top, "classifier"
-            if top != self.oos and conf < self.floors[top]:
+            if top != self.oos and p_in < self.floors[best_in]:
                 route, reason = self.oos, "below_threshold"
             emergency = detect_emergency(self._emergency_text(text, part))
             if emergency and route == self.oos:
                 # An emergency is medical by definition: never refuse it, whatever the classifier
                 # thinks ("Me duele mucho el pecho"); answer on the likeliest in-scope route.
-                route = max((r for r in self.routes if r != self.oos), key=scores.__getitem__)
-                conf, reason = scores[route], "emergency"
-            decisions.append(RouteDecision(route=route, confidence=conf, scores=scores, emergency=emergency,
-                                           refused=route == self.oos, reason=reason, predicted=top))
+                route, reason = best_in, "emergency"
+            decisions.append(RouteDecision(route=route, confidence=scores[route if route != self.oos else top],
+                                           scores=scores, emergency=emergency, refused=route == self.oos,
+                                           reason=reason, predicted=top, in_scope=float(p_in)))
         per = (time.perf_counter() - t0) * 1000 / max(1, len(texts))
         for d in decisions:
             d.latency_ms = per

@@ -77,6 +77,23 @@ def test_route_threshold_from_config_refuses(settings, embedder):
     assert d.refused and d.reason == "below_threshold" and d.predicted == "medical_qa"
 
 
+def test_floor_applies_to_being_in_scope_not_to_the_top_expert(settings, embedder):
+    """A request torn between two experts is still in scope: the floor is compared with
+    P(in scope) = 1 - P(out of scope), not with the top expert's own probability."""
+    head = Router(settings, embedder=embedder).classifier.head
+    text = "Should I be worried about this result? Please summarise it."
+    d = Router(settings, embedder=embedder, head=head).route(text, has_documents=True)
+    assert d.in_scope == pytest.approx(1 - d.scores["out_of_scope"])
+    assert d.confidence < d.in_scope - 0.05  # torn between summarization and advice
+    s = settings.model_copy(deep=True)
+    s.router.min_confidence = (d.confidence + d.in_scope) / 2  # above the top expert, below in-scope
+    kept = Router(s, embedder=embedder, head=head).route(text, has_documents=True)
+    assert not kept.refused and kept.route == d.predicted
+    s.router.min_confidence = min(1.0, d.in_scope + 1e-3)
+    refused = Router(s, embedder=embedder, head=head).route(text, has_documents=True)
+    assert refused.refused and refused.reason == "below_threshold"
+
+
 def test_fit_on_a_subset_learns_and_calibrates(settings, embedder, rt):
     rows = training_examples(settings)
     by = {}
