@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 
 import hard_cases  # round-two hard cases, train only (same folder)
 import round3  # round-three cases, train only (same folder)
+import round4  # round-four cases, train only (same folder)
 
 SEED = 20240611
 DEV_PERCENT = 30
@@ -2196,6 +2197,7 @@ def main():
     build_summarization()
     hard_cases.build(add, typoify, rng)  # last: the first-round material's random stream is unchanged
     round3.build(add, typoify, rng)  # after round two: its examples and random stream are unchanged too
+    round4.build(add, typoify, rng)  # after round three, likewise
     data = finalize(EXAMPLES)
     first = [ex for ex in data if not ex["_train_only"]]
     extra = [ex for ex in data if ex["_train_only"]]
