@@ -96,7 +96,7 @@ def cmd_route(args) -> int:
     text = sys.stdin.read() if args.text == "-" else args.text
     check_text(text, s.limits.max_input_chars)
     d = Router(s).route(text, has_documents=args.has_documents)
-    extra = " (refused: below threshold)" if d.reason == "below_threshold" else ""
+    extra = f" (refused: in scope {d.in_scope:.2f}, below the threshold)" if d.reason == "below_threshold" else ""
     emit(d.to_dict(), args.json, f"{d.route} ({d.confidence:.2f}){extra}" +
          (f" EMERGENCY: {d.emergency}" if d.emergency else ""))
     return 0

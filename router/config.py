@@ -14,7 +14,8 @@ class RouteSpec(BaseModel):
     examples: list[str] = Field(default_factory=list, description="example utterances for this route")
     threshold: float | None = Field(
         default=None, ge=0.0, le=1.0,
-        description="minimum confidence for this route; below it the request is refused as out of scope",
+        description=("minimum P(in scope) when this is the best in-scope route; below it the request is refused "
+                     "as out of scope"),
     )
 
 
@@ -41,8 +42,8 @@ class RouterSettings(BaseModel):
     head_path: str | None = Field(default=None, description="fitted head (.safetensors) written by `medrouter router fit`")
     min_confidence: float | None = Field(
         default=None, ge=0.0, le=1.0,
-        description="confidence floor under which an in-scope route is refused; null = the threshold fitted "
-                    "by `router fit` (logreg) or the classifier's default",
+        description="floor on P(in scope) (logreg: 1 - P(out of scope)) under which a request is refused; null = the "
+                    "threshold fitted by `router fit` (logreg) or the classifier's default",
     )
     max_route_chars: int = Field(default=1000, ge=50,
                                  description="long inputs are routed on their instruction part, at most this many chars")

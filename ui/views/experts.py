@@ -69,9 +69,10 @@ def render() -> None:
 
     st.subheader("Routes", anchor=False)
     st.caption(f"Router: `{s.router.classifier}` classifier over `{s.embedding_model.path}` embeddings. "
-               "A request under its route's minimum confidence is refused as out of scope.")
+               "A request whose probability of being in scope at all (1 - P(out of scope)) is under its best route's "
+               "minimum confidence is refused as out of scope.")
     st.dataframe(_route_rows(s), hide_index=True, column_config={"min confidence": st.column_config.TextColumn(
-        help="fitted: the threshold chosen by `medrouter router fit` on the dev set")})
+        help="fitted: the threshold chosen by `medrouter router fit` on out-of-fold predictions of the training data")})
 
     st.subheader("Last request", anchor=False)
     last = st.session_state.get("last_answer")
