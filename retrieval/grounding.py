@@ -35,6 +35,11 @@ _CITE = re.compile(r"\s*\[(\d{1,2})\]")
 _YEAR = re.compile(r"(?:19|20)\d\d")  # a year dates the document, not the thing the sentence is about
 _LINE = re.compile(r"\n+|(?<=[.!?])\s+(?=[A-Z])")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\[(\"'])|\n+")
+# "Yes." / "No, it is not." alone: a stance on the user's question that no excerpt word can support
+# (the advice model answered "Yes." to "Do I still have to limit what I drink?" when the plan said no)
+_FILLER = r"(?:it|is|isn't|you|can|can't|cannot|should|shouldn't|do|don't|does|doesn't|will|won't|are|aren't|" \
+          r"not|need|to|that|this|i|we|they|be|have|may|must|still|so)"
+_STANCE_ONLY = re.compile(rf"(?i)^\W*(?:yes|no|yeah|nope)\b[\s,.!]*(?:{_FILLER}[\s,]*){{0,4}}[.!]?$")
 
 
 @dataclass
@@ -141,7 +146,8 @@ def _numbers(text: str) -> set[str]:
 def check_claims(text: str, excerpts: Sequence[str], question: str = "",
                  known_word: Callable[[str], bool] | None = None) -> ClaimCheck:
     """Keep the sentences of `text` whose numbers and uncommon words all occur in the excerpts it cites
-    (all excerpts when it cites none) or in the question. `known_word(w)`: True for common words that
+    (all excerpts when it cites none) or in the question. A bare yes/no ("Yes.", "No, you can't.")
+    is left out: the stance is the claim, and no excerpt word can support it. `known_word(w)`: True for common words that
     need no support (e.g. a whole entry of the embedding model's vocabulary); None checks numbers only."""
     n_ex = len(excerpts)
     q_numbers, q_words = _numbers(question), {_fold(w) for w in _words(question)}
@@ -175,7 +181,7 @@ def check_claims(text: str, excerpts: Sequence[str], question: str = "",
                 lines = [ln for r in support for ln in ex_lines[r - 1] if ln[1] & anchors]
                 bad_num = [x for x in claimed
                            if x not in q_numbers and not _YEAR.fullmatch(x) and not any(x in nums for nums, _ in lines)]
-        if bad_num or bad_word:
+        if bad_num or bad_word or _STANCE_ONLY.match(plain.strip()):
             dropped.append(sentence)
             continue
         kept.append(sentence)

@@ -45,6 +45,16 @@ def test_claim_check_removes_citations_to_missing_excerpts():
     assert out.kept == "Your ejection fraction was 35%." and out.cited == []
 
 
+def test_claim_check_leaves_out_a_bare_yes_or_no():
+    from retrieval.grounding import check_claims
+
+    ex = ["Wrist and finger monitors are not recommended. Use a validated upper-arm monitor."]
+    got = check_claims("Yes. Use a validated upper-arm monitor [1]. No, you can't.", ex)
+    assert got.dropped == ["Yes.", "No, you can't."] and got.kept == "Use a validated upper-arm monitor [1]."
+    kept = check_claims("Yes, use a validated upper-arm monitor [1].", ex).kept  # a stance with content is checked
+    assert kept == "Yes, use a validated upper-arm monitor [1]."
+
+
 def test_claim_check_drops_invented_words_with_the_embedders_vocabulary(embedder):
     known = vocabulary_checker(embedder.tokenizer)
     assert known is not None and known("breakfast") and known("Doctor") and not known("bisoprolleglinol")
