@@ -51,6 +51,11 @@ def add(text, label, tags=(), docs=False, train_only=False):
                      "has_documents": bool(docs), "tags": list(tags), "train_only": train_only})
 
 
+def add_train_only(text, label, tags=(), docs=False):
+    """The hard-case rounds (hard_cases.py, round3.py, round4.py) add train-only examples."""
+    add(text, label, tags, docs, train_only=True)
+
+
 def add_many(texts, label, tags=(), docs=False):
     for t in texts:
         add(t, label, tags, docs)
@@ -2195,9 +2200,9 @@ def main():
     build_medical_qa()
     build_advice()
     build_summarization()
-    hard_cases.build(add, typoify, rng)  # last: the first-round material's random stream is unchanged
-    round3.build(add, typoify, rng)  # after round two: its examples and random stream are unchanged too
-    round4.build(add, typoify, rng)  # after round three, likewise
+    hard_cases.build(add_train_only, typoify, rng)  # last: the first-round material's random stream is unchanged
+    round3.build(add_train_only, typoify, rng)  # after round two: its examples and random stream are unchanged too
+    round4.build(add_train_only, typoify, rng)  # after round three, likewise
     data = finalize(EXAMPLES)
     first = [ex for ex in data if not ex["_train_only"]]
     extra = [ex for ex in data if ex["_train_only"]]

@@ -8,7 +8,7 @@ questions with everyday words), general medical questions asked casually or whil
 attached, advice with and without documents, casual summarization requests, summaries of
 non-medical texts, and off-topic requests made while documents are attached.
 
-`build(add, typoify, rng)` registers every example with `train_only=True`, so this file can grow
+`build(put, typoify, rng)` registers every example as train only, so this file can grow
 without moving a single dev example (build.py puts these in train whatever their hash). It is
 called after every other builder, so the generator's random stream for the first-round material
 is unchanged and both files stay byte-identical for the first-round examples.
@@ -321,10 +321,8 @@ SUM_EN_CASUAL = [
 ]
 
 
-def build(add, typoify, rng):
-    """Register the round-two examples (train only). `add(text, label, tags, docs, train_only=True)`."""
-    def put(text, label, tags, docs=False):
-        add(text, label, tags, docs, train_only=True)
+def build(put, typoify, rng):
+    """Register the round-two examples. `put(text, label, tags, docs=False)` adds one train-only example."""
 
     for lang, shapes in MED_SHAPES.items():
         tags = ["multilingual", "lang_" + lang]

@@ -7,7 +7,7 @@ scope), casual summarization requests about an uploaded medical file, and genera
 asked casually, about everyday bleeding or about taking two medicines together (medical_qa). No
 sentence is taken or paraphrased from the dev split (a test in tests/router checks exact overlap).
 
-`build(add, typoify, rng)` registers every example with `train_only=True` and is called after
+`build(put, typoify, rng)` registers every example as train only and is called after
 hard_cases.build, so no dev example moves and the earlier material's random stream is unchanged.
 """
 
@@ -157,10 +157,8 @@ MED_CASUAL = [
 ]
 
 
-def build(add, typoify, rng):
-    """Register the round-three examples (train only). `add(text, label, tags, docs, train_only=True)`."""
-    def put(text, label, tags, docs=False):
-        add(text, label, tags, docs, train_only=True)
+def build(put, typoify, rng):
+    """Register the round-three examples. `put(text, label, tags, docs=False)` adds one train-only example."""
 
     for t in OOS_SCIENCE:
         put(t, "out_of_scope", ["homework"], docs=0.1)

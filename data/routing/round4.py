@@ -8,11 +8,9 @@ questions and personal advice from someone naming their role), and in-scope Germ
 requests with uploads (round two left German with 17 advice rows of 104).
 A third family, "What is a <word>?" about rare or misspelt non-medical words (30) with rare medical
 counterparts (15), was written and left out: 5-fold CV on the round-three examples got worse with it
-(cost 3*missed out-of-scope + false refusals: 142 without it, 151 with it). No sentence is taken or paraphrased from the dev split (a test in
-tests/router checks exact overlap).
-
-`build(add, typoify, rng)` registers every example with `train_only=True` and is called after
-round3.build, so no dev example moves and the earlier material's random stream is unchanged.
+(cost 3*missed out-of-scope + false refusals: 142 without it, 151 with it).
+Same rules as round3.py: nothing taken or paraphrased from dev; called after round3.build, so no
+dev example moves and the earlier random stream is unchanged.
 """
 
 ROLE_CLAIM_OFF_TOPIC = [
@@ -92,10 +90,8 @@ MED_QA = {"de": [
 ]}
 
 
-def build(add, typoify, rng):
-    """Register the round-four examples (train only). `add(text, label, tags, docs, train_only=True)`."""
-    def put(text, label, tags, docs=False):
-        add(text, label, tags, docs, train_only=True)
+def build(put, typoify, rng):
+    """Register the round-four examples. `put(text, label, tags, docs=False)` adds one train-only example."""
 
     for i, t in enumerate(ROLE_CLAIM_OFF_TOPIC):
         put(t, "out_of_scope", ["jailbreak"], docs=True if i % 2 else 0.3)
