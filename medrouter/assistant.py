@@ -34,7 +34,7 @@ class Source:
 class Answer:
     route: str
     expert: str | None
-    confidence: float
+    confidence: float  # the router's probability of the route that answered (or refused)
     answer: str
     finish_reason: str  # stop | length | refused
     sources: list[Source] = field(default_factory=list)
@@ -45,11 +45,14 @@ class Answer:
     note: str | None = None  # e.g. "document truncated to fit the context window"
     evidence: list[dict] = field(default_factory=list)  # quoted lines: {index, text, score}
     unsupported: list[str] = field(default_factory=list)  # model sentences left out: not in the excerpts
+    in_scope: float | None = None  # the router's P(in scope), which its refusal floor is compared with
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["confidence"] = round(self.confidence, 4)
         d["scores"] = {k: round(v, 4) for k, v in self.scores.items()}
+        if self.in_scope is not None:
+            d["in_scope"] = round(self.in_scope, 4)
         return d
 
 
@@ -133,7 +136,7 @@ class Assistant:
             route, refused = decision.route, decision.refused
             spec = None if refused else s.expert_for_route(route)
         base = dict(route=route, confidence=decision.confidence, scores=decision.scores,
-                    emergency=decision.emergency)
+                    emergency=decision.emergency, in_scope=decision.in_scope)
         if refused or spec is None:
             body = prefix + s.out_of_scope_reply + "\n\n" + s.disclaimer
             yield body

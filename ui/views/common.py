@@ -130,7 +130,8 @@ def answer_badge(ans: dict) -> None:
     forced = " · forced" if ans.get("forced") else ""
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         st.badge(label, icon=":material/hub:", color=color)
-        st.caption(f"route `{route}`{forced} · confidence {ans['confidence']:.2f} · {total_s:.1f} s")
+        in_scope = f" · in scope {ans['in_scope']:.2f}" if ans.get("in_scope") is not None else ""
+        st.caption(f"route `{route}`{forced} · confidence {ans['confidence']:.2f}{in_scope} · {total_s:.1f} s")
 
 
 def render_sources(sources: list[dict]) -> None:

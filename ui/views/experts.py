@@ -80,11 +80,13 @@ def render() -> None:
         st.info("Ask something in the chat to see how the router scored it.", icon=":material/info:")
         return
     st.markdown(f"> {st.session_state.get('last_request', '')[:300]}")
-    cols = st.columns(4)
+    cols = st.columns(5)
     cols[0].metric("Route", last["route"])
     cols[1].metric("Expert", last["expert"] or "none (refused)")
     cols[2].metric("Confidence", f"{last['confidence']:.2f}")
-    cols[3].metric("Latency", f"{last['timings_ms'].get('total', 0) / 1000:.1f} s")
+    cols[3].metric("In scope", "—" if last.get("in_scope") is None else f"{last['in_scope']:.2f}",
+                   help="P(in scope) = 1 - P(out of scope): the router refuses under its route's minimum confidence")
+    cols[4].metric("Latency", f"{last['timings_ms'].get('total', 0) / 1000:.1f} s")
     if last.get("emergency"):
         st.error(f"Emergency detected: {last['emergency']}", icon=":material/emergency:")
     scores = pd.DataFrame({"route": list(last["scores"]), "score": list(last["scores"].values())})
