@@ -4,8 +4,8 @@ Per request: cut the text to the user's instruction (router.text), embed it once
 encoder, add side features (documents attached, document pasted, length), score with the
 registered classifier, and refuse a request whose in-scope confidence (logreg: 1 - P(out of
 scope)) is under the floor of its best in-scope route (route threshold > router.min_confidence >
-the threshold fitted by `router fit`). Emergency
-detection runs on the user's own words whatever the route, and an emergency is never refused.
+the threshold fitted by `router fit`). Emergency detection runs on the user's own words whatever
+the route, and an emergency is never refused.
 """
 from __future__ import annotations
 
