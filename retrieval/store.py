@@ -132,6 +132,15 @@ class Store:
             self._embedder = load_embedder(self.settings)
         return self._embedder
 
+    def _token_limit(self) -> tuple:
+        """(token_len, max_tokens) of the embedder, for chunk_document's token guard; (None, None)
+        for an embedder without a tokenizer or sequence limit."""
+        tok = getattr(self.embedder, "tokenizer", None)
+        limit = getattr(self.embedder, "max_seq_length", None)
+        if tok is None or not limit:
+            return None, None
+        return (lambda text: len(tok(text, add_special_tokens=True, verbose=False)["input_ids"])), int(limit)
+
     def embed(self, texts: list[str], progress=None) -> np.ndarray:
         bs = self.settings.embedding_model.batch_size
         # Groups of >= 256 texts per encode call: sentence-transformers sorts each call's texts by
@@ -354,7 +363,7 @@ class Store:
                     docs.remove(prev)
                     report["replaced"].append(p.name)
                 doc_id = sha[:16]
-                pieces = chunk_document(doc, self.cfg.chunk_size, self.cfg.chunk_overlap)
+                pieces = chunk_document(doc, self.cfg.chunk_size, self.cfg.chunk_overlap, *self._token_limit())
                 for i, ch in enumerate(pieces):
                     et = ch.embed_text(doc.title, doc.date)
                     new_chunks.append({

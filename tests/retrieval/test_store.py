@@ -203,3 +203,25 @@ def test_bm25_sparse_matches_bruteforce():
         return out
     got = idx.scores([([["b"]], 1.0), ([["c"]], 1.0)])
     assert got.tolist() == pytest.approx(brute(["b", "c"]), rel=1e-5)
+
+
+def test_no_chunk_passes_the_embedders_token_limit(make_store, tmp_path):
+    """A dense table tokenizes at ~2 characters per token: 800 characters would be ~450 tokens and the
+    embedder would silently drop everything past its 256th. Such chunks are split again by tokens."""
+    from retrieval.chunking import chunk_document
+    from retrieval.loaders import load_document
+
+    rows = "\n".join(f"| Test {i} | {i * 1.37:.2f} | mmol/L | 3.5-5.3 |" for i in range(40))
+    path = tmp_path / "labs.md"
+    path.write_text(f"# Lab report 2024\n\n## Full blood count\n\n{rows}\n")
+    store = make_store()
+    token_len, limit = store._token_limit()
+    doc = load_document(path)
+    assert max(token_len(c.embed_text(doc.title, doc.date)) for c in chunk_document(doc, 800, 100)) > limit
+    chunks = chunk_document(doc, 800, 100, token_len, limit)
+    assert all(token_len(c.embed_text(doc.title, doc.date)) <= limit for c in chunks)
+    assert all(c.text == "Full blood count\n" + doc.text[c.start:c.end] for c in chunks)  # offsets still right
+    assert "| Test 39 |" in chunks[-1].text
+    store.ingest([path], "labs")
+    hit = store.search("labs", "Test 39 result", k=1)[0]
+    assert "Test 39" in hit.text
