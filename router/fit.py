@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from .classifiers import LogRegClassifier
 from .data import Example, training_examples
 from .head import Head, save_head
 from .ngrams import ngram_features
@@ -93,15 +94,15 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 
 def fit_threshold(probs: np.ndarray, y: np.ndarray, oos: int) -> tuple[float, dict]:
-    """Refusal floor on P(in scope) = 1 - P(out of scope) (what LogRegClassifier.in_scope gives the
-    router), minimising OOS_COST*missed_oos + false_refusals. Among equally good floors, the middle
-    of the best interval (a margin on both sides).
+    """Refusal floor on P(in scope) = 1 - P(out of scope) (LogRegClassifier.in_scope), minimising
+    OOS_COST*missed_oos + false_refusals. Among equally good floors, the middle of the best interval
+    (a margin on both sides).
     Gating on the in-scope mass rather than on the top route's probability: a request torn between
     two experts is still in scope. 5-fold CV on data/routing/train (1,828 examples, same features):
     top-route gate 0.935 / 0.973 / 0.083, in-scope gate 0.945 / 0.965 / 0.058 (accuracy / out-of-scope
     recall / false refusal); cost 150 -> 135."""
     pred = probs.argmax(1)
-    conf = 1.0 - probs[:, oos]
+    conf = LogRegClassifier.in_scope(probs, oos)  # the very quantity the router compares with the floor
     cands = np.unique(np.concatenate([[0.0], conf[pred != oos], [1.0]]))
     mids = (cands[:-1] + cands[1:]) / 2  # floors between observed confidences
     costs = []
