@@ -147,8 +147,9 @@ def check_claims(text: str, excerpts: Sequence[str], question: str = "",
                  known_word: Callable[[str], bool] | None = None) -> ClaimCheck:
     """Keep the sentences of `text` whose numbers and uncommon words all occur in the excerpts it cites
     (all excerpts when it cites none) or in the question. A bare yes/no ("Yes.", "No, you can't.")
-    is left out: the stance is the claim, and no excerpt word can support it. `known_word(w)`: True for common words that
-    need no support (e.g. a whole entry of the embedding model's vocabulary); None checks numbers only."""
+    is left out: the stance is the claim, and no excerpt word can support it. `known_word(w)`: True
+    for common words that need no support (e.g. a whole entry of the embedding model's vocabulary);
+    None checks numbers only."""
     n_ex = len(excerpts)
     q_numbers, q_words = _numbers(question), {_fold(w) for w in _words(question)}
     ex_numbers = [_numbers(e) for e in excerpts]
