@@ -6,7 +6,7 @@ measured in the same run. Prints one JSON object.
     python bench/retrieval.py --sizes 1000,10000    # smaller latency sweep
     taskset -c 0,1 python bench/retrieval.py        # pin to 2 cores (the target machine)
 
-Quality, on data/eval_docs (13 documents, 92 questions; q61-q74 and q75-q92 are held out: see the README):
+Quality, on data/eval_docs (13 documents, 104 questions; q61-q74, q75-q92 and q93-q104 are held out: see the README):
   answer@1  the top-1 chunk contains the verbatim answer string (whitespace-normalised)
   source@1  the top-1 chunk comes from the question's source document
             (q49/q55: the README names a same-year sibling holding the same value — also accepted)
@@ -77,7 +77,8 @@ def score(rows: list[tuple[dict, str, str]]) -> dict:
             misses.append(q["id"])
     n = len(rows)
     # answer@1 per tag: lay terms, brand/generic, same patient other years... and held_out (q61-q74)
-    # / held_out2 (q75-q92), written after the retrieval changes they measure, never tuned on
+    # / held_out2 (q75-q92) / held_out3 (q93-q104, front matter), written after the retrieval changes
+    # they measure, never tuned on
     by_tag: dict[str, list[bool]] = {}
     for q, _, _ in rows:
         for t in q.get("tags", []):
