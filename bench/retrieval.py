@@ -19,6 +19,9 @@ floor; search latency at 1k / 10k / 100k synthetic chunks (random unit vectors, 
 vocabulary) for Store.search (hybrid, rerank, hits) and the baseline's query path (encode + IndexFlatL2).
 ratio_vs_baseline > 1: medrouter faster. The machine's load average is printed: compare runs only at
 similar load.
+The ceiling: this CPU's fp32 matrix-multiply rate (torch, all threads), the embedder's FLOPs per token
+(from its config) and the tokens per page give the pages/s that embedding alone could reach at 100 %
+of that rate, for our chunks and for the recipe's.
 """
 from __future__ import annotations
 
@@ -194,6 +197,43 @@ def quality(settings, embedder, out: dict) -> None:
                          "baseline_pages_per_s": round(pages / base_ingest, 2),
                          "ratio_vs_baseline": round(base_ingest / ours_ingest, 3),
                          "line_vectors": s.retrieval.line_vectors}
+        out["ingest"]["ceiling"] = ceiling(embedder, pages, n_tokens, len(texts), base_tokens, len(base.chunks))
+        out["ingest"]["embedding_share_of_sgemm_peak"] = round(
+            n_tokens / embed_s * encoder_flops_per_token(embedder, n_tokens / len(texts)) / 1e9
+            / out["ingest"]["ceiling"]["sgemm_gflops"], 2)
+
+
+def sgemm_gflops(n: int = 2048, repeats: int = 10) -> float:
+    """Best fp32 matrix-multiply rate of this CPU with torch's current threads (GFLOP/s)."""
+    import torch
+
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    for _ in range(3):
+        a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t)
+    return 2 * n ** 3 / best / 1e9
+
+
+def encoder_flops_per_token(embedder, tokens_per_text: float) -> float:
+    """Forward FLOPs per token of a BERT-style encoder: the layers' matrix multiplies (QKV, output,
+    feed-forward) and attention over a sequence of `tokens_per_text`."""
+    cfg = embedder[0].auto_model.config
+    h, ff, layers = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers
+    return 2 * layers * (4 * h * h + 2 * h * ff + 2 * h * tokens_per_text)
+
+
+def ceiling(embedder, pages: int, n_tokens: int, n_texts: int, base_tokens: int, base_texts: int) -> dict:
+    gflops = sgemm_gflops()
+    ours = encoder_flops_per_token(embedder, n_tokens / max(n_texts, 1)) * n_tokens
+    base = encoder_flops_per_token(embedder, base_tokens / max(base_texts, 1)) * base_tokens
+    return {"sgemm_gflops": round(gflops, 1),
+            "embedding_gflop_per_page": round(ours / 1e9 / pages, 2),
+            "pages_per_s_at_sgemm_peak": round(pages * gflops * 1e9 / ours, 1),
+            "baseline_pages_per_s_at_sgemm_peak": round(pages * gflops * 1e9 / base, 1)}
 
 
 def latency(settings, embedder, sizes: list[int], out: dict) -> None:
