@@ -166,7 +166,10 @@ def cmd_eval_router(args) -> int:
               f"false refusal {res['false_refusal_rate']}  latency p50 {res['latency_ms']['p50']} ms "
               f"p95 {res['latency_ms']['p95']} ms")
         for k, v in g.items():
-            print(f"  goal {k} {v['target']}: {'met' if v['met'] else 'NOT met'}")
+            ci = v["interval_95"]
+            note = "" if v["decided"] or ci is None else " (the target lies inside the interval: too few examples to tell)"
+            print(f"  goal {k} {v['target']}: {'met' if v['met'] else 'NOT met'}  "
+                  f"{v['count'][0]}/{v['count'][1]}, 95% interval {ci}{note}")
         for r_, m in res["per_route"].items():
             print(f"  {r_:<16} precision {m['precision']}  recall {m['recall']}  n={m['support']}")
         for m in res["misrouted"][:20]:

@@ -1,6 +1,7 @@
 """`medrouter eval router`: the router's quality and speed on a labeled file it was not fitted on."""
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter, defaultdict
 
@@ -71,8 +72,28 @@ def evaluate(router, examples: list[Example], train_texts: set[str] | None = Non
     }
     if train_texts is not None:
         result["overlap_with_train"] = sum(1 for e in examples if " ".join(e.text.lower().split()) in train_texts)
-    result["goals"] = {k: {"target": f"{op} {v}", "met": _met(result[k], op, v)} for k, (op, v) in GOALS.items()}
+    counts = {"accuracy": (sum(t == q for t, q in zip(y, p)), n),
+              "out_of_scope_recall": (sum(d.refused for d in oos_rows), len(oos_rows)),
+              "false_refusal_rate": (sum(d.refused for d in in_scope), len(in_scope))}
+    result["goals"] = {}
+    for k, (op, v) in GOALS.items():
+        lo, hi = wilson(*counts[k])
+        result["goals"][k] = {"target": f"{op} {v}", "met": _met(result[k], op, v), "count": list(counts[k]),
+                              "interval_95": [_r(lo), _r(hi)] if counts[k][1] else None,
+                              # the split cannot tell the goal from the result when the target lies inside
+                              # the result's 95 % interval: a few examples either way decide "met"
+                              "decided": (not lo <= v <= hi) if counts[k][1] else None}
     return result
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion k/n (good at small n and near 0 or 1)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    mid = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, mid - half), min(1.0, mid + half)
 
 
 def _r(x):

@@ -42,6 +42,19 @@ def test_eval_router_json(tmp_path, capsys, embedder):
         assert key in res
     assert res["examples"] == 4 and sum(sum(v.values()) for v in res["confusion"].values()) == 4
     assert set(res["latency_ms"]) == {"p50", "p95", "max"}
+    # 4 examples cannot decide a 97 % goal: the interval says so
+    acc = res["goals"]["accuracy"]
+    assert acc["count"][1] == 4 and acc["interval_95"][0] < 0.97 < acc["interval_95"][1] and acc["decided"] is False
+
+
+def test_wilson_interval():
+    from router.evaluate import wilson
+
+    lo, hi = wilson(8, 279)  # the dev split's false refusals in the fifth session
+    assert round(lo, 4) == 0.0146 and round(hi, 4) == 0.0556
+    assert wilson(0, 10)[0] == 0.0 and 0.25 < wilson(0, 10)[1] < 0.35
+    assert wilson(400, 400)[1] == 1.0 and wilson(400, 400)[0] > 0.99
+    assert wilson(0, 0) == (0.0, 1.0)
 
 
 def test_eval_refuses_the_training_file(settings, capsys):
