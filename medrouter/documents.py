@@ -114,7 +114,6 @@ def summarize_document(assistant_or_pool, settings, path_or_text, max_new_tokens
     from experts.prompting import build_messages
 
     t0 = time.perf_counter()
-    pool = getattr(assistant_or_pool, "pool", assistant_or_pool)
     if _is_path(path_or_text):
         from retrieval.loaders import load_document
 
@@ -125,10 +124,18 @@ def summarize_document(assistant_or_pool, settings, path_or_text, max_new_tokens
         sections = text
     if not text.strip():
         raise InputError("empty document: nothing to summarize")
+    # the document is read and checked before any model loads: a bad file fails in a second
+    pool = getattr(assistant_or_pool, "pool", assistant_or_pool)
     spec = settings.expert(expert) if expert else (settings.expert_for_route("summarization")
                                                    or settings.expert("summarization"))
     gen = spec.generation.model_copy(update={"max_new_tokens": max_new_tokens}) if max_new_tokens else spec.generation
-    tok = pool.tokenizer
+    tok = getattr(pool, "tokenizer", None)
+    if tok is None:
+        from .errors import ConfigError
+
+        raise ConfigError(f"summarizing a whole document needs the in-process experts (serve.backend: transformers): "
+                          f"it counts the document's tokens to fit the context; the '{getattr(pool, 'name', '?')}' "
+                          "backend has no tokenizer here. `medrouter summarize FILE` always runs in-process")
     context = settings.base_model.max_context_tokens
     overhead = len(tok.apply_chat_template(build_messages(spec, "x"), add_generation_prompt=True, tokenize=True))
     budget = context - gen.max_new_tokens - overhead - 16  # tokens of document per call

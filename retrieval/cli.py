@@ -82,14 +82,28 @@ def cmd_retrieve(args) -> int:
     return 0
 
 
+class _LocalExperts:
+    """The in-process experts, loaded on first use of `.pool`: summarize_document reads and checks
+    the file first, so a bad file fails in a second instead of after loading the model."""
+
+    def __init__(self, settings):
+        self.settings, self._pool = settings, None
+
+    @property
+    def pool(self):
+        if self._pool is None:
+            from experts import ExpertPool
+
+            self._pool = ExpertPool(self.settings)
+        return self._pool
+
+
 def cmd_summarize(args) -> int:
     from medrouter.config import load_config
     from medrouter.documents import summarize_document
 
-    from experts import ExpertPool
-
     settings = load_config(args.config)
-    result = summarize_document(ExpertPool(settings), settings, Path(args.file))
+    result = summarize_document(_LocalExperts(settings), settings, Path(args.file))
     emit(result, args.json, result["answer"])
     return 0
 

@@ -81,3 +81,29 @@ def test_summarize_long_report_goes_map_reduce(pool, settings):
     for kept in ("152/96 mmHg", "Raised blood pressure on two readings", "review with the GP in 2 weeks"):
         assert kept in out["answer"]
     assert out["answer"].rstrip().endswith(settings.disclaimer.strip())
+
+
+def test_summarize_checks_the_file_before_loading_any_model(settings, tmp_path):
+    """A renamed binary, an empty file or an expert-less backend fails with a clear error, and the
+    first two before the experts load (the CLI's pool is lazy: touching it here would raise)."""
+    from medrouter.documents import summarize_document
+    from medrouter.errors import ConfigError, MedrouterError
+
+    class NoModelYet:
+        @property
+        def pool(self):
+            raise AssertionError("the experts were loaded before the file was checked")
+
+    junk = tmp_path / "scan.pdf"
+    junk.write_bytes(bytes(range(256)) * 8)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    for bad, says in ((junk, "not a PDF"), (empty, "empty")):
+        with pytest.raises(MedrouterError, match=says):
+            summarize_document(NoModelYet(), settings, bad)
+
+    class RemoteOnly:  # an OpenAI-compatible backend: no tokenizer to fit the context with
+        name = "openai"
+
+    with pytest.raises(ConfigError, match="in-process experts"):
+        summarize_document(RemoteOnly(), settings, REPORT)
