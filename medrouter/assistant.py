@@ -67,6 +67,19 @@ def check_text(text: str, limit: int, what: str = "request") -> str:
     return text
 
 
+def without_refusal(reply: str, refusal: str, similar: float = 0.75) -> str:
+    """`reply` without the sentences that restate the out-of-scope `refusal` (an exact or near copy:
+    the experts were trained on it and a small model may change a word)."""
+    import difflib
+    import re
+
+    split = re.compile(r"(?<=[.!?])\s+")
+    refusal_sentences = [r.lower() for r in split.split(refusal.strip()) if r.strip()]
+    kept = [sentence for sentence in split.split(reply.strip()) if sentence.strip() and not any(
+        difflib.SequenceMatcher(None, sentence.lower(), r).ratio() >= similar for r in refusal_sentences)]
+    return " ".join(kept)
+
+
 class Assistant:
     """Router + experts + retrieval over one config. Models load lazily, once."""
 
@@ -166,11 +179,14 @@ class Assistant:
         t2 = time.perf_counter()
         first = None
         grounded = bool(sources)
+        # a grounded reply is checked against the excerpts, and an emergency's reply for a refusal,
+        # before either is shown
+        hold = grounded or bool(decision.emergency)
         for piece in self.pool.stream(spec.name, messages):
             if isinstance(piece, str):
                 if first is None:
                     first = time.perf_counter()
-                if not grounded:  # a grounded reply is checked against the excerpts before it is shown
+                if not hold:
                     yield piece
             else:
                 gen = piece
@@ -182,8 +198,14 @@ class Assistant:
             t3 = time.perf_counter()
             reply, evidence, unsupported = self._ground(text, gen.text, hits, collection)
             timings["ground"] = round((time.perf_counter() - t3) * 1000, 1)
+        if decision.emergency:
+            # The experts learned to refuse out-of-scope requests; "I want to end my life" can read
+            # like one to them. Someone in an emergency is never told it is outside what we help with.
+            reply = without_refusal(reply, s.out_of_scope_reply)
+        if hold and reply:
             yield reply
-        suffix = "\n\n" + s.disclaimer
+        # the urgent message alone when nothing of the reply is left (it already ends in a blank line)
+        suffix = s.disclaimer if (prefix and not reply.strip()) else "\n\n" + s.disclaimer
         yield suffix
         timings["total"] = round((time.perf_counter() - t0) * 1000, 1)
         note = "the document was truncated to fit the context window" if gen.truncated_prompt else None

@@ -36,6 +36,31 @@ def test_emergency_gets_the_urgent_message_first_whatever_the_route(assistant, s
     assert ans.answer.startswith(settings.emergency.message[:20])
 
 
+def test_someone_in_an_emergency_is_never_told_it_is_out_of_scope(assistant, settings):
+    # the router reads this as out of scope (an emergency is never refused there) and the experts,
+    # trained to refuse, answered with the out-of-scope sentence under the urgent message
+    ans = assistant.ask("I want to kill myself")
+    assert ans.emergency == "suicide" and ans.route != "out_of_scope"
+    assert ans.answer.startswith(settings.emergency.message)
+    assert "outside what I can help with" not in ans.answer
+    assert ans.answer.rstrip().endswith(settings.disclaimer.strip())
+    assert "\n\n\n" not in ans.answer
+
+
+def test_without_refusal_drops_the_refusal_and_near_copies_only():
+    from medrouter.assistant import without_refusal
+
+    refusal = ("I can only help with medical questions, medical documents and health advice. This request is "
+               "outside what I can help with.")
+    assert without_refusal(refusal, refusal) == ""
+    near = "I can only help with medical questions, medical documents and health advice. This is outside what I can help with."
+    assert without_refusal(near, refusal) == ""
+    mixed = "Chest pain with a numb arm can be a heart attack. " + refusal
+    assert without_refusal(mixed, refusal) == "Chest pain with a numb arm can be a heart attack."
+    kept = "Call emergency services now. I can help you find the nearest hospital."
+    assert without_refusal(kept, refusal) == kept
+
+
 @pytest.mark.parametrize("text", ["", "   \n\t "])
 def test_empty_request_is_a_clear_error(assistant, text):
     with pytest.raises(InputError, match="empty"):
