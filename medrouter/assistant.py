@@ -67,6 +67,10 @@ def check_text(text: str, limit: int, what: str = "request") -> str:
     return text
 
 
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
 def without_refusal(reply: str, refusal: str, similar: float = 0.75) -> str:
     """`reply` without the sentences that restate the out-of-scope `refusal` (an exact or near copy:
     the experts were trained on it and a small model may change a word)."""
@@ -180,14 +184,22 @@ class Assistant:
         first = None
         grounded = bool(sources)
         # a grounded reply is checked against the excerpts, and an emergency's reply for a refusal,
-        # before either is shown
+        # before either is shown; any other reply streams as soon as it cannot be the out-of-scope
+        # refusal (its first word, for almost every answer)
         hold = grounded or bool(decision.emergency)
+        head, flowing = "", False
         for piece in self.pool.stream(spec.name, messages):
             if isinstance(piece, str):
                 if first is None:
                     first = time.perf_counter()
-                if not hold:
-                    yield piece
+                if hold:
+                    continue
+                if not flowing:
+                    head += piece
+                    if _norm(s.out_of_scope_reply).startswith(_norm(head)):
+                        continue
+                    flowing, piece = True, head
+                yield piece
             else:
                 gen = piece
         timings["generate"] = round((time.perf_counter() - t2) * 1000, 1)
@@ -198,11 +210,16 @@ class Assistant:
             t3 = time.perf_counter()
             reply, evidence, unsupported = self._ground(text, gen.text, hits, collection)
             timings["ground"] = round((time.perf_counter() - t3) * 1000, 1)
-        if decision.emergency:
-            # The experts learned to refuse out-of-scope requests; "I want to end my life" can read
-            # like one to them. Someone in an emergency is never told it is outside what we help with.
-            reply = without_refusal(reply, s.out_of_scope_reply)
-        if hold and reply:
+        declined = False
+        if not grounded:  # (a grounded refusal cites nothing: _ground leaves only the closest lines)
+            # The experts learned to refuse out-of-scope requests and a small one over-refuses requests
+            # the router judged in scope ("how does amlodipine work": 28 of 112 dev medical questions).
+            # Nobody is told a medical request is outside what we help with: an emergency keeps the
+            # urgent message alone, any other request gets the honest "declined" reply.
+            kept = without_refusal(reply, s.out_of_scope_reply)
+            declined = not kept.strip() and bool(reply.strip())
+            reply = kept if (kept.strip() or decision.emergency) else s.declined_reply
+        if (hold or not flowing) and reply:
             yield reply
         # the urgent message alone when nothing of the reply is left (it already ends in a blank line)
         suffix = s.disclaimer if (prefix and not reply.strip()) else "\n\n" + s.disclaimer
@@ -210,7 +227,7 @@ class Assistant:
         timings["total"] = round((time.perf_counter() - t0) * 1000, 1)
         note = "the document was truncated to fit the context window" if gen.truncated_prompt else None
         yield Answer(expert=spec.name, answer=prefix + reply + suffix, finish_reason=gen.finish_reason,
-                     stop_reason=gen.stop_reason, sources=sources, timings_ms=timings,
+                     stop_reason="declined" if declined else gen.stop_reason, sources=sources, timings_ms=timings,
                      note=note, evidence=[e.to_dict() for e in evidence],
                      unsupported=unsupported, **base)
 

@@ -95,6 +95,11 @@ class Settings(BaseModel):
     router: RouterSettings = Field(default_factory=RouterSettings)
     experts: list[ExpertSpec]
     out_of_scope_reply: str
+    declined_reply: str = Field(
+        default="I can't give a reliable answer to this one. Please ask a doctor, nurse or pharmacist, "
+                "who can take your situation into account.",
+        description="shown when an expert declines a request the router judged in scope (the experts are "
+                    "trained to refuse out-of-scope requests, and a small one over-refuses)")
     disclaimer: str
     emergency: EmergencySettings = Field(default_factory=EmergencySettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)

@@ -22,7 +22,9 @@ def test_out_of_scope_is_refused_without_running_the_lm(settings):
 
 
 def test_medical_question_gets_an_answer_that_stops(assistant, settings):
-    ans = assistant.ask("What is hypertension?")
+    pieces = list(assistant.ask_stream("What is hypertension?"))
+    ans = pieces[-1]
+    assert "".join(pieces[:-1]) == ans.answer and len(pieces) > 3  # streamed, piece by piece
     assert ans.route == "medical_qa" and ans.expert == "medical_qa"
     assert ans.finish_reason == "stop"
     assert len(ans.answer) > len(settings.disclaimer) + 20
@@ -45,6 +47,18 @@ def test_someone_in_an_emergency_is_never_told_it_is_out_of_scope(assistant, set
     assert "outside what I can help with" not in ans.answer
     assert ans.answer.rstrip().endswith(settings.disclaimer.strip())
     assert "\n\n\n" not in ans.answer
+
+
+def test_an_expert_declining_an_in_scope_request_says_so_honestly(assistant, settings):
+    # Forced onto the medical expert, an off-topic request is refused by the expert itself (its training
+    # taught it to): the answer is the declined reply, never "outside what I can help with" on a
+    # medical route, and what was streamed is exactly the final answer (the refusal never flashed by).
+    pieces = list(assistant.ask_stream("What is blockchain?", expert="medical_qa"))
+    ans = pieces[-1]
+    assert ans.route == "medical_qa" and ans.stop_reason == "declined"
+    assert settings.declined_reply.strip() in ans.answer
+    assert "outside what I can help with" not in ans.answer
+    assert "".join(pieces[:-1]) == ans.answer
 
 
 def test_without_refusal_drops_the_refusal_and_near_copies_only():
