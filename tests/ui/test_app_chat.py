@@ -123,3 +123,18 @@ def test_broken_config_is_a_message(tmp_path, monkeypatch):
     assert not at.exception
     assert len(at.error) == 1 and at.error[0].value.startswith("The assistant could not start: ")
     assert "not valid YAML" in at.error[0].value
+
+
+def test_a_declined_request_is_shown_as_declined_not_out_of_scope(settings):
+    # forced onto the medical expert, an off-topic request is declined by the expert itself
+    at = go(new_app(), "experts")
+    at.selectbox(key="forced_expert").set_value("medical_qa").run()
+    go(at, "chat")
+    ask(at, "What is blockchain?")
+    assert at.session_state["last_answer"]["stop_reason"] == "declined"
+    for _ in range(2):  # as answered, and redrawn from the history after a rerun
+        msg = at.chat_message[1]
+        assert "expert: medical_qa · declined" in " ".join(texts(msg, "markdown"))
+        assert [settings.declined_reply.strip()] == texts(msg, "info")
+        assert not texts(msg, "warning")
+        at.run()

@@ -46,6 +46,8 @@ def _answer(prompt: str, settings) -> None:
             answer_badge(ans)
         if ans["finish_reason"] == "refused":
             body_slot.warning(body, icon=":material/block:")
+        elif ans.get("stop_reason") == "declined" and body:
+            body_slot.info(body, icon=":material/help:")
         render_answer_details(ans, settings.disclaimer.strip())
         _history().append({"role": "assistant", "answer": ans})
         st.session_state.last_answer = ans

@@ -125,6 +125,8 @@ def answer_badge(ans: dict) -> None:
     total_s = ans["timings_ms"].get("total", 0.0) / 1000
     if ans["finish_reason"] == "refused":
         label = "refused · out of scope"
+    elif ans.get("stop_reason") == "declined":
+        label = f"expert: {ans['expert']} · declined"
     else:
         label = f"expert: {ans['expert']}"
     forced = " · forced" if ans.get("forced") else ""
@@ -176,6 +178,8 @@ def render_stored_answer(msg: dict, settings) -> None:
         st.error(banner, icon=":material/emergency:")
     if ans["finish_reason"] == "refused":
         st.warning(body, icon=":material/block:")
+    elif ans.get("stop_reason") == "declined" and body:
+        st.info(body, icon=":material/help:")
     else:
         st.markdown(md_safe(body))
     render_answer_details(ans, disc)
