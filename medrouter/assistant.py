@@ -187,7 +187,7 @@ class Assistant:
         # before either is shown; any other reply streams as soon as it cannot be the out-of-scope
         # refusal (its first word, for almost every answer)
         hold = grounded or bool(decision.emergency)
-        head, flowing = "", False
+        head, flowing, refusal = "", False, _norm(s.out_of_scope_reply)
         for piece in self.pool.stream(spec.name, messages):
             if isinstance(piece, str):
                 if first is None:
@@ -196,7 +196,7 @@ class Assistant:
                     continue
                 if not flowing:
                     head += piece
-                    if _norm(s.out_of_scope_reply).startswith(_norm(head)):
+                    if refusal.startswith(_norm(head)):
                         continue
                     flowing, piece = True, head
                 yield piece

@@ -53,12 +53,14 @@ def evaluate(router, examples: list[Example], train_texts: set[str] | None = Non
     misrouted = [{"text": e.text[:200], "label": e.label, "route": d.route, "predicted": d.predicted,
                   "confidence": round(d.confidence, 4), "reason": d.reason, "has_documents": e.has_documents,
                   "tags": e.tags} for e, d in zip(examples, decisions) if d.route != e.label]
+    # (hits, total) of each goal's rate: the rate, and the goal's interval below, come from these
+    counts = {"accuracy": (sum(t == q for t, q in zip(y, p)), n),
+              "out_of_scope_recall": (sum(d.refused for d in oos_rows), len(oos_rows)),
+              "false_refusal_rate": (sum(d.refused for d in in_scope), len(in_scope))}
     result = {
         "examples": n,
         "classifier": router.classifier_name,
-        "accuracy": _r(sum(t == q for t, q in zip(y, p)) / n),
-        "out_of_scope_recall": _r(sum(d.refused for d in oos_rows) / len(oos_rows)) if oos_rows else None,
-        "false_refusal_rate": _r(sum(d.refused for d in in_scope) / len(in_scope)) if in_scope else None,
+        **{k: _r(hits / total) if total else None for k, (hits, total) in counts.items()},
         "below_threshold_refusals": sum(d.reason == "below_threshold" for d in decisions),
         "per_route": per_route,
         "confusion": confusion,  # confusion[true][predicted]
@@ -72,9 +74,6 @@ def evaluate(router, examples: list[Example], train_texts: set[str] | None = Non
     }
     if train_texts is not None:
         result["overlap_with_train"] = sum(1 for e in examples if " ".join(e.text.lower().split()) in train_texts)
-    counts = {"accuracy": (sum(t == q for t, q in zip(y, p)), n),
-              "out_of_scope_recall": (sum(d.refused for d in oos_rows), len(oos_rows)),
-              "false_refusal_rate": (sum(d.refused for d in in_scope), len(in_scope))}
     result["goals"] = {}
     for k, (op, v) in GOALS.items():
         lo, hi = wilson(*counts[k])
