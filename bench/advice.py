@@ -114,8 +114,8 @@ def main() -> int:
 
     from experts.prompting import NO_COVERAGE, build_messages
     from experts.runtime import GenerationRequest
-    from medrouter.assistant import CLOSEST_LINES, FROM_DOCUMENTS, Assistant
-    from medrouter.config import load_config
+    from medrouter.app.assistant import CLOSEST_LINES, FROM_DOCUMENTS, Assistant
+    from medrouter.core.config import load_config
 
     rb = _retrieval_bench()
     settings = load_config(args.config)

@@ -9,7 +9,7 @@ of its label (out-of-scope requests to the medical_qa expert, or the first exper
   declined_in_scope   in-scope requests the expert refuses (the Assistant shows `declined_reply`)
   refused_out_of_scope out-of-scope requests the expert refuses (the backstop working)
 A reply counts as the refusal when it starts as a copy of `out_of_scope_reply` or is nothing but
-near copies of its sentences (medrouter.assistant.without_refusal). Greedy, so deterministic.
+near copies of its sentences (medrouter.app.assistant.without_refusal). Greedy, so deterministic.
 Prints one JSON object; ~12 minutes on 2 CPU cores (results/declines_cpu.json).
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def is_refusal(reply: str, refusal: str) -> bool:
-    from medrouter.assistant import _norm, without_refusal
+    from medrouter.app.assistant import _norm, without_refusal
 
     r = _norm(reply)
     return bool(r) and (_norm(refusal).startswith(r) or not without_refusal(reply, refusal).strip())
@@ -43,8 +43,8 @@ def main() -> int:
 
     from experts import GenerationRequest
     from experts.prompting import build_messages
-    from medrouter.assistant import Assistant
-    from medrouter.config import load_config
+    from medrouter.app.assistant import Assistant
+    from medrouter.core.config import load_config
     from router.data import load_labeled
 
     s = load_config(args.config)

@@ -70,7 +70,7 @@ def build_base(args, work: Path):
     dtype = dtype_of(args.dtype, args.device)
     t0 = time.perf_counter()
     if args.model_shape == "embedded":
-        from medrouter.models import resolve_lm_path
+        from medrouter.core.models import resolve_lm_path
 
         model_dir = resolve_lm_path("embedded:smollm2-135m-instruct")
     else:

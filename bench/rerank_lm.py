@@ -164,8 +164,8 @@ def main() -> int:
     args = ap.parse_args()
     import torch
 
-    from medrouter.config import load_config
-    from medrouter.models import load_embedder, load_lm
+    from medrouter.core.config import load_config
+    from medrouter.core.models import load_embedder, load_lm
     from retrieval import Store
 
     if args.threads:

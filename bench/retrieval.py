@@ -313,8 +313,8 @@ def main() -> int:
     args = ap.parse_args()
     import torch
 
-    from medrouter.config import load_config
-    from medrouter.models import load_embedder
+    from medrouter.core.config import load_config
+    from medrouter.core.models import load_embedder
 
     settings = load_config(args.config)
     embedder = load_embedder(settings)

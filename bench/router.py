@@ -84,7 +84,7 @@ def main() -> int:
 
     torch.set_num_threads(args.threads or args.cores)
 
-    from medrouter.config import load_config
+    from medrouter.core.config import load_config
     from router import Router
     from router.data import load_labeled
 

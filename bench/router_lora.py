@@ -157,7 +157,7 @@ def main() -> int:
 
     import torch
 
-    from medrouter.config import load_config
+    from medrouter.core.config import load_config
     from router.data import load_labeled, training_examples
     from router.emergency import detect_emergency
     from router.fit import FOLDS, L2_GRID, NGRAM_BUCKETS, _folds, _log_softmax, fit_logreg

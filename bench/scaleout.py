@@ -182,7 +182,7 @@ def run_worker(args) -> None:
 
 def _prompts(config: str | None) -> list[str]:
     """Deterministic mixed prompts: the in-scope route examples of experts.yaml."""
-    from medrouter.config import load_config
+    from medrouter.core.config import load_config
 
     s = load_config(config)
     return [ex for r in s.routes if r.name != s.router.out_of_scope_route for ex in r.examples]

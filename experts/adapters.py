@@ -1,6 +1,6 @@
 """LoRA adapters: validated before loading, loaded once into one peft model per base model.
 
-The base model comes from `medrouter.models.load_lm`, cached once per process and shared by every
+The base model comes from `medrouter.core.models.load_lm`, cached once per process and shared by every
 `ExpertPool`. peft injects LoRA layers into that model *in place*, so all pools over one base share
 one `SharedBase` (the peft wrapper, one lock, the fast LoRA forward) instead of each wrapping the
 model again: a pool without adapters still sees correct base-model outputs because every call
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import torch
 
-from medrouter.errors import AdapterError
+from medrouter.core.errors import AdapterError
 
-WEIGHTS = "adapter_model.safetensors"
+from .config import WEIGHTS
 
 
 @dataclass

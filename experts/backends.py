@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
-from medrouter.errors import MedrouterError, UnknownExpertError
+from medrouter.core.errors import MedrouterError, UnknownExpertError
 
 from .config import GenerationSettings
 from .runtime import ExpertPool, Generation, GenerationRequest
@@ -57,17 +57,6 @@ def load_backend(settings) -> Backend:
     return BACKENDS[name](settings)
 
 
-def make_assistant(settings):
-    """An Assistant whose experts run on the configured backend."""
-    from medrouter.assistant import Assistant
-
-    a = Assistant(settings)
-    if settings.serve.backend != "transformers":
-        # Assistant.pool builds an ExpertPool; see the report: it should call load_backend itself.
-        a._pool = load_backend(settings)
-    return a
-
-
 register_backend("transformers")(ExpertPool)
 
 
@@ -98,7 +87,7 @@ class OpenAIBackend:
     def _model_for(self, expert: str) -> str:
         """The served model name for an expert: itself if listed (a LoRA module), else the base."""
         if expert not in self.specs:
-            raise UnknownExpertError(f"unknown expert '{expert}'; configured: {', '.join(self.specs)}")
+            raise UnknownExpertError.named(expert, self.specs)
         if self._models is None:
             import openai
 

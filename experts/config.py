@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# the weights file of an `adapter:` folder (peft's save_pretrained), read by the runtime and the vLLM launcher
+WEIGHTS = "adapter_model.safetensors"
+
 
 class GenerationSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from medrouter.errors import InputError, UnknownExpertError
-from medrouter.models import load_lm
+from medrouter.core.errors import InputError, UnknownExpertError
+from medrouter.core.models import load_lm
 
 from .adapters import shared_base, validate_adapter
 from .config import ExpertSpec, GenerationSettings
@@ -87,7 +87,7 @@ class ExpertPool:
     # ---- prompts ---------------------------------------------------------------------------
     def spec(self, name: str) -> ExpertSpec:
         if name not in self.specs:
-            raise UnknownExpertError(f"unknown expert '{name}'; configured: {', '.join(self.specs)}")
+            raise UnknownExpertError.named(name, self.specs)
         return self.specs[name]
 
     def _template(self, messages: list[dict]) -> list[int]:

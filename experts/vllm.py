@@ -29,12 +29,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from medrouter.errors import AdapterError, MedrouterError, UsageError
+from medrouter.core.errors import AdapterError, MedrouterError, UsageError
+
+from .config import WEIGHTS
 
 # vLLM's LoRAConfig.max_lora_rank only takes these values (vllm.config.lora.MaxLoRARanks).
 VLLM_LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)
 BASE_SERVED_NAME = "base"
-WEIGHTS = "adapter_model.safetensors"
 # vllm serve's --dtype for experts.yaml base_model.dtype ("auto" is bf16 on a GPU, as load_lm does)
 VLLM_DTYPE = {"auto": "bfloat16", "bfloat16": "bfloat16", "float16": "float16", "float32": "float32"}
 INSTALL_HINT = ("vLLM is not installed in this environment; install it on a CUDA machine with "
@@ -144,7 +145,7 @@ def _round_up_rank(rank: int) -> int:
 
 def base_model_dir(settings) -> Path:
     """The HF folder vLLM loads (an embedded/GGUF base is the folder it was converted to once)."""
-    from medrouter.models import resolve_lm_path
+    from medrouter.core.models import resolve_lm_path
 
     bm = settings.base_model
     return Path(resolve_lm_path(bm.path, bm.gguf_file, settings.cache_dir))
@@ -244,7 +245,7 @@ def launch_vllm(settings, *, port: int, host: str = "127.0.0.1", max_lora_rank: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from medrouter.config import load_config
+    from medrouter.core.config import load_config
 
     p = argparse.ArgumentParser(prog="python -m experts.vllm", description=__doc__.splitlines()[0])
     p.add_argument("--config", default=None, help="experts.yaml (default: $MEDROUTER_CONFIG or the shipped one)")

@@ -1,15 +1,14 @@
-"""`medrouter ingest | docs | retrieve | summarize`: thin over retrieval.Store and medrouter.documents."""
+"""`medrouter ingest | docs | retrieve`: thin over retrieval.Store (`medrouter summarize` reads a whole
+document through the experts, so it is the app's: medrouter/app/commands.py)."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import sys
 
-from medrouter.cli import add_config_arg, emit
+from medrouter.core.cli import add_config_arg, emit
 
 
 def _store(args):
-    from medrouter.config import load_config
+    from medrouter.core.config import load_config
 
     from .store import Store
 
@@ -42,7 +41,7 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from medrouter.errors import UsageError
+    from medrouter.core.errors import UsageError
 
     if args.action != "list" and not args.collection:
         raise UsageError(f"docs {args.action} needs --collection NAME")
@@ -82,32 +81,6 @@ def cmd_retrieve(args) -> int:
     return 0
 
 
-class _LocalExperts:
-    """The in-process experts, loaded on first use of `.pool`: summarize_document reads and checks
-    the file first, so a bad file fails in a second instead of after loading the model."""
-
-    def __init__(self, settings):
-        self.settings, self._pool = settings, None
-
-    @property
-    def pool(self):
-        if self._pool is None:
-            from experts import ExpertPool
-
-            self._pool = ExpertPool(self.settings)
-        return self._pool
-
-
-def cmd_summarize(args) -> int:
-    from medrouter.config import load_config
-    from medrouter.documents import summarize_document
-
-    settings = load_config(args.config)
-    result = summarize_document(_LocalExperts(settings), settings, Path(args.file))
-    emit(result, args.json, result["answer"])
-    return 0
-
-
 def register(sub) -> None:
     p = sub.add_parser("ingest", help="add documents (pdf, docx, txt, md, html) to a collection")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -132,9 +105,3 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true")
     add_config_arg(p)
     p.set_defaults(func=cmd_retrieve)
-
-    p = sub.add_parser("summarize", help="summarize a document file (map-reduce when it does not fit)")
-    p.add_argument("file")
-    p.add_argument("--json", action="store_true")
-    add_config_arg(p)
-    p.set_defaults(func=cmd_summarize)

@@ -24,15 +24,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .chunking import units
+from .fusion import rrf
 from .lexical import BM25Index, best_line_scores, meta_tokens, query_terms, tokenize
+from .loaders import YEAR_RE  # a year dates the document, not the thing a sentence is about
 from .synonyms import expand, groups_in
 
-RRF_K = 60
 QUOTE_CHARS = 400  # longest quoted line
 _NUMBER = re.compile(r"\d+(?:[.,/:]\d+)*(?:\s?%)?")
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{4,}")
 _CITE = re.compile(r"\s*\[(\d{1,2})\]")
-_YEAR = re.compile(r"(?:19|20)\d\d")  # a year dates the document, not the thing the sentence is about
 _LINE = re.compile(r"\n+|(?<=[.!?])\s+(?=[A-Z])")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\[(\"'])|\n+")
 # "Yes." / "No, it is not." alone: a stance on the user's question that no excerpt word can support
@@ -74,9 +74,9 @@ def select_evidence(query: str, excerpts: Sequence[_Excerpt], embed: Callable[[l
     # that names the scan.
     vecs = embed([expand(query)] + [_without_title(u, getattr(excerpts[i], "title", None)) for i, u in lines])
     dense = vecs[1:] @ vecs[0]
-    fused = np.array([chunk_weight / (RRF_K + i + 1) for i, _ in lines], dtype=np.float64)
+    fused = np.array([rrf(i, chunk_weight) for i, _ in lines], dtype=np.float64)
     for rank, j in enumerate(np.argsort(-dense, kind="stable")):
-        fused[j] += 1.0 / (RRF_K + rank + 1)
+        fused[j] += rrf(rank)
     if bm25 is not None:
         q = query_terms(query, groups_in(query))
         meta = [meta_tokens(getattr(ex, "title", None), getattr(ex, "date", None)) for ex in excerpts]
@@ -84,7 +84,7 @@ def select_evidence(query: str, excerpts: Sequence[_Excerpt], embed: Callable[[l
         for rank, j in enumerate(np.argsort(-lex, kind="stable")):
             if lex[j] <= 0:
                 break
-            fused[j] += 1.0 / (RRF_K + rank + 1)
+            fused[j] += rrf(rank)
     out, seen = [], set()
     for j in np.argsort(-fused, kind="stable"):
         i, text = lines[int(j)]
@@ -181,7 +181,7 @@ def check_claims(text: str, excerpts: Sequence[str], question: str = "",
             if anchors:
                 lines = [ln for r in support for ln in ex_lines[r - 1] if ln[1] & anchors]
                 bad_num = [x for x in claimed
-                           if x not in q_numbers and not _YEAR.fullmatch(x) and not any(x in nums for nums, _ in lines)]
+                           if x not in q_numbers and not YEAR_RE.fullmatch(x) and not any(x in nums for nums, _ in lines)]
         if bad_num or bad_word or _STANCE_ONLY.match(plain.strip()):
             dropped.append(sentence)
             continue

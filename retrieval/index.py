@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from medrouter.errors import RetrievalError
+from medrouter.core.errors import RetrievalError
 
 IndexBuilder = Callable[[int], object]
 INDEX_TYPES: dict[str, IndexBuilder] = {}

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from medrouter.errors import RetrievalError
+from medrouter.core.errors import RetrievalError
 
 
 @dataclass
@@ -64,11 +64,13 @@ def supported_suffixes() -> list[str]:
 # ---- shared helpers ----------------------------------------------------------------------------
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
            "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+YEAR = r"(?:19|20)\d\d"  # a year of a medical record: 1900-2099
+YEAR_RE = re.compile(rf"\b({YEAR})\b")
 _DATE_RES = [
-    re.compile(rf"\b(\d{{1,2}})\s+({_MONTHS})\.?\s+((?:19|20)\d\d)\b", re.I),  # 15 March 2021
-    re.compile(rf"\b({_MONTHS})\.?\s+(\d{{1,2}}),?\s+((?:19|20)\d\d)\b", re.I),  # March 15, 2021
-    re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b"),  # 2021-03-15
-    re.compile(rf"\b({_MONTHS})\s+((?:19|20)\d\d)\b", re.I),  # January 2023
+    re.compile(rf"\b(\d{{1,2}})\s+({_MONTHS})\.?\s+({YEAR})\b", re.I),  # 15 March 2021
+    re.compile(rf"\b({_MONTHS})\.?\s+(\d{{1,2}}),?\s+({YEAR})\b", re.I),  # March 15, 2021
+    re.compile(rf"\b({YEAR})-(\d\d)-(\d\d)\b"),  # 2021-03-15
+    re.compile(rf"\b({_MONTHS})\s+({YEAR})\b", re.I),  # January 2023
 ]
 _BORN = re.compile(r"(date of birth|dob|born)\s*[:\-]?\s*$", re.I)
 

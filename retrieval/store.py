@@ -21,7 +21,6 @@ import math
 import os
 import re
 import shutil
-import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -30,21 +29,21 @@ from pathlib import Path
 
 import numpy as np
 
-from medrouter.errors import RetrievalError
+from medrouter.core.atomic import atomic_folder, write_atomic
+from medrouter.core.errors import RetrievalError
 
 from . import index as faiss_index
 from .chunking import chunk_document, units
 from .lexical import BM25Index, best_line_scores, meta_tokens, query_terms, tokenize
-from .loaders import LoadedDocument, load_document
+from .fusion import rrf
+from .loaders import YEAR_RE, LoadedDocument, load_document
 from .sanitize import neutralize
 from .synonyms import expand, groups_in
 
 FORMAT = 1
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 CHARS_PER_PAGE = 3000  # a "page" for formats without pages (about one printed A4 page of prose)
-RRF_K = 60  # reciprocal-rank fusion constant (Cormack et al. 2009)
 _THREADS_LOCK = threading.Lock()
-_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 
 
 @dataclass
@@ -127,7 +126,7 @@ class Store:
     @property
     def embedder(self):
         if self._embedder is None:
-            from medrouter.models import load_embedder
+            from medrouter.core.models import load_embedder
 
             self._embedder = load_embedder(self.settings)
         return self._embedder
@@ -283,8 +282,9 @@ class Store:
         n = int(old[1:]) + 1 if old else 1
         for stale in d.glob(".tmp-*"):  # left by a crash mid-write
             shutil.rmtree(stale, ignore_errors=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=d))
-        try:
+        gname = f"g{n:06d}"
+        # private: a generation holds the user's documents (owner-only, as the temp folder is made)
+        with atomic_folder(d / gname, private=True, prefix=".tmp-") as tmp:
             body = "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in chunks).encode("utf-8")
             _fsync_write(tmp / "chunks.jsonl", body)
             kind = faiss_index.choose_type(self.cfg.index_type, len(chunks), self.cfg.ann_threshold)
@@ -299,13 +299,7 @@ class Store:
                             index_type=type(index).__name__,
                             files=files)
             _fsync_write(tmp / "manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False).encode())
-            gname = f"g{n:06d}"
-            os.replace(tmp, d / gname)
-            _fsync_write(d / "CURRENT.tmp", gname.encode())
-            os.replace(d / "CURRENT.tmp", d / "CURRENT")
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
+        write_atomic(d / "CURRENT", gname.encode(), fsync=True)
         if old:
             shutil.rmtree(d / old, ignore_errors=True)
         self._cache.pop(d.name, None)
@@ -539,7 +533,7 @@ class Store:
         cos = dict(dense)
         fused: dict[int, float] = {}
         for rank, (i, _) in enumerate(dense):
-            fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+            fused[i] = fused.get(i, 0.0) + rrf(rank)
         if c.units is not None:
             # best line of each chunk (small-to-big: the line matches, the chunk is returned)
             best: dict[int, float] = {}
@@ -549,12 +543,12 @@ class Store:
                     if ch not in best:
                         best[ch] = float(sim)
             for rank, (i, sim) in enumerate(list(best.items())[:n_cand]):
-                fused[i] = fused.get(i, 0.0) + self.cfg.line_weight / (RRF_K + rank + 1)
+                fused[i] = fused.get(i, 0.0) + rrf(rank, self.cfg.line_weight)
                 cos[i] = max(cos.get(i, sim), sim)
         if c.bm25 is not None:
             lex = c.bm25.top(query_terms(query, groups), n_cand)
             for rank, (i, _) in enumerate(lex):
-                fused[i] = fused.get(i, 0.0) + self.cfg.lexical_weight / (RRF_K + rank + 1)
+                fused[i] = fused.get(i, 0.0) + rrf(rank, self.cfg.lexical_weight)
         if c.bm25 is not None and self.cfg.line_lexical_weight and fused:
             # term proximity: rank the candidates by their best single line (see best_line_scores)
             # the top of the fused list only: proximity reorders near-ties, it does not recall
@@ -566,14 +560,14 @@ class Store:
             for rank, j in enumerate(np.argsort(-ls, kind="stable")):
                 if ls[j] <= 0:
                     break
-                fused[cand[j]] += self.cfg.line_lexical_weight / (RRF_K + rank + 1)
-        years = set(_YEAR.findall(query))
+                fused[cand[j]] += rrf(rank, self.cfg.line_lexical_weight)
+        years = set(YEAR_RE.findall(query))
         if years and self.cfg.date_weight:
             # "my 2021 scan": documents dated in a year the question names move up (a soft filter:
             # an undated leaflet can still win on content)
-            bonus = self.cfg.date_weight / (RRF_K + 1)
+            bonus = rrf(0, self.cfg.date_weight)
             for i in fused:
-                if set(_YEAR.findall(c.chunks[i].get("date") or "")) & years:
+                if set(YEAR_RE.findall(c.chunks[i].get("date") or "")) & years:
                     fused[i] += bonus
         order = sorted(fused, key=lambda i: -fused[i])[:k]
         hits = []

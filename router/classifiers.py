@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from medrouter.errors import RouterHeadError
+from medrouter.core.errors import RouterHeadError
 
 from .base import register_classifier
 from .head import FIT_HINT, load_head

@@ -1,28 +1,12 @@
-"""Router subcommands: `route`, `router fit`, `router info`, `eval router`.
-
-`eval` is shared: `eval_subparsers(sub)` creates the `eval` command (with its own subparsers) the
-first time any module asks and stores it on `sub._medrouter_eval`; other packages add their
-`eval <thing>` the same way (copy the four lines of `eval_subparsers`, or import it from here),
-so `medrouter eval router` and e.g. `medrouter eval expert` compose in any registration order.
-"""
+"""Router subcommands: `route`, `router fit`, `router info`, `eval router` (the shared `eval`
+command comes from medrouter.core.cli.eval_subparsers)."""
 from __future__ import annotations
 
 import json
 import sys
 
-from medrouter.cli import add_config_arg, emit
-from medrouter.errors import InputError, UsageError
-
-
-def eval_subparsers(sub):
-    """The `eval` command's subparsers, created by whichever module registers first."""
-    ev = getattr(sub, "_medrouter_eval", None)
-    if ev is None:
-        p = sub.add_parser("eval", help="measure a part of the system on a labeled file (eval router, ...)")
-        ev = p.add_subparsers(dest="eval_what", metavar="THING")
-        ev.required = True
-        sub._medrouter_eval = ev
-    return ev
+from medrouter.core.cli import add_config_arg, emit, eval_subparsers
+from medrouter.core.errors import InputError, UsageError
 
 
 def _progress(label: str, unit: str = "ex"):
@@ -77,8 +61,8 @@ def _read_jsonl_requests(path: str) -> list[dict]:
 
 
 def cmd_route(args) -> int:
-    from medrouter.assistant import check_text
-    from medrouter.config import load_config
+    from medrouter.core.checks import check_text
+    from medrouter.core.config import load_config
 
     from .router import Router
 
@@ -103,7 +87,7 @@ def cmd_route(args) -> int:
 
 
 def cmd_router_fit(args) -> int:
-    from medrouter.config import load_config
+    from medrouter.core.config import load_config
 
     from .fit import fit_and_save
 
@@ -118,8 +102,8 @@ def cmd_router_fit(args) -> int:
 
 
 def cmd_router_info(args) -> int:
-    from medrouter.config import load_config
-    from medrouter.errors import RouterHeadError
+    from medrouter.core.config import load_config
+    from medrouter.core.errors import RouterHeadError
 
     from .head import load_head
 
@@ -140,7 +124,7 @@ def cmd_router_info(args) -> int:
 def cmd_eval_router(args) -> int:
     from pathlib import Path
 
-    from medrouter.config import load_config
+    from medrouter.core.config import load_config
 
     from .data import load_labeled, training_examples
     from .evaluate import evaluate

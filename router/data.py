@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from medrouter.errors import InputError
+from medrouter.core.errors import InputError
 
 
 @dataclass

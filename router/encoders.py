@@ -50,10 +50,10 @@ def _direct_parts(model):
 @register_encoder("sentence_transformers")
 class SentenceTransformerEncoder:
     """The configured sentence-transformers model (embedded MiniLM by default), shared with retrieval
-    through `medrouter.models.load_embedder` so it is loaded once per process."""
+    through `medrouter.core.models.load_embedder` so it is loaded once per process."""
 
     def __init__(self, settings, model=None):
-        from medrouter.models import load_embedder
+        from medrouter.core.models import load_embedder
 
         self.model = model if model is not None else load_embedder(settings)
         self.batch_size = settings.embedding_model.batch_size
@@ -62,7 +62,7 @@ class SentenceTransformerEncoder:
         self._direct = _direct_parts(self.model)
         self.layers = tuple(settings.router.pool_layers)
         if self.layers != (-1,):
-            from medrouter.errors import ConfigError
+            from medrouter.core.errors import ConfigError
 
             if self._direct is None:
                 raise ConfigError(f"router.pool_layers {list(self.layers)} needs a [Transformer, mean Pooling] "
@@ -165,7 +165,7 @@ class RoutingLoraEncoder(SentenceTransformerEncoder):
     def __init__(self, settings, model=None, state: dict | None = None, *, untrained: bool = False):
         super().__init__(settings, model)
         if self._direct is None:
-            from medrouter.errors import ConfigError
+            from medrouter.core.errors import ConfigError
 
             raise ConfigError("router.encoder minilm_lora needs a [Transformer, mean Pooling] sentence-transformers "
                               f"model; {settings.embedding_model.path} is not one (use sentence_transformers)")
@@ -175,7 +175,7 @@ class RoutingLoraEncoder(SentenceTransformerEncoder):
         if not untrained:
             if state is None:
                 from .head import FIT_HINT, load_head
-                from medrouter.errors import RouterHeadError
+                from medrouter.core.errors import RouterHeadError
 
                 head = load_head(settings.router.head_path, settings.routing_fingerprint())
                 if not head.encoder_state:
@@ -192,7 +192,7 @@ class RoutingLoraEncoder(SentenceTransformerEncoder):
             self._direct = self._cut((tok, merged_copy(hf, state), max_len, norm))
         except ValueError as exc:
             from .head import FIT_HINT
-            from medrouter.errors import RouterHeadError
+            from medrouter.core.errors import RouterHeadError
 
             raise RouterHeadError(f"{exc}; {FIT_HINT}") from None
         self.state = state

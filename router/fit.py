@@ -172,7 +172,7 @@ def fit_head(settings, router=None, examples: list[Example] | None = None, progr
     y = np.array([routes.index(e.label) for e in examples])
     missing = [r for i, r in enumerate(routes) if not (y == i).any()]
     if missing:
-        from medrouter.errors import InputError
+        from medrouter.core.errors import InputError
 
         raise InputError(f"no training examples for route(s) {', '.join(missing)}: add examples in experts.yaml "
                          "or labeled lines to router.train_file")
@@ -226,7 +226,7 @@ def fit_head(settings, router=None, examples: list[Example] | None = None, progr
 
 def fit_and_save(settings, router=None, progress=None) -> tuple[Head, str]:
     if not settings.router.head_path:
-        from medrouter.errors import ConfigError
+        from medrouter.core.errors import ConfigError
 
         raise ConfigError("router.head_path: set where `router fit` writes the head (e.g. router/heads/default.safetensors)")
     head = fit_head(settings, router, progress=progress)

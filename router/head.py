@@ -2,19 +2,19 @@
 
 Metadata carries the config fingerprint (`settings.routing_fingerprint()`) the head was fitted on,
 so a head fitted for other routes, examples or training data is refused instead of silently
-misrouting. Writes are atomic (temp file in the same folder + os.replace).
+misrouting. Writes are atomic (medrouter.core.atomic).
 """
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from medrouter.errors import RouterHeadError
+from medrouter.core.atomic import atomic_path
+from medrouter.core.errors import RouterHeadError
 
 HEAD_FORMAT = "medrouter-router-head/1"
 ENCODER_PREFIX = "encoder."
@@ -47,19 +47,12 @@ def save_head(head: Head, path: str | os.PathLike) -> Path:
             "threshold": repr(head.threshold), "fingerprint": head.fingerprint, "encoder": head.encoder,
             "features": json.dumps(head.features), "ngram_buckets": str(head.ngram_buckets),
             "info": json.dumps(head.info, sort_keys=True)}
-    fd, tmp = tempfile.mkstemp(prefix=".head-", suffix=".safetensors", dir=path.parent)
-    os.close(fd)
-    try:
-        tensors = {"weight": np.ascontiguousarray(head.weight, dtype=np.float32),
-                   "bias": np.ascontiguousarray(head.bias, dtype=np.float32)}
-        tensors.update({ENCODER_PREFIX + k: np.ascontiguousarray(v, dtype=np.float32)
-                        for k, v in head.encoder_state.items()})
-        save_file(tensors, tmp, metadata=meta)
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a head is a shared, committed artifact
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    tensors = {"weight": np.ascontiguousarray(head.weight, dtype=np.float32),
+               "bias": np.ascontiguousarray(head.bias, dtype=np.float32)}
+    tensors.update({ENCODER_PREFIX + k: np.ascontiguousarray(v, dtype=np.float32)
+                    for k, v in head.encoder_state.items()})
+    with atomic_path(path, suffix=".safetensors") as tmp:  # a head is a shared, committed artifact
+        save_file(tensors, str(tmp), metadata=meta)
     return path
 
 

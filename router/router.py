@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from medrouter.errors import ConfigError, InputError
+from medrouter.core.errors import ConfigError, InputError
 
 from . import classifiers as _classifiers  # noqa: F401  (registers logreg, nearest)
 from .base import CLASSIFIERS, RouteDecision

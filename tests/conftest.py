@@ -15,28 +15,28 @@ CONFIG = ROOT / "experts.yaml"
 
 @pytest.fixture(scope="session")
 def settings():
-    from medrouter.config import load_config
+    from medrouter.core.config import load_config
 
     return load_config(CONFIG)
 
 
 @pytest.fixture(scope="session")
 def embedder(settings):
-    from medrouter.models import load_embedder
+    from medrouter.core.models import load_embedder
 
     return load_embedder(settings)
 
 
 @pytest.fixture(scope="session")
 def lm(settings):
-    from medrouter.models import load_lm
+    from medrouter.core.models import load_lm
 
     return load_lm(settings)
 
 
 @pytest.fixture(scope="session")
 def assistant(settings, tmp_path_factory):
-    from medrouter.assistant import Assistant
+    from medrouter.app.assistant import Assistant
 
     s = settings.model_copy(deep=True)
     s.retrieval.store_dir = str(tmp_path_factory.mktemp("collections"))

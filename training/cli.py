@@ -6,8 +6,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from medrouter.cli import add_config_arg, emit
-from medrouter.errors import UsageError
+from medrouter.core.cli import add_config_arg, emit, eval_subparsers
+from medrouter.core.errors import UsageError
 
 
 def cmd_train(args) -> int:
@@ -71,7 +71,7 @@ def _launch_multi_gpu(args, path: Path) -> int:
 
 
 def cmd_eval_expert(args) -> int:
-    from medrouter.config import load_config
+    from medrouter.core.config import load_config
 
     from .evaluate import evaluate_expert
 
@@ -112,16 +112,6 @@ def cmd_eval_expert(args) -> int:
     return 0
 
 
-def _eval_group(sub):
-    """`eval` is shared: the router helper may have created it already (router/cli.py)."""
-    ev = getattr(sub, "_medrouter_eval", None)
-    if ev is None:
-        p = sub.add_parser("eval", help="evaluate the router or an expert")
-        ev = p.add_subparsers(dest="eval_what", required=True)
-        sub._medrouter_eval = ev
-    return ev
-
-
 def register(sub) -> None:
     p = sub.add_parser("train", help="train an expert adapter (multi-task SFT, LoRA/QLoRA)")
     p.add_argument("config_file", nargs="?", metavar="CONFIG", help="training YAML (training/configs/<expert>.yaml)")
@@ -143,7 +133,7 @@ def register(sub) -> None:
     add_config_arg(p)
     p.set_defaults(func=cmd_train)
 
-    ev = _eval_group(sub)
+    ev = eval_subparsers(sub)
     p = ev.add_parser("expert", help="base vs adapter: refusal, runaway, ROUGE-L / token F1 on held-out data")
     p.add_argument("name", help="expert name from experts.yaml")
     p.add_argument("--adapter", help="evaluate this adapter folder instead of the configured one")

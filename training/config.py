@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from medrouter.errors import ConfigError
+from medrouter.core.config import error_location
+from medrouter.core.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
@@ -142,13 +143,6 @@ class TrainConfig(BaseModel):
         return "qlora" if self.quantization == "nf4" else "lora-bf16"
 
 
-def _loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
 def parse_train_config(data, source: str | None = None) -> TrainConfig:
     if not isinstance(data, dict):
         raise ConfigError("a training config must be a mapping (expert, output_dir, data, ...)", source)
@@ -158,7 +152,7 @@ def parse_train_config(data, source: str | None = None) -> TrainConfig:
         problems = []
         for err in exc.errors():
             msg = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{_loc(err['loc'])}: {msg}")
+            problems.append(f"{error_location(err['loc'])}: {msg}")
         raise ConfigError(problems, source) from None
     problems = []
     from .data import BUILDERS  # registry check, collected with the rest
@@ -175,7 +169,7 @@ def parse_train_config(data, source: str | None = None) -> TrainConfig:
 
 
 def load_train_config(path: str | os.PathLike) -> TrainConfig:
-    from medrouter.config import read_yaml
+    from medrouter.core.config import read_yaml
 
     p = Path(path)
     return parse_train_config(read_yaml(p, "training config"), str(p.resolve()))

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from medrouter.errors import UsageError
+from medrouter.core.errors import UsageError
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from medrouter.errors import InputError
+from medrouter.core.errors import InputError
 
 from .data import Example, read_chat_file
 

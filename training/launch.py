@@ -2,7 +2,7 @@
 
 `plan_launch(config, num_gpus=N)` reads a training YAML, picks DDP or FSDP, writes an accelerate
 config file beside the adapter folder and returns the command that runs the *unchanged* project
-trainer (`python -m medrouter.cli train CONFIG`) once per GPU:
+trainer (`python -m medrouter.app.cli train CONFIG`) once per GPU:
 
     python -m training.launch training/configs/medical_qa.yaml --num-gpus 2          # run it
     python -m training.launch training/configs/medical_qa.yaml --num-gpus 2 --dry-run  # print it
@@ -10,7 +10,7 @@ trainer (`python -m medrouter.cli train CONFIG`) once per GPU:
 which amounts to
 
     NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 \
-    accelerate launch --config_file adapters/medical_qa.accelerate.yaml -m medrouter.cli train CONFIG
+    accelerate launch --config_file adapters/medical_qa.accelerate.yaml -m medrouter.app.cli train CONFIG
 
 Strategies (a registry, `STRATEGIES`):
 - ddp: every GPU holds the whole (4-bit or bf16) model; gradients of the LoRA weights are
@@ -33,7 +33,6 @@ import shlex
 import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +41,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from medrouter.errors import ConfigError, MedrouterError, ModelNotFoundError, UsageError
+from medrouter.core.atomic import write_atomic
+from medrouter.core.errors import ConfigError, MedrouterError, ModelNotFoundError, UsageError
 
 # The lent multi-GPU machines must keep NVLink multicast (NVLS) off: NCCL, torch's symmetric
 # memory and NVSHMEM each try it by default. Set only where the caller's environment has no value.
@@ -240,7 +240,7 @@ def read_training_yaml(path: str | os.PathLike):
     """(TrainConfig, DistributedSettings): the training YAML with its optional `distributed:` section."""
     from .config import parse_train_config
 
-    from medrouter.config import read_yaml
+    from medrouter.core.config import read_yaml
 
     p = Path(path)
     data = read_yaml(p, "training config")
@@ -255,8 +255,8 @@ def read_training_yaml(path: str | os.PathLike):
 
 def base_model_dir(cfg) -> Path:
     """The HF folder the trainer will load: the training YAML's base_model, else experts.yaml's."""
-    from medrouter.config import load_config
-    from medrouter.models import resolve_lm_path
+    from medrouter.core.config import load_config
+    from medrouter.core.models import resolve_lm_path
 
     if cfg.base_model:
         path = cfg.base_model if cfg.base_model.startswith("embedded:") else cfg.resolve(cfg.base_model)
@@ -306,26 +306,16 @@ def plan_launch(config: str | os.PathLike, *, num_gpus: int | None = None, strat
         offload_params=dist.fsdp_offload_params)
     out_dir = Path(cfg.resolve(cfg.output_dir))
     target = Path(config_file) if config_file else out_dir.with_name(out_dir.name + ".accelerate.yaml")
-    command = accelerate_command(target, "-m", "medrouter.cli", "train", str(Path(config).resolve()), *train_args)
+    command = accelerate_command(target, "-m", "medrouter.app.cli", "train", str(Path(config).resolve()), *train_args)
     env = {} if cpu else {k: v for k, v in NCCL_ENV.items() if k not in os.environ}
     return LaunchPlan(strategy=chosen, reason=reason, num_processes=n, mode=mode, accelerate_config=accel,
                       config_file=target, command=command, env=env)
 
 
 def write_accelerate_config(config: dict, target: str | os.PathLike, comments: Sequence[str] = ()) -> Path:
-    """Write an accelerate config YAML atomically (temp file + rename), `# comments` first."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.writelines(f"# {line}\n" for line in comments)
-            yaml.safe_dump(config, fh, sort_keys=True)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
+    """Write an accelerate config YAML atomically, `# comments` first."""
+    text = "".join(f"# {line}\n" for line in comments) + yaml.safe_dump(config, sort_keys=True)
+    return write_atomic(target, text)
 
 
 def write_config(plan: LaunchPlan) -> Path:

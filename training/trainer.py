@@ -10,16 +10,14 @@ adapter_config.json, training_report.json, and a model card (README.md).
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
-from medrouter.errors import ConfigError
+from medrouter.core.atomic import atomic_folder, write_atomic
+from medrouter.core.errors import ConfigError
 
 from . import data as D
 from .config import TrainConfig
@@ -28,59 +26,11 @@ log = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------------------------
-# Atomic folders
-
-
-@contextlib.contextmanager
-def atomic_folder(dest: str | os.PathLike):
-    """Yield a temp folder beside `dest`; on success it replaces `dest`, on any error `dest` is untouched."""
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
-    try:
-        yield tmp
-        _normal_permissions(tmp)
-        old = None
-        if dest.exists():
-            # rename() cannot replace a non-empty folder: move the old one aside first (same filesystem).
-            old = dest.parent / f".{dest.name}.old-{os.getpid()}"
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(dest, old)
-        os.replace(tmp, dest)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _normal_permissions(folder: Path) -> None:
-    """mkdtemp/safetensors create owner-only files; a published folder gets the usual umask permissions."""
-    umask = os.umask(0)
-    os.umask(umask)
-    folder.chmod(0o777 & ~umask)
-    for p in folder.rglob("*"):
-        p.chmod((0o777 if p.is_dir() else 0o666) & ~umask)
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-# --------------------------------------------------------------------------------------------
 # Inputs
 
 
 def load_settings(cfg: TrainConfig):
-    from medrouter.config import load_config
+    from medrouter.core.config import load_config
 
     return load_config(cfg.resolve(cfg.experts_config) if cfg.experts_config else None)
 
@@ -91,7 +41,7 @@ def base_model_ref(cfg: TrainConfig, settings) -> str:
 
 def resolve_base(cfg: TrainConfig, settings) -> Path:
     """The HF folder of the base model (an embedded GGUF is converted once into the cache)."""
-    from medrouter.models import resolve_lm_path
+    from medrouter.core.models import resolve_lm_path
 
     if cfg.base_model:
         ref = cfg.base_model if cfg.base_model.startswith("embedded:") else cfg.resolve(cfg.base_model)
@@ -372,4 +322,4 @@ def update_model_card(adapter_dir: Path, eval_report: dict, expert) -> None:
     if not rep_path.is_file():
         raise ConfigError(f"{adapter_dir}: no training_report.json (not written by medrouter train)")
     report = json.loads(rep_path.read_text())
-    _write_text_atomic(adapter_dir / "README.md", model_card(report, expert, eval_report))
+    write_atomic(adapter_dir / "README.md", model_card(report, expert, eval_report))

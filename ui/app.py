@@ -1,8 +1,8 @@
 """medrouter's Streamlit front end: chat, my documents, summarize a report, experts.
 
 Run: `medrouter ui` (or `streamlit run ui/app.py`); the config comes from $MEDROUTER_CONFIG, else the
-shipped experts.yaml. Presentation only: every action calls the library (medrouter.assistant.Assistant,
-retrieval.Store, medrouter.documents).
+shipped experts.yaml. Presentation only: every action calls the library's public face, the
+`medrouter.Assistant` (ask, documents, summarize, expert status), and nothing under it.
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from medrouter.cli import add_config_arg
+from medrouter.app.cli import add_config_arg
 
 APP = Path(__file__).with_name("app.py")
 # How the app is served: no usage stats, no developer toolbar (Deploy button) for end users, no
@@ -21,7 +21,7 @@ def streamlit_command(port: int, address: str | None = None) -> list[str]:
 
 
 def cmd_ui(args) -> int:
-    from medrouter.config import CONFIG_ENV, load_config
+    from medrouter import CONFIG_ENV, load_config
 
     settings = load_config(args.config)  # a broken config fails here, on one line, not in the browser
     env = dict(os.environ)

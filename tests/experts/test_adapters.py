@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from experts.adapters import validate_adapter
-from medrouter.errors import AdapterError
+from medrouter.core.errors import AdapterError
 
 from .conftest import make_adapter
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import yaml
 from fastapi.testclient import TestClient
 
-from experts.langchain import MedrouterChat
-from medrouter.assistant import Assistant
-from medrouter.config import load_config
+from medrouter.app.langchain import MedrouterChat
+from medrouter.app.assistant import Assistant
+from medrouter.core.config import load_config
 
 from ..conftest import CONFIG
 from .conftest import make_adapter
@@ -46,7 +46,7 @@ def test_fifth_expert_by_yaml_alone(lm, tmp_path):
     assert ans.finish_reason in ("stop", "length") and settings.disclaimer[:30] in ans.answer
     assert assistant.pool.adapter_of["dermatology"]  # the adapter is loaded and used
 
-    from experts.server import create_app
+    from medrouter.app.server import create_app
 
     client = TestClient(create_app(settings, assistant))
     assert "dermatology" in [m["id"] for m in client.get("/v1/models").json()["data"]]

@@ -10,7 +10,7 @@ import torch
 from experts import GenerationRequest
 from experts.config import GenerationSettings
 from experts.prompting import build_messages
-from medrouter.errors import InputError, UnknownExpertError
+from medrouter.core.errors import InputError, UnknownExpertError
 
 QUESTION = [{"role": "user", "content": "What is hypertension?"}]
 SHORT = GenerationSettings(max_new_tokens=10)

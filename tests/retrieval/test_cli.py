@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from medrouter.cli import main
+from medrouter.app.cli import main
 
 
 @pytest.fixture

@@ -107,7 +107,7 @@ def test_grounded_answer_is_checked_and_quoted(assistant, monkeypatch):
     assert ans.stop_reason != "no_coverage" and ans.evidence
     assert "7.5 mg" in " ".join(e["text"] for e in ans.evidence)
     body = ans.answer
-    from medrouter.assistant import CLOSEST_LINES, FROM_DOCUMENTS
+    from medrouter.app.assistant import CLOSEST_LINES, FROM_DOCUMENTS
 
     assert (FROM_DOCUMENTS in body) != (CLOSEST_LINES in body)
     for e in ans.evidence:

@@ -34,7 +34,7 @@ def test_uncovered_question_says_documents_do_not_cover(assistant):
 
 
 def test_key_facts_of_a_physical_exam_report():
-    from medrouter.documents import key_facts
+    from medrouter.app.documents import key_facts
     from retrieval.loaders import load_document
 
     facts = key_facts(load_document(DOCS / "okafor_physical_exam_2022.txt").sections)
@@ -70,7 +70,7 @@ PLAN
 
 @pytest.mark.slow
 def test_summarize_long_report_goes_map_reduce(pool, settings):
-    from medrouter.documents import summarize_document
+    from medrouter.app.documents import summarize_document
 
     small = settings.model_copy(deep=True)
     small.base_model.max_context_tokens = 256  # force the map-reduce path on a short report
@@ -86,8 +86,8 @@ def test_summarize_long_report_goes_map_reduce(pool, settings):
 def test_summarize_checks_the_file_before_loading_any_model(settings, tmp_path):
     """A renamed binary, an empty file or an expert-less backend fails with a clear error, and the
     first two before the experts load (the CLI's pool is lazy: touching it here would raise)."""
-    from medrouter.documents import summarize_document
-    from medrouter.errors import ConfigError, MedrouterError
+    from medrouter.app.documents import summarize_document
+    from medrouter.core.errors import ConfigError, MedrouterError
 
     class NoModelYet:
         @property

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from medrouter.errors import RetrievalError
+from medrouter.core.errors import RetrievalError
 from retrieval.loaders import load_document
 
 from .conftest import DOCS

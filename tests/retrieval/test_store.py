@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from medrouter.errors import RetrievalError
+from medrouter.core.errors import RetrievalError
 
 from .conftest import DOCS
 

@@ -1,7 +1,7 @@
 """`medrouter route`, `medrouter eval router`, `medrouter router info` through the real CLI."""
 import json
 
-from medrouter.cli import main
+from medrouter.app.cli import main
 
 from .conftest import write_jsonl
 

@@ -50,7 +50,7 @@ def test_inner_layers_run_only_the_layers_they_need(settings, embedder):
 def test_pool_layers_out_of_range_or_on_another_pipeline_is_a_config_error(settings, embedder):
     import pytest
 
-    from medrouter.errors import ConfigError
+    from medrouter.core.errors import ConfigError
     from router.encoders import SentenceTransformerEncoder
 
     bad = settings.model_copy(deep=True)

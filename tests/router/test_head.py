@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from medrouter.errors import RouterHeadError
+from medrouter.core.errors import RouterHeadError
 from router import Router
 from router.head import Head, load_head, save_head
 

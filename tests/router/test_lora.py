@@ -3,7 +3,7 @@ head file, merged into a private copy of the shared MiniLM, which itself is neve
 import numpy as np
 import pytest
 
-from medrouter.errors import RouterHeadError
+from medrouter.core.errors import RouterHeadError
 from router import Router
 from router.data import training_examples
 from router.encoders import ENCODERS, RoutingLoraEncoder, SentenceTransformerEncoder

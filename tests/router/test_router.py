@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from medrouter.errors import ConfigError, InputError
+from medrouter.core.errors import ConfigError, InputError
 from router import Router
 from router.data import training_examples
 from router.evaluate import evaluate

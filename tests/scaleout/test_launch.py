@@ -6,7 +6,7 @@ import sys
 import pytest
 import yaml
 
-from medrouter.errors import ConfigError
+from medrouter.core.errors import ConfigError
 from training import launch
 
 
@@ -72,7 +72,7 @@ def test_plan_fsdp_from_the_training_yaml(tmp_path, tiny_base, monkeypatch):
     assert plan.env == launch.NCCL_ENV  # NVLink multicast off on the lent machines
     assert plan.command[:3] == [sys.executable, "-m", "accelerate.commands.launch"]
     i = plan.command.index("-m", 3)
-    assert plan.command[i:i + 4] == ["-m", "medrouter.cli", "train", str(cfg.resolve())]
+    assert plan.command[i:i + 4] == ["-m", "medrouter.app.cli", "train", str(cfg.resolve())]
     assert plan.config_file == tmp_path / "adapters" / "qa.accelerate.yaml"
     written = launch.write_config(plan)
     text = written.read_text()
@@ -121,7 +121,7 @@ def test_fsdp_load_kwargs_packs_4bit_weights_for_sharding(monkeypatch):
 
 def test_medrouter_train_num_gpus_goes_through_the_launcher(monkeypatch, capsys):
     """`medrouter train CONFIG --num-gpus 2` hands the same config and overrides to training.launch."""
-    from medrouter.cli import main
+    from medrouter.app.cli import main
     from training import launch
 
     seen = {}

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from experts import vllm
-from medrouter.errors import AdapterError, UsageError
+from medrouter.core.errors import AdapterError, UsageError
 
 from .conftest import save_adapter, save_tiny_llama
 

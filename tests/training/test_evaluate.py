@@ -47,7 +47,7 @@ def test_eval_command_shares_the_eval_group():
 
 def test_evaluate_expert_base_vs_adapter(settings, tmp_path):
     """Base and adapter answers generated in one pool; with 6 new tokens every answer is a runaway."""
-    from training.trainer import atomic_folder  # noqa: F401  (import check)
+    from medrouter.core.atomic import atomic_folder  # noqa: F401  (import check)
 
     adapter = _adapter(tmp_path)
     held = tmp_path / "held_out"

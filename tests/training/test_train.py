@@ -180,7 +180,7 @@ def test_every_shipped_config_loads_and_its_data_exists():
 
 
 def test_config_errors_are_reported_all_at_once(tmp_path):
-    from medrouter.errors import ConfigError
+    from medrouter.core.errors import ConfigError
 
     bad = tiny_config(tmp_path, mode="lora-cpu", training={"learning_rate": -1})
     bad["data"].append({"builder": "nope", "path": "x"})

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from medrouter.config import CONFIG_ENV, load_config
+from medrouter.core.config import CONFIG_ENV, load_config
 
 from ..conftest import CONFIG, ROOT
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from medrouter.config import CONFIG_ENV
+from medrouter.core.config import CONFIG_ENV
 
 from .conftest import APP, TIMEOUT, write_config
 from .helpers import ask, go, new_app, texts
@@ -102,7 +102,7 @@ def test_bad_request_is_a_message_and_the_app_keeps_working(text):
 
 
 def test_missing_model_is_a_message(settings, ui_config, tmp_path, monkeypatch):
-    from medrouter.config import load_config
+    from medrouter.core.config import load_config
 
     cfg = write_config(load_config(ui_config), tmp_path / "experts.yaml",
                        **{"base_model.path": str(tmp_path / "no-such-model")})

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from medrouter.config import CONFIG_ENV
+from medrouter.core.config import CONFIG_ENV
 
 from ui.cli import streamlit_command
 
@@ -174,7 +174,7 @@ def test_ask_upload_get_grounded_advice_with_sources(chromium, server, shots):
         # the lines of the document that answer, quoted with their [n] (a Markdown blockquote)
         quote = msg.locator("blockquote").first
         expect(quote).to_contain_text("[1]")
-        from medrouter.assistant import CLOSEST_LINES, FROM_DOCUMENTS
+        from medrouter.app.assistant import CLOSEST_LINES, FROM_DOCUMENTS
 
         assert FROM_DOCUMENTS in msg.inner_text() or CLOSEST_LINES in msg.inner_text()
         sources = msg.get_by_test_id("stExpander").filter(has_text="Sources (")

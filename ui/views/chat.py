@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .common import (
-    AnswerStream, answer_badge, assistant, collection, error_boundary, forced_expert, render_answer_details,
+    BodyStream, answer_badge, assistant, collection, error_boundary, forced_expert, render_answer_details,
     render_stored_answer,
 )
 from .docs import document_count
@@ -34,8 +34,8 @@ def _answer(prompt: str, settings) -> None:
     n_docs = document_count()
     badge_slot, banner_slot, body_slot = st.empty(), st.empty(), st.empty()
     with error_boundary("Could not answer") as outcome:
-        stream = AnswerStream(
-            a.ask_stream(prompt, collection=collection() if n_docs else None, expert=forced),
+        stream = BodyStream(
+            a.stream(prompt, collection=collection() if n_docs else None, expert=forced),
             settings.emergency.message, settings.disclaimer,
             on_emergency=lambda m: banner_slot.error(m, icon=":material/emergency:"))
         with body_slot.container():

@@ -8,14 +8,11 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
 
-from medrouter.assistant import Answer, Assistant
-from medrouter.config import CONFIG_ENV
-from medrouter.errors import MedrouterError
+from medrouter import CONFIG_ENV, Answer, AnswerStream, Assistant, MedrouterError
 
 log = logging.getLogger("medrouter.ui")
 
@@ -84,23 +81,23 @@ def md_safe(text: str) -> str:
     return text.replace("$", r"\$")
 
 
-class AnswerStream:
-    """Wraps Assistant.ask_stream for st.write_stream: yields the answer's body pieces, keeps the final
-    Answer, and routes the emergency message and the disclaimer to their own elements."""
+class BodyStream:
+    """An Assistant's AnswerStream for st.write_stream: yields the answer's body pieces and routes the
+    emergency message and the disclaimer to their own elements; `.answer` is the final Answer."""
 
-    def __init__(self, stream: Iterator, emergency_message: str, disclaimer: str, on_emergency):
+    def __init__(self, stream: AnswerStream, emergency_message: str, disclaimer: str, on_emergency):
         self.stream = stream
         self.emergency_message = emergency_message.strip()
         self.disclaimer = disclaimer.strip()
         self.on_emergency = on_emergency
-        self.answer: Answer | None = None
+
+    @property
+    def answer(self) -> Answer:
+        return self.stream.answer
 
     def __iter__(self):
-        for item in self.stream:
-            if isinstance(item, Answer):
-                self.answer = item
-                continue
-            banner, body, _ = split_answer(item, self.emergency_message, self.disclaimer)
+        for piece in self.stream:
+            banner, body, _ = split_answer(piece, self.emergency_message, self.disclaimer)
             if banner:
                 self.on_emergency(banner)
             if body:

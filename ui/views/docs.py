@@ -1,7 +1,8 @@
 """My documents: upload, list and remove the documents of this browser session's private collection.
 
 The collection's name is random and lives only in this session's state, so no other session can see
-or search these documents. Reading, chunking, embedding and storing are retrieval.Store's job.
+or search these documents. Reading, chunking, embedding and storing are the library's job
+(Assistant.add_documents, documents, remove_document).
 """
 from __future__ import annotations
 
@@ -14,17 +15,15 @@ from .common import assistant, collection, error_boundary
 
 
 def upload_types() -> list[str]:
-    """The file types the retrieval loaders accept (their registry), without the dot."""
-    from retrieval.loaders import supported_suffixes
-
-    return [s.lstrip(".") for s in supported_suffixes()]
+    """The file types the library reads, without the dot."""
+    return assistant().supported_file_types()
 
 
 def my_documents() -> list[dict]:
     """This session's documents (the Store's manifest entries); none before the first upload."""
     if not st.session_state.get("has_collection"):
         return []
-    return assistant().store.documents(collection())
+    return assistant().documents(collection())
 
 
 def document_count() -> int:
@@ -45,7 +44,7 @@ def save_uploads(files, folder: Path) -> list[Path]:
 
 
 def _ingest(files) -> dict:
-    store = assistant().store
+    a = assistant()
     bar = st.progress(0.0, text=f"Reading {len(files)} file{'s' if len(files) != 1 else ''}…")
 
     def progress(done: int, total: int) -> None:
@@ -53,7 +52,7 @@ def _ingest(files) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="medrouter-upload-") as tmp:
         paths = save_uploads(files, Path(tmp))
-        report = store.ingest(paths, collection(), progress=progress, on_error="skip")
+        report = a.add_documents(paths, collection(), progress=progress, on_error="skip")
     bar.empty()
     st.session_state.has_collection = True
     return report
@@ -84,7 +83,7 @@ def _document_list(docs: list[dict]) -> None:
             st.markdown(f"**{d['source']}**  \n" + " · ".join(m for m in meta if m))
             if st.button("Remove", key=f"remove-{d['id']}", icon=":material/delete:"):
                 with error_boundary(f"Could not remove {d['source']}") as outcome:
-                    assistant().store.remove(collection(), d["id"])
+                    assistant().remove_document(collection(), d["id"])
                 if not outcome.error:
                     st.session_state.last_report = {"removed": d["source"]}
                     st.rerun()

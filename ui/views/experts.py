@@ -57,13 +57,11 @@ def render() -> None:
     loaded = None
     with error_boundary("Could not load the experts"):
         with st.spinner("Loading the base model and adapters…"):
-            pool = a.pool
-        # expert -> adapter name inside the shared model (the in-process backend); a remote backend
-        # (e.g. an OpenAI-compatible server) serves the adapters itself and has no such map.
-        loaded = set(getattr(pool, "adapter_of", {}) or {})
-        backend = getattr(pool, "name", type(pool).__name__)
-        where = f" on {pool.device}" if getattr(pool, "device", None) else ""
-        st.caption(f"Backend `{backend}`, base model `{s.base_model.path}`{where}; "
+            status = a.expert_status()
+        # a remote backend (an OpenAI-compatible server) serves the adapters itself: none loaded here
+        loaded = status.loaded
+        where = f" on {status.device}" if status.device else ""
+        st.caption(f"Backend `{status.backend}`, base model `{s.base_model.path}`{where}; "
                    f"{len(loaded)} of {len(s.experts)} experts have a LoRA adapter loaded.")
     st.dataframe(_expert_rows(s, loaded), hide_index=True)
 

@@ -34,12 +34,9 @@ def show_summary(res: dict) -> None:
 
 def _summarize(what, source: str) -> None:
     """`what`: a file path (read by the retrieval loaders, pages known) or the pasted text."""
-    from medrouter.documents import summarize_document
-
-    a = assistant()
     with error_boundary(f"Could not summarize {source}") as outcome:
         with st.spinner(f"Summarizing {source}…"):
-            res = summarize_document(a, a.settings, what)
+            res = assistant().summarize(what)
         st.session_state.last_summary = {"result": res, "source": source}
     if outcome.error:
         st.session_state.pop("last_summary", None)
@@ -60,8 +57,8 @@ def render() -> None:
     with paste_tab:
         pasted = st.text_area("Report text", height=220, placeholder=PASTE_HINT, key="summary_text")
         if st.button("Summarize the text", type="primary", icon=":material/summarize:"):
-            # Pasted text is text, never a file name: summarize_document reads one-line strings that
-            # name an existing file as that file, so a one-liner gets a newline to stay text.
+            # A str is summarized as text, never opened as a file (only a Path is): pasted text that
+            # looks like a server path ("/etc/passwd") cannot make the app read that file.
             _summarize(pasted, "pasted text")
 
     last = st.session_state.get("last_summary")

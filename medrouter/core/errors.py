@@ -1,5 +1,6 @@
 """Typed errors. Every error a user can cause derives from MedrouterError and carries a message
 that says what to do; the CLI prints it on one line and exits with `exit_code`."""
+from __future__ import annotations
 
 
 class MedrouterError(Exception):
@@ -44,6 +45,11 @@ class UnknownExpertError(MedrouterError, KeyError):
     """An expert name that is not configured."""
 
     exit_code = 2
+
+    @classmethod
+    def named(cls, name: str, configured) -> UnknownExpertError:
+        """The one wording of this error, wherever an expert name is looked up."""
+        return cls(f"unknown expert '{name}'; configured: {', '.join(configured)}")
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return str(self.args[0]) if self.args else "unknown expert"

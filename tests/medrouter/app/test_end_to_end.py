@@ -5,13 +5,13 @@ import sys
 
 import pytest
 
-from medrouter.errors import InputError, UnknownExpertError
+from medrouter.core.errors import InputError, UnknownExpertError
 
-from ..conftest import ROOT
+from ...conftest import ROOT
 
 
 def test_out_of_scope_is_refused_without_running_the_lm(settings):
-    from medrouter.assistant import Assistant
+    from medrouter.app.assistant import Assistant
 
     a = Assistant(settings)
     ans = a.ask("What is blockchain?")
@@ -62,7 +62,7 @@ def test_an_expert_declining_an_in_scope_request_says_so_honestly(assistant, set
 
 
 def test_without_refusal_drops_the_refusal_and_near_copies_only():
-    from medrouter.assistant import without_refusal
+    from medrouter.app.assistant import without_refusal
 
     refusal = ("I can only help with medical questions, medical documents and health advice. This request is "
                "outside what I can help with.")
@@ -92,7 +92,7 @@ def test_unknown_forced_expert(assistant):
 
 
 def _cli(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "medrouter.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "medrouter.app.cli", *args], capture_output=True, text=True,
                           cwd=ROOT, timeout=600, **kw)
 
 

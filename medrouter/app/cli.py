@@ -1,38 +1,30 @@
 """`medrouter` command line. Each package contributes its subcommands through a `register(sub)`
-function in its own `cli.py`; this file only assembles them and turns user errors into one-line
+function in its own `cli.py` (which imports only medrouter.core); this file assembles them, adds the
+app's own (ask, serve, summarize, ...: medrouter/app/commands.py) and turns user errors into one-line
 messages with exit code 2 (no tracebacks)."""
 from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import sys
 import warnings
 
-from .errors import MedrouterError
+from medrouter.core.cli import add_config_arg, emit  # noqa: F401  (the helpers a command module uses)
+from medrouter.core.errors import MedrouterError
 
-# Modules that add subcommands. A module that is missing (a package not built yet) is skipped.
+# (module, function) pairs that add subcommands, in the order `medrouter --help` lists them. Named,
+# not imported: the UI's command sits above the app, and a missing package (not built yet) is skipped.
 COMMAND_MODULES = [
-    "medrouter.commands",
-    "router.cli",
-    "experts.cli",
-    "retrieval.cli",
-    "training.cli",
-    "ui.cli",
+    ("medrouter.app.commands", "register"),  # ask, prepare, config
+    ("router.cli", "register"),
+    ("medrouter.app.commands", "register_serve"),
+    ("experts.cli", "register"),
+    ("retrieval.cli", "register"),
+    ("medrouter.app.commands", "register_summarize"),
+    ("training.cli", "register"),
+    ("ui.cli", "register"),
 ]
-
-
-def add_config_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", help="experts.yaml to use (default: $MEDROUTER_CONFIG or the shipped one)")
-
-
-def emit(obj, as_json: bool, text: str | None = None) -> None:
-    """Print JSON (machine) or text (human)."""
-    if as_json:
-        print(json.dumps(obj, ensure_ascii=False, indent=None if isinstance(obj, list) else 2))
-    else:
-        print(text if text is not None else json.dumps(obj, ensure_ascii=False, indent=2))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,14 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="medrouter", description="A medical assistant built from small fine-tuned experts behind an embedding router.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMAND_MODULES:
+    for name, function in COMMAND_MODULES:
         try:
             mod = importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name and name.startswith(exc.name):
                 continue
             raise
-        mod.register(sub)
+        getattr(mod, function)(sub)
     return parser
 
 

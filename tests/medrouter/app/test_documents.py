@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from medrouter.documents import _is_path, load_text
+from medrouter.app.documents import _is_path, load_text
 
-from ..conftest import ROOT
+from ...conftest import ROOT
 
 
 def test_a_pasted_string_is_never_read_as_a_server_file():
@@ -20,7 +20,7 @@ def test_load_text_reads_a_report_file():
 
 def test_key_facts_follow_inline_labels_and_never_repeat_them():
     """'Plan: ...' and its wrapped continuation are recommendations, not vital signs (found in a UI screenshot)."""
-    from medrouter.documents import key_facts
+    from medrouter.app.documents import key_facts
 
     facts = key_facts("EXAM REPORT\nVital signs: BP 152/96 mmHg, HR 84 bpm.\n"
                       "Labs: fasting glucose 6.8 mmol/L (high).\n"

@@ -1,7 +1,8 @@
 """Whole-document work: read a file's text, summarize a document that may not fit the context window.
 
     text, pages = load_text("report.pdf")
-    result = summarize_document(assistant_or_pool, settings, "report.pdf")   # Answer-like dict
+    result = summarize_document(assistant, settings, Path("report.pdf"))   # Answer-like dict
+    result = assistant.summarize(Path("report.pdf"))                      # the same, the public way
 
 A document that fits (prompt + answer <= base_model.max_context_tokens) is summarized in one call.
 A longer one goes map-reduce: token-aware pieces are summarized in batched `ExpertPool.generate`
@@ -17,7 +18,7 @@ import re
 import time
 from pathlib import Path
 
-from .errors import InputError
+from medrouter.core.errors import InputError
 
 MAP_BATCH = 4  # pieces per generate() call in the map step
 
@@ -131,7 +132,7 @@ def summarize_document(assistant_or_pool, settings, path_or_text, max_new_tokens
     gen = spec.generation.model_copy(update={"max_new_tokens": max_new_tokens}) if max_new_tokens else spec.generation
     tok = getattr(pool, "tokenizer", None)
     if tok is None:
-        from .errors import ConfigError
+        from medrouter.core.errors import ConfigError
 
         raise ConfigError(f"summarizing a whole document needs the in-process experts (serve.backend: transformers): "
                           f"it counts the document's tokens to fit the context; the '{getattr(pool, 'name', '?')}' "

@@ -1,7 +1,8 @@
 """The one config schema of the whole system, loaded from one YAML file (`experts.yaml`).
 
 Each package owns the model of its own section (router/config.py, experts/config.py,
-retrieval/config.py); this module composes them, resolves relative paths against the YAML file,
+retrieval/config.py); those modules are schema only (pydantic, nothing else of their package), so the
+bottom layer may compose them (tests/test_layers.py holds them to it). This module composes them, resolves relative paths against the YAML file,
 and reports *every* problem at once with its YAML path (torchtune-style validation).
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ from router.config import RouterSettings, RouteSpec
 
 from .errors import ConfigError, UnknownExpertError
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "experts.yaml"
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "experts.yaml"  # the repo root's, shipped
 CONFIG_ENV = "MEDROUTER_CONFIG"
 
 
@@ -114,7 +115,7 @@ class Settings(BaseModel):
         for e in self.experts:
             if e.name == name:
                 return e
-        raise UnknownExpertError(f"unknown expert '{name}'; configured: {', '.join(self.expert_names)}")
+        raise UnknownExpertError.named(name, self.expert_names)
 
     @property
     def expert_names(self) -> list[str]:
@@ -166,7 +167,8 @@ class Settings(BaseModel):
         return str(q)
 
 
-def _loc(loc: tuple) -> str:
+def error_location(loc: tuple) -> str:
+    """A pydantic error's location as the YAML path a user reads: `experts[1].generation.max_new_tokens`."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -220,7 +222,7 @@ def parse_config(data: dict, source: str | None = None) -> Settings:
     try:
         s = Settings.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{_loc(err['loc'])}: {err['msg']}" for err in exc.errors()]
+        problems = [f"{error_location(err['loc'])}: {err['msg']}" for err in exc.errors()]
         raise ConfigError(problems, source) from None
     problems = _cross_checks(s)
     if problems:

@@ -24,7 +24,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def served(settings, tmp_path_factory):
     """The shipped config, routed by the `nearest` classifier (no fitted head needed)."""
-    from medrouter.assistant import Assistant
+    from medrouter.app.assistant import Assistant
 
     s = settings.model_copy(deep=True)
     s.router.classifier = "nearest"
@@ -36,7 +36,7 @@ def served(settings, tmp_path_factory):
 def server(served):
     import uvicorn
 
-    from experts.server import create_app
+    from medrouter.app.server import create_app
 
     assistant = served
 

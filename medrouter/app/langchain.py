@@ -1,6 +1,6 @@
 """The router + experts as a LangChain chat model (a `Runnable`: invoke, batch, stream, pipes).
 
-    from experts.langchain import MedrouterChat
+    from medrouter.app.langchain import MedrouterChat
     chat = MedrouterChat()                       # model="auto": router -> expert -> disclaimer
     chat.invoke("What is hypertension?").content
     MedrouterChat(model="summarization").stream([("user", report)])
@@ -11,7 +11,7 @@ the messages as given (its system prompt added when there is none), like `/v1/ch
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -20,7 +20,9 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
-from medrouter.errors import InputError, UnknownExpertError
+from medrouter.core.errors import InputError, UnknownExpertError
+
+from .stream import AnswerStream
 
 AUTO = "auto"
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
@@ -40,11 +42,9 @@ class MedrouterChat(BaseChatModel):
     @property
     def assistant(self):
         if self._assistant is None:
-            from medrouter.config import load_config
+            from .assistant import Assistant
 
-            from .backends import make_assistant
-
-            self._assistant = make_assistant(load_config(self.config))
+            self._assistant = Assistant.from_config(self.config)
         return self._assistant
 
     @property
@@ -56,16 +56,17 @@ class MedrouterChat(BaseChatModel):
         return {"model": self.model, "config": self.config}
 
     # ---- plumbing ------------------------------------------------------------------------------
-    def _items(self, messages: list[BaseMessage], stop: list[str] | None):
+    def _open(self, messages: list[BaseMessage], stop: list[str] | None) -> tuple[AnswerStream, Callable]:
+        """The reply's stream, and how its final object becomes `response_metadata`."""
         s = self.assistant.settings
         if self.model == AUTO:
             human = [m for m in messages if m.type == "human"]
             if not human:
                 raise InputError("model='auto' needs a human message to route")
-            return self.assistant.ask_stream(human[-1].text)
+            return self.assistant.stream(human[-1].text), _answer_metadata
         if self.model not in s.expert_names:
-            raise UnknownExpertError(f"unknown expert '{self.model}'; configured: {', '.join(s.expert_names)}")
-        from .prompting import build_messages
+            raise UnknownExpertError.named(self.model, s.expert_names)
+        from experts.prompting import build_messages
 
         msgs = []
         for m in messages:
@@ -77,37 +78,36 @@ class MedrouterChat(BaseChatModel):
         g = s.expert(self.model).generation
         if stop:
             g = g.model_copy(update={"stop": list(g.stop) + list(stop)})
-        return self.assistant.pool.stream(self.model, msgs, g)
-
-    @staticmethod
-    def _metadata(final) -> dict:
-        from medrouter.assistant import Answer
-
-        if isinstance(final, Answer):
-            d = final.to_dict()
-            return {k: d[k] for k in ("route", "expert", "confidence", "finish_reason", "stop_reason", "sources",
-                                      "emergency", "note")}
-        return {"expert": final.expert, "finish_reason": final.finish_reason, "stop_reason": final.stop_reason,
-                "prompt_tokens": final.prompt_tokens, "completion_tokens": final.completion_tokens}
+        return AnswerStream.from_items(self.assistant.pool.stream(self.model, msgs, g)), _generation_metadata
 
     # ---- BaseChatModel -------------------------------------------------------------------------
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
-        final = None
-        for item in self._items(messages, stop):
-            if not isinstance(item, str):
-                final = item
-        text = final.answer if hasattr(final, "answer") else final.text
-        msg = AIMessage(content=text, response_metadata=self._metadata(final))
+        stream, metadata = self._open(messages, stop)
+        text, meta = metadata(stream.answer)
+        msg = AIMessage(content=text, response_metadata=meta)
         return ChatResult(generations=[ChatGeneration(message=msg)])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        for item in self._items(messages, stop):
-            if isinstance(item, str):
-                chunk = ChatGenerationChunk(message=AIMessageChunk(content=item))
-                if run_manager:
-                    run_manager.on_llm_new_token(item, chunk=chunk)
-                yield chunk
-            else:
-                yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=self._metadata(item)))
+        stream, metadata = self._open(messages, stop)
+        for piece in stream:
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            if run_manager:
+                run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk
+        _, meta = metadata(stream.answer)
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=meta))
+
+
+def _answer_metadata(ans) -> tuple[str, dict]:
+    """(text, response_metadata) of the Assistant's Answer."""
+    d = ans.to_dict()
+    return ans.answer, {k: d[k] for k in ("route", "expert", "confidence", "finish_reason", "stop_reason", "sources",
+                                          "emergency", "note")}
+
+
+def _generation_metadata(gen) -> tuple[str, dict]:
+    """(text, response_metadata) of an expert's Generation."""
+    return gen.text, {"expert": gen.expert, "finish_reason": gen.finish_reason, "stop_reason": gen.stop_reason,
+                      "prompt_tokens": gen.prompt_tokens, "completion_tokens": gen.completion_tokens}

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import atomic_folder
 from .errors import ModelNotFoundError
 
 # Embedded models: name -> (python package that ships it, file or folder inside the package)
@@ -80,12 +79,11 @@ def _apply_gguf_special_tokens(gguf: Path, tok, model) -> None:
 
 
 def _convert_gguf(gguf: Path, dest: Path) -> Path:
-    """Dequantize a GGUF checkpoint into an HF folder, atomically (temp folder + rename)."""
+    """Dequantize a GGUF checkpoint into an HF folder, atomically (a crash leaves no half-converted model)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=dest.parent))
-    try:
+    with atomic_folder(dest) as tmp:
         tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
         # transformers 5.x marks GGUF-loaded models as quantized and refuses to save them; the weights
@@ -96,12 +94,6 @@ def _convert_gguf(gguf: Path, dest: Path) -> Path:
         _apply_gguf_special_tokens(gguf, tok, model)
         model.save_pretrained(str(tmp))
         tok.save_pretrained(str(tmp))
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(tmp, dest)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
 

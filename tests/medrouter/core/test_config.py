@@ -1,10 +1,10 @@
 import pytest
 import yaml
 
-from medrouter.config import load_config, parse_config
-from medrouter.errors import ConfigError
+from medrouter.core.config import load_config, parse_config
+from medrouter.core.errors import ConfigError
 
-from ..conftest import CONFIG
+from ...conftest import CONFIG
 
 
 def _data():

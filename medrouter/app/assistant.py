@@ -1,0 +1,389 @@
+"""The whole path: request -> router -> (refusal | expert [+ retrieval]) -> answer + disclaimer.
+
+This is the library's front door; the CLI, the HTTP server, the LangChain face and the UI are thin
+layers over it and use only its public methods: ask / stream / ask_stream / route, the documents of a
+collection (add, list, remove, supported file types), summarize, and the experts' status.
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Generator, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from medrouter.core.checks import check_text
+from medrouter.core.config import Settings, load_config
+
+from .stream import AnswerStream
+
+
+# a sentence that states something checkable: it cites an excerpt or gives a number
+_CLAIM = re.compile(r"\[\d{1,2}\]|\d")
+# heads of the quoted lines under a grounded answer: the model's checked answer stands above them,
+# or nothing it stated survived the check (then the lines are not presented as the answer)
+FROM_DOCUMENTS = "From your documents:"
+CLOSEST_LINES = "Your documents may not answer this directly. The closest lines:"
+
+
+@dataclass
+class Source:
+    index: int  # the [n] the answer cites
+    source: str
+    page: int | None
+    score: float
+    text: str
+
+
+@dataclass
+class Answer:
+    route: str
+    expert: str | None
+    confidence: float  # the router's probability of the route that answered (or refused)
+    answer: str
+    finish_reason: str  # stop | length | refused
+    sources: list[Source] = field(default_factory=list)
+    timings_ms: dict = field(default_factory=dict)
+    emergency: str | None = None
+    scores: dict = field(default_factory=dict)
+    stop_reason: str | None = None
+    note: str | None = None  # e.g. "document truncated to fit the context window"
+    evidence: list[dict] = field(default_factory=list)  # quoted lines: {index, text, score}
+    unsupported: list[str] = field(default_factory=list)  # model sentences left out: not in the excerpts
+    in_scope: float | None = None  # the router's P(in scope), which its refusal floor is compared with
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["confidence"] = round(self.confidence, 4)
+        d["scores"] = {k: round(v, 4) for k, v in self.scores.items()}
+        if self.in_scope is not None:
+            d["in_scope"] = round(self.in_scope, 4)
+        return d
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def without_refusal(reply: str, refusal: str, similar: float = 0.75) -> str:
+    """`reply` without the sentences that restate the out-of-scope `refusal` (an exact or near copy:
+    the experts were trained on it and a small model may change a word)."""
+    import difflib
+    import re
+
+    split = re.compile(r"(?<=[.!?])\s+")
+    refusal_sentences = [r.lower() for r in split.split(refusal.strip()) if r.strip()]
+    kept = [sentence for sentence in split.split(reply.strip()) if sentence.strip() and not any(
+        difflib.SequenceMatcher(None, sentence.lower(), r).ratio() >= similar for r in refusal_sentences)]
+    return " ".join(kept)
+
+
+@dataclass
+class ExpertStatus:
+    """What the experts page and `medrouter experts` show: where generation runs and which adapters
+    are loaded into the shared base model."""
+
+    backend: str
+    device: str | None
+    configured: list[str]
+    adapters: dict[str, str]  # expert -> adapter name inside the shared model (in-process backend only)
+
+    @property
+    def loaded(self) -> set[str]:
+        return set(self.adapters)
+
+
+class _Timer:
+    """Milliseconds since the request arrived, and per step, in the order the steps ran."""
+
+    def __init__(self):
+        self.t0 = time.perf_counter()
+        self.ms: dict = {}
+
+    def since(self, start: float) -> float:
+        return round((time.perf_counter() - start) * 1000, 1)
+
+    def mark(self, step: str, start: float | None = None) -> None:
+        self.ms[step] = self.since(self.t0 if start is None else start)
+
+
+@dataclass
+class _Turn:
+    """One request after routing: who answers it, and what every Answer of it carries."""
+
+    text: str
+    collection: str | None
+    decision: object  # router.RouteDecision
+    spec: object | None  # the expert's ExpertSpec; None = refused as out of scope
+    prefix: str  # the urgent-care message (and a blank line) when the router saw an emergency
+    base: dict  # route, confidence, scores, emergency, in_scope
+
+
+class _RefusalGate:
+    """Lets an expert's reply stream once it cannot be the out-of-scope refusal: the experts learned
+    to refuse, and a refusal must never flash by before the honest "declined" reply replaces it.
+    For almost every answer the first word settles it. `hold`: nothing streams (the reply is checked
+    first: a grounded reply against the excerpts, an emergency's reply for a refusal)."""
+
+    def __init__(self, refusal: str, hold: bool):
+        self.refusal, self.hold = _norm(refusal), hold
+        self.head, self.flowing = "", False
+
+    def feed(self, piece: str) -> str | None:
+        """What to show of `piece` now (None: nothing yet)."""
+        if self.hold:
+            return None
+        if self.flowing:
+            return piece
+        self.head += piece
+        if self.refusal.startswith(_norm(self.head)):
+            return None
+        self.flowing = True
+        return self.head
+
+    @property
+    def shown(self) -> bool:
+        """The reply was streamed as it came; otherwise it is shown whole once checked."""
+        return self.flowing and not self.hold
+
+
+class Assistant:
+    """Router + experts + retrieval over one config. Models load lazily, once."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._router = None
+        self._pool = None
+        self._store = None
+
+    @classmethod
+    def from_config(cls, path=None) -> Assistant:
+        return cls(load_config(path))
+
+    # ---- parts, loaded on first use -------------------------------------------------------
+    @property
+    def router(self):
+        if self._router is None:
+            from router import Router
+
+            self._router = Router(self.settings)
+        return self._router
+
+    @property
+    def pool(self):
+        if self._pool is None:
+            from experts import load_backend
+
+            # serve.backend picks where generation runs: in-process transformers (default) or an
+            # OpenAI-compatible server such as vLLM with LoRA modules
+            self._pool = load_backend(self.settings)
+        return self._pool
+
+    @property
+    def store(self):
+        if self._store is None:
+            from retrieval import Store
+
+            self._store = Store(self.settings)
+        return self._store
+
+    # ---- answering -----------------------------------------------------------------------
+    def route(self, text: str, has_documents: bool = False):
+        check_text(text, self.settings.limits.max_input_chars)
+        return self.router.route(text, has_documents=has_documents)
+
+    def ask(self, text: str, collection: str | None = None, expert: str | None = None) -> Answer:
+        return self.stream(text, collection=collection, expert=expert).answer
+
+    def stream(self, text: str, collection: str | None = None, expert: str | None = None) -> AnswerStream[Answer]:
+        """The answer's text pieces as they are generated; `.answer` is the final Answer once exhausted."""
+        return AnswerStream(self._answer(text, collection, expert))
+
+    def ask_stream(self, text: str, collection: str | None = None, expert: str | None = None
+                   ) -> Iterator[str | Answer]:
+        """Yield answer text pieces as they are generated, then the final Answer (the shape of a
+        backend's stream; `stream()` gives the same pieces with the Answer as `.answer`)."""
+        stream = self.stream(text, collection=collection, expert=expert)
+        yield from stream
+        yield stream.answer
+
+    def _answer(self, text: str, collection: str | None, expert: str | None) -> Generator[str, None, Answer]:
+        """route -> refuse | (retrieve -> no coverage | generate -> ground or drop a refusal) -> disclaimer."""
+        timer = _Timer()
+        check_text(text, self.settings.limits.max_input_chars)
+        turn = self._decide(text, collection, expert, timer)
+        if turn.spec is None:
+            return (yield from self._refuse(turn, timer))
+        hits = self._retrieve(turn, timer)
+        sources = [Source(i + 1, h.source, h.page, float(h.score), h.text) for i, h in enumerate(hits or [])]
+        if hits is not None and (not hits or max(h.score for h in hits) < self.settings.retrieval.min_score):
+            return (yield from self._no_coverage(turn, sources, timer))
+        return (yield from self._generate(turn, hits or [], sources, timer))
+
+    def _decide(self, text: str, collection: str | None, expert: str | None, timer: _Timer) -> _Turn:
+        """Route the request; a forced expert overrides the route, never the emergency check."""
+        s = self.settings
+        decision = self.router.route(text, has_documents=collection is not None)
+        timer.mark("route")
+        if expert is not None:
+            spec = s.expert(expert)  # UnknownExpertError if not configured
+            route = spec.route
+        else:
+            route = decision.route
+            spec = None if decision.refused else s.expert_for_route(route)
+        return _Turn(text=text, collection=collection, decision=decision, spec=spec,
+                     prefix=s.emergency.message + "\n\n" if decision.emergency else "",
+                     base=dict(route=route, confidence=decision.confidence, scores=decision.scores,
+                               emergency=decision.emergency, in_scope=decision.in_scope))
+
+    def _refuse(self, turn: _Turn, timer: _Timer) -> Generator[str, None, Answer]:
+        """Out of scope: the configured refusal, and no language model runs."""
+        s = self.settings
+        body = turn.prefix + s.out_of_scope_reply + "\n\n" + s.disclaimer
+        yield body
+        timer.mark("total")
+        return Answer(expert=None, answer=body, finish_reason="refused", timings_ms=timer.ms, **turn.base)
+
+    def _retrieve(self, turn: _Turn, timer: _Timer) -> list | None:
+        """The user's excerpts for a grounded expert with a collection; None when nothing is searched."""
+        if not (turn.spec.uses_retrieval and turn.collection):
+            return None
+        start = time.perf_counter()
+        hits = self.store.search(turn.collection, turn.text, k=self.settings.retrieval.top_k)
+        timer.mark("retrieve", start)
+        return hits
+
+    def _no_coverage(self, turn: _Turn, sources: list[Source], timer: _Timer) -> Generator[str, None, Answer]:
+        """The documents do not cover the question: say so rather than let the model guess."""
+        from experts.prompting import NO_COVERAGE
+
+        body = f"{turn.prefix}{NO_COVERAGE} Please ask your clinician.\n\n{self.settings.disclaimer}"
+        yield body
+        timer.mark("total")
+        return Answer(expert=turn.spec.name, answer=body, finish_reason="stop", stop_reason="no_coverage",
+                      sources=sources, timings_ms=timer.ms, **turn.base)
+
+    def _generate(self, turn: _Turn, hits: list, sources: list[Source], timer: _Timer
+                  ) -> Generator[str, None, Answer]:
+        """The expert's reply, streamed through the refusal gate, then checked and closed with the disclaimer."""
+        from experts.prompting import build_messages
+
+        s = self.settings
+        messages = build_messages(turn.spec, turn.text, sources or None)
+        if turn.prefix:
+            yield turn.prefix
+        grounded = bool(sources)
+        gate = _RefusalGate(s.out_of_scope_reply, hold=grounded or bool(turn.decision.emergency))
+        start, first = time.perf_counter(), None
+        generation = AnswerStream.from_items(self.pool.stream(turn.spec.name, messages))
+        for piece in generation:
+            first = first or time.perf_counter()
+            shown = gate.feed(piece)
+            if shown is not None:
+                yield shown
+        gen = generation.answer
+        timer.mark("generate", start)
+        if first is not None:
+            timer.ms["first_token"] = round((first - timer.t0) * 1000, 1)
+        reply, evidence, unsupported, declined = self._checked_reply(turn, gen.text, hits, grounded, timer)
+        if not gate.shown and reply:
+            yield reply
+        # the urgent message alone when nothing of the reply is left (it already ends in a blank line)
+        suffix = s.disclaimer if (turn.prefix and not reply.strip()) else "\n\n" + s.disclaimer
+        yield suffix
+        timer.mark("total")
+        note = "the document was truncated to fit the context window" if gen.truncated_prompt else None
+        return Answer(expert=turn.spec.name, answer=turn.prefix + reply + suffix, finish_reason=gen.finish_reason,
+                      stop_reason="declined" if declined else gen.stop_reason, sources=sources,
+                      timings_ms=timer.ms, note=note, evidence=[e.to_dict() for e in evidence],
+                      unsupported=unsupported, **turn.base)
+
+    def _checked_reply(self, turn: _Turn, reply: str, hits: list, grounded: bool, timer: _Timer
+                       ) -> tuple[str, list, list[str], bool]:
+        """(reply, evidence, unsupported sentences, declined): a grounded reply checked against its
+        excerpts; any other reply without the out-of-scope refusal an expert may have added."""
+        s = self.settings
+        if grounded:  # a grounded refusal cites nothing: _ground leaves only the closest lines
+            start = time.perf_counter()
+            reply, evidence, unsupported = self._ground(turn.text, reply, hits, turn.collection)
+            timer.mark("ground", start)
+            return reply, evidence, unsupported, False
+        # The experts learned to refuse out-of-scope requests and a small one over-refuses requests
+        # the router judged in scope ("how does amlodipine work": 28 of 112 dev medical questions).
+        # Nobody is told a medical request is outside what we help with: an emergency keeps the
+        # urgent message alone, any other request gets the honest "declined" reply.
+        kept = without_refusal(reply, s.out_of_scope_reply)
+        declined = not kept.strip() and bool(reply.strip())
+        reply = kept if (kept.strip() or turn.decision.emergency) else s.declined_reply
+        return reply, [], [], declined
+
+    def _ground(self, question: str, reply: str, hits: list, collection: str) -> tuple[str, list, list[str]]:
+        """The reply checked against the excerpts, followed by the lines that answer the question,
+        quoted with their [n] (retrieval/grounding.py; `retrieval.check_claims`, `retrieval.evidence_lines`)."""
+        rs = self.settings.retrieval
+        unsupported: list[str] = []
+        if rs.check_claims:
+            checked = self.store.check_claims(reply, hits, question)
+            reply, unsupported = checked.kept, checked.dropped
+        from experts.prompting import NO_COVERAGE
+
+        evidence = self.store.evidence(collection, question, hits)
+        if not _CLAIM.search(reply):
+            # nothing the model stated (a citation or a number) survived, only "please confirm ...":
+            # the lines below are the closest ones, not presented as the answer
+            reply = reply if NO_COVERAGE.lower() in reply.lower() else ""
+            head = CLOSEST_LINES
+        else:
+            head = FROM_DOCUMENTS
+        parts = [reply.strip()] if reply.strip() else []
+        if evidence:
+            quotes = "\n\n".join(f'> [{e.index}] "{e.text}"' for e in evidence)  # one blockquote each
+            parts.append(f"{head}\n{quotes}")
+        if not parts:
+            parts.append(f"{NO_COVERAGE} Please ask your clinician.")
+        return "\n\n".join(parts), evidence, unsupported
+
+
+    # ---- the user's documents ------------------------------------------------------------
+    @staticmethod
+    def supported_file_types() -> list[str]:
+        """The file types a collection or a summary accepts, without the dot (pdf, docx, txt, md, html, ...)."""
+        from retrieval.loaders import supported_suffixes
+
+        return [s.lstrip(".") for s in supported_suffixes()]
+
+    def add_documents(self, paths, collection: str, progress=None, on_error: str = "raise") -> dict:
+        """Read, chunk, embed and store files in `collection` (created if new); returns the ingest
+        report (added, replaced, skipped, failed). `on_error="skip"` reports a bad file instead of raising."""
+        return self.store.ingest(paths, collection, progress=progress, on_error=on_error)
+
+    def documents(self, collection: str) -> list[dict]:
+        """The documents of `collection`: id, source, title, date, pages, chunks."""
+        return self.store.documents(collection)
+
+    def remove_document(self, collection: str, document: str) -> dict:
+        """Remove one document (its file name or id) from `collection`; returns what was removed."""
+        return self.store.remove(collection, document)
+
+    # ---- whole documents -----------------------------------------------------------------
+    def summarize(self, document: str | Path, max_new_tokens: int | None = None, expert: str | None = None) -> dict:
+        """Summarize a whole document: a pathlib.Path is read as a file, a str is the text itself.
+        Map-reduce when it does not fit the context window (medrouter/app/documents.py)."""
+        from .documents import summarize_document
+
+        return summarize_document(self, self.settings, document, max_new_tokens=max_new_tokens, expert=expert)
+
+    # ---- the experts ---------------------------------------------------------------------
+    def expert_status(self) -> ExpertStatus:
+        """Where generation runs and which adapters are loaded (loads the experts on first use)."""
+        pool = self.pool
+        # the in-process backend maps expert -> adapter inside the shared model; a remote one (an
+        # OpenAI-compatible server) serves the adapters itself and has no such map
+        adapters = dict(getattr(pool, "adapter_of", None) or {})
+        return ExpertStatus(backend=getattr(pool, "name", type(pool).__name__), device=getattr(pool, "device", None),
+                            configured=list(self.settings.expert_names), adapters=adapters)
+
+    def adapter_of(self, expert: str) -> str | None:
+        """The adapter `expert` runs with inside the shared base model; None for the base model alone."""
+        self.settings.expert(expert)  # UnknownExpertError if not configured
+        return self.expert_status().adapters.get(expert)
