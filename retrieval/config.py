@@ -38,3 +38,34 @@ class RetrievalSettings(BaseModel):
     index_type: str = Field(default="auto", description="flat | hnsw | auto (hnsw past ann_threshold chunks)")
     ann_threshold: int = Field(default=50000, ge=1000)
     max_file_mb: float = Field(default=50.0, gt=0)
+
+
+class ReferenceSource(BaseModel):
+    """One source of a reference library: one YAML line, e.g. `{type: medlineplus_xml, path: mplus.xml}`."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    type: str = Field(description="reader: pages | medlineplus_xml | medquad_xml | dataset (retrieval/reference.py)")
+    path: str | None = Field(default=None, description="local file or folder (relative to the config file)")
+    name: str | None = Field(default=None, description="hub dataset name (type dataset), e.g. gamino/wiki_medical_terms")
+    split: str = Field(default="train", description="dataset split (type dataset)")
+    schema_name: str | None = Field(default=None, alias="schema", description=(
+        "dataset column mapping (wiki_medical_terms | medical_meadow_wikidoc | medquad_qa); default: from the columns"))
+    language: str | None = Field(default=None, description="MedlinePlus topic language (default English)")
+    label: str | None = Field(default=None, description="name shown with each citation (default: the source's own)")
+    licence: str | None = Field(default=None, description="licence shown with each citation (default: the source's own)")
+    limit: int | None = Field(default=None, ge=1, description="at most this many pages (a quick trial build)")
+
+
+class ReferenceSettings(BaseModel):
+    """The reference library medical answers are grounded in (the `reference:` section)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="library", description="the library's name (a collection in store_dir)")
+    store_dir: str = Field(default="~/.cache/medrouter/reference", description=(
+        "where reference libraries live: apart from the users' collections, so the two never mix"))
+    sources: list[ReferenceSource] = Field(default_factory=list)
+    top_k: int = Field(default=4, ge=1, le=20, description="excerpts of the library an answer may cite")
+    min_score: float | None = Field(default=None, description=(
+        "best excerpt's cosine under this: the library does not cover the question (null: the fitted floor)"))
