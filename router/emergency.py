@@ -78,11 +78,68 @@ _COMPILED = {k: re.compile("|".join(f"(?:{p})" for p in v)) for k, v in EMERGENC
 _NEG = re.compile("|".join(f"(?:{p})" for p in _NEGATIVE))
 
 
+def _prepare(text: str) -> str:
+    return _NEG.sub(" ", " ".join(text.lower().replace("’", "'").split()))
+
+
 def detect_emergency(text: str) -> str | None:
     """Return the emergency kind (e.g. 'chest_pain') or None."""
-    t = " ".join(text.lower().replace("’", "'").split())
-    t = _NEG.sub(" ", t)
+    t = _prepare(text)
     for kind, pattern in _COMPILED.items():
         if pattern.search(t):
             return kind
     return None
+
+
+# ---- urgent or informational -------------------------------------------------------------------
+# Someone describing an emergency gets the urgent banner for its kind; someone asking *about* an
+# emergency condition ("What are the warning signs of a stroke?", "What is sepsis?") gets the answer
+# and a one-line pointer. Urgent is the default: only a request that reads as a general question,
+# and says nothing about a person it is happening to now, is informational.
+URGENT, INFORMATIONAL = "urgent", "informational"
+
+# hypothetical clauses speak of nobody in particular: "what should I do if someone has a seizure"
+_HYPOTHETICAL = re.compile(
+    r"\b(if|when|whether|in case)\s+(someone|somebody|anyone|a person|a child|a baby|people|you|your\b[^,.?!]*|a (friend|"
+    r"relative|family member|colleague|patient))\b[^,.?!]*|\bhow (do|can|would|should|could) (i|you|we) "
+    r"(know|tell|recogni[sz]e|spot|help|support|check)\b|\bwhat (should|do|can|would) (i|you|we) do\b|"
+    r"\bhow (can|do) i (help|support)\b[^,.?!]*|\bsi (alguien|una persona|quelqu'un|qualcuno|jemand)\b[^,.?!]*")
+# a person it is happening to: the speaker, or someone with them
+_PERSON = re.compile(
+    r"\b(i|i'm|im|i've|ive|i'd|me|my|mine|myself|we|we're|us|our)\b|"
+    r"\b(he|she|he's|she's|him|his|her|they're)\b|"
+    r"\b(yo|me|mi|mis|je|j'|moi|mon|ma|mes|ich|mir|mich|mein|meine|meinem|meiner|io|mio|mia|eu|meu|minha)\b")
+# ways of asking that put the speaker in the sentence without anything happening to them
+_ASKING = re.compile(r"\b(can|could|would|will) you (please )?(tell|explain|show|give|help) me\b|\btell me\b|"
+                     r"\bexplain (to me|me)\b|\bi (want|need|would like|'d like) to (know|understand|learn)\b|"
+                     r"\bi('m| am) (curious|wondering)\b|\bi (read|heard|saw)\b|\bmy (teacher|textbook|class|course)\b")
+# what a person says of themselves, even inside a question ("is it normal to want to die?")
+_SELF_HARM_PHRASES = re.compile(r"want(ed|ing)? to die|kill(ing)? myself|end(ing)? (it all|my (own )?life)|take my (own )?life|"
+                                r"better off (dead|without me)|no reason to live|(don'?t|do not|no longer) want to (live|be)|"
+                                r"hurt(ing)? myself|harm(ing)? myself|cut(ting)? myself|quiero morir|je veux mourir|"
+                                r"ich will (nicht mehr leben|sterben)|voglio morire|quero morrer|me quiero matar")
+_NOW = re.compile(r"\b(right now|now|just|currently|at the moment|tonight|this morning|ago|since|keeps?|won't|can't)\b")
+# the request reads as a general question about the condition
+_QUESTION = re.compile(
+    r"^(what|what's|whats|how|why|when|which|who|where|is|are|can|could|does|do|should|tell me|explain|define|"
+    r"describe|list|qu[eé]|cu[aá]l|c[oó]mo|qu'est|quels?|quelles?|comment|was|welche|wie|cos'?[eè]|quali|come|"
+    r"o que|quais|como)\b(?!')|"
+    r"\b(signs|symptoms|warning signs|causes?|treatment|treated|risk factors|difference between|first aid|"
+    r"s[ií]ntomas|signos|sympt[oô]mes|signes|symptome|anzeichen|sintomi|segni|sintomas|sinais)\b")
+
+
+def emergency_mode(text: str, kind: str | None) -> str | None:
+    """`urgent` or `informational` for a request whose emergency kind is `kind` (None when no kind)."""
+    if kind is None:
+        return None
+    t = _prepare(text)
+    if not _QUESTION.search(t):
+        return URGENT
+    if kind == "suicide" and _SELF_HARM_PHRASES.search(t):
+        return URGENT
+    rest = _ASKING.sub(" ", _HYPOTHETICAL.sub(" ", t))
+    if _PERSON.search(rest):
+        return URGENT
+    if kind == "suicide" and _NOW.search(rest):
+        return URGENT
+    return INFORMATIONAL
