@@ -1,4 +1,4 @@
-"""`medrouter ingest | docs | retrieve`: thin over retrieval.Store (`medrouter summarize` reads a whole
+"""`medrouter ingest | docs | retrieve | reference`: thin over retrieval.Store and the reference Library (`medrouter summarize` reads a whole
 document through the experts, so it is the app's: medrouter/app/commands.py)."""
 from __future__ import annotations
 
@@ -81,6 +81,68 @@ def cmd_retrieve(args) -> int:
     return 0
 
 
+def _library(args):
+    from medrouter.core.config import load_config
+
+    from .library import shared_library
+
+    return shared_library(load_config(args.config))
+
+
+def build_reference(settings, quiet: bool = False, force_bar: bool = False) -> dict:
+    """Build (or bring up to date) the configured reference library, with a progress bar."""
+    from tqdm import tqdm
+
+    from .library import shared_library
+
+    lib = shared_library(settings)
+    bar = tqdm(total=0, unit="vec", desc=f"embedding reference '{lib.name}'", file=sys.stderr,
+               disable=quiet or (not sys.stderr.isatty() and not force_bar))
+
+    def progress(done, total):
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    def on_source(name, n):
+        bar.write(f"read {n} pages from {name}") if not bar.disable else None
+
+    try:
+        return lib.build(progress=progress, on_source=on_source)
+    finally:
+        bar.close()
+
+
+def cmd_reference(args) -> int:
+    from medrouter.core.config import load_config
+
+    settings = load_config(args.config)
+    if args.action == "build":
+        r = build_reference(settings, force_bar=args.progress)
+        emit(r, args.json, f"reference library '{r['collection']}': {r['pages']} pages, {r['chunks_total']} chunks "
+                           f"(added {len(r['added'])}, replaced {len(r['replaced'])}, removed {len(r['removed'])}, "
+                           f"unchanged {len(r['skipped'])}) in {r['seconds']} s")
+    elif args.action == "info":
+        info = _library(args).info()
+        emit(info, args.json, "\n".join(
+            [f"{info['name']}: {info['pages']} pages, {info['chunks']} chunks, updated {info['updated']}, "
+             f"floor {info['floor']}"] + [f"  {k}: {v} pages" for k, v in info["by_source"].items()]))
+    elif args.action == "list":
+        lib = _library(args)
+        docs = lib.store.documents(lib.name) if lib.exists() else []
+        emit(docs, args.json, "\n".join(
+            f"{d['source']}  — {d['title']}  ({d.get('source_name', '?')}; {d.get('licence', '?')})" for d in docs)
+            or "(the reference library is not built: medrouter reference build)")
+    elif args.action == "calibrate":
+        from .calibrate import calibrate
+
+        r = calibrate(_library(args), args.file)
+        emit(r, args.json, f"fitted floor {r['floor']} on {r['n']} questions: not covered when covered "
+                           f"{r['false_not_covered']:.3f}, answered when not covered {r['false_covered']:.3f} "
+                           f"(set reference.min_score: {r['floor']} in the config)")
+    return 0
+
+
 def register(sub) -> None:
     p = sub.add_parser("ingest", help="add documents (pdf, docx, txt, md, html) to a collection")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -105,3 +167,12 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true")
     add_config_arg(p)
     p.set_defaults(func=cmd_retrieve)
+
+    p = sub.add_parser("reference", help="the reference library medical answers come from: build, info, list, calibrate")
+    p.add_argument("action", choices=["build", "info", "list", "calibrate"])
+    p.add_argument("--file", default="data/reference/calibration.jsonl",
+                   help="calibrate: questions labelled covered / not covered")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--progress", action="store_true", help="show the progress bar even when stderr is not a terminal")
+    add_config_arg(p)
+    p.set_defaults(func=cmd_reference)

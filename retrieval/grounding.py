@@ -60,13 +60,17 @@ class _Excerpt:  # what select_evidence reads of a retrieval Hit
 
 
 def select_evidence(query: str, excerpts: Sequence[_Excerpt], embed: Callable[[list[str]], np.ndarray],
-                    bm25: BM25Index | None = None, n: int = 2, chunk_weight: float = 2.0) -> list[Evidence]:
-    """The `n` lines of `excerpts` (retrieval hits, best first) that best answer `query`."""
+                    bm25: BM25Index | None = None, n: int = 2, chunk_weight: float = 2.0,
+                    sentences: bool = False) -> list[Evidence]:
+    """The `n` lines of `excerpts` (retrieval hits, best first) that best answer `query`.
+    `sentences`: every sentence is a line of its own (reference pages, written one fact a sentence,
+    are quoted sentence by sentence; a user's document keeps its lines: table rows, list items)."""
     if n <= 0 or not excerpts:
         return []
     lines: list[tuple[int, str]] = []
+    max_len = 0 if sentences else 300
     for i, ex in enumerate(excerpts):
-        lines.extend((i, u) for u in units(ex.text, getattr(ex, "section", None)) if u.strip())
+        lines.extend((i, u) for u in units(ex.text, getattr(ex, "section", None), max_len=max_len) if u.strip())
     if not lines:
         return []
     # A line under the document's title heading carries the title as its prefix: for the dense

@@ -58,12 +58,24 @@ class Hit:
     date: str | None = None
     rank_score: float = 0.0  # the fused score the order comes from
     flags: list[str] = field(default_factory=list)
+    ref: dict | None = None  # a reference page's provenance: page_id, url, licence, source_name, aliases
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["score"] = round(self.score, 4)
         d["rank_score"] = round(self.rank_score, 5)
         return d
+
+
+@dataclass
+class _Item:
+    """One document on its way into a collection."""
+
+    name: str  # file name (user documents) or page id (reference pages): the key of "same document"
+    sha: str  # content hash (hex): the same content is never stored twice
+    doc: LoadedDocument
+    extra: dict = field(default_factory=dict)  # kept in the manifest entry (path and size, or page provenance)
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -103,8 +115,15 @@ def _fsync_write(path: Path, data: bytes) -> None:
 
 def _stack(old: np.ndarray | None, new: np.ndarray | None) -> np.ndarray | None:
     if new is None:
-        return None
+        return old
     return new if old is None or not len(old) else np.vstack([old, new])
+
+
+def _model_name(path: str | None) -> str | None:
+    """An embedding model's identity, independent of where it is installed."""
+    if not path:
+        return None
+    return path if path.startswith("embedded:") else Path(path).name
 
 
 def _now() -> str:
@@ -114,10 +133,10 @@ def _now() -> str:
 class Store:
     """The user's document collections under `settings.retrieval.store_dir`."""
 
-    def __init__(self, settings, embedder=None):
+    def __init__(self, settings, embedder=None, root: str | None = None):
         self.settings = settings
         self.cfg = settings.retrieval
-        self.root = Path(os.path.expanduser(self.cfg.store_dir))
+        self.root = Path(os.path.expanduser(root or self.cfg.store_dir))
         self._embedder = embedder
         self._cache: dict[str, _Loaded] = {}
         self._lock = threading.RLock()
@@ -246,6 +265,11 @@ class Store:
             if cached is not None and self._current(self._dir(name)) == cached.generation:
                 return cached  # unchanged since loaded: no manifest parse per query
             gdir, m = self._manifest(name)
+            built, ours = _model_name(m.get("embedding_model")), _model_name(self.settings.embedding_model.path)
+            if built and built != ours:
+                raise RetrievalError(f"collection '{name}' was built with the embedding model {built}; this "
+                                     f"configuration uses {ours}: its vectors are not comparable. Rebuild it "
+                                     "(medrouter reference build, or re-ingest the documents)")
             chunks = self._read_chunks(name, gdir, m)
             ipath = gdir / "index.faiss"
             hint = f"run: medrouter docs repair --collection {name} (rebuilds it from the stored chunks)"
@@ -322,18 +346,41 @@ class Store:
             paths = [paths]
         validate_name(collection)
         t0 = time.perf_counter()
-        loaded: list[tuple[Path, bytes, LoadedDocument]] = []
+        items: list[_Item] = []
         failed: list[dict] = []
         for p in map(Path, paths):
             try:
                 doc = load_document(p, self.cfg.max_file_mb)
-                loaded.append((p, hashlib.sha256(p.read_bytes()).digest(), doc))
+                items.append(_Item(p.name, hashlib.sha256(p.read_bytes()).hexdigest(), doc,
+                                   {"path": str(p.resolve()), "size": p.stat().st_size}))
             except RetrievalError as exc:
                 failed.append({"source": p.name, "error": str(exc)})
         if failed and on_error == "raise":
             raise RetrievalError("; ".join(f["error"] for f in failed) +
                                  (" (nothing was added)" if len(paths) > 1 else ""))
         report = {"collection": collection, "added": [], "replaced": [], "skipped": [], "failed": failed}
+        return self._write(collection, items, report, t0, progress)
+
+    def sync_pages(self, collection: str, pages, progress=None, about: dict | None = None) -> dict:
+        """Make `collection` hold exactly `pages` (retrieval.reference.ReferencePage): unchanged pages
+        keep their vectors, changed ones are re-embedded, pages no longer listed are dropped. One new
+        generation, written atomically: a failed build leaves the previous library live. `about` is
+        stored in the manifest (the library's sources, for `reference info`)."""
+        validate_name(collection)
+        t0 = time.perf_counter()
+        items = []
+        for pg in pages:
+            entry = {k: v for k, v in pg.meta().items() if v not in (None, [], "")}
+            items.append(_Item(pg.id, pg.sha256, pg.document(), entry, aliases=pg.aliases))
+        if not items:
+            raise RetrievalError(f"library '{collection}': no pages to build it from")
+        report = {"collection": collection, "added": [], "replaced": [], "skipped": [], "failed": [], "removed": []}
+        return self._write(collection, items, report, t0, progress, exact=True, about=about)
+
+    def _write(self, collection: str, items: list[_Item], report: dict, t0: float, progress=None,
+               exact: bool = False, about: dict | None = None) -> dict:
+        """Add `items` to `collection` in one new generation (see ingest); `exact`: drop the
+        documents that are not among `items` (a library rebuilt from its sources)."""
         with self._write_lock(collection) as d:
             if self._current(d):
                 old = self._load(collection)
@@ -345,36 +392,46 @@ class Store:
             docs = list(manifest["documents"])
             new_chunks: list[dict] = []
             drop: set[str] = set()
-            for p, digest, doc in loaded:
-                sha = digest.hex()
-                same = next((x for x in docs if x["sha256"] == sha), None)
+            if exact:
+                wanted = {it.name for it in items}
+                for x in [x for x in docs if x["source"] not in wanted]:
+                    drop.add(x["id"])
+                    docs.remove(x)
+                    report["removed"].append(x["source"])
+            for it in items:
+                same = next((x for x in docs if x["sha256"] == it.sha), None)
                 if same is not None:
-                    report["skipped"].append({"source": p.name, "reason": f"already in the collection as {same['source']}"})
+                    report["skipped"].append({"source": it.name, "reason": f"already in the collection as {same['source']}"})
                     continue
-                prev = next((x for x in docs if x["source"] == p.name), None)
+                prev = next((x for x in docs if x["source"] == it.name), None)
                 if prev is not None:
                     drop.add(prev["id"])
                     docs.remove(prev)
-                    report["replaced"].append(p.name)
-                doc_id = sha[:16]
+                    report["replaced"].append(it.name)
+                doc, doc_id = it.doc, it.sha[:16]
+                # aliases name the page for both searches: "Tylenol" finds the paracetamol page
+                label = f"{doc.title} ({', '.join(it.aliases)})" if it.aliases else doc.title
                 pieces = chunk_document(doc, self.cfg.chunk_size, self.cfg.chunk_overlap, *self._token_limit())
                 for i, ch in enumerate(pieces):
-                    et = ch.embed_text(doc.title, doc.date)
+                    et = ch.embed_text(label, doc.date)
                     new_chunks.append({
-                        "chunk_id": f"{doc_id}:{i}", "doc_id": doc_id, "source": p.name, "page": ch.page,
+                        "chunk_id": f"{doc_id}:{i}", "doc_id": doc_id, "source": it.name, "page": ch.page,
                         "section": ch.section, "start": ch.start, "end": ch.end, "title": doc.title,
-                        "date": doc.date, "text": ch.text, "embed_text": et, "tokens": tokenize(et)})
+                        "date": doc.date, "text": ch.text, "embed_text": et, "tokens": tokenize(et),
+                        **({"ref": it.extra} if exact else {})})
                 pages = doc.pages or max(1, math.ceil(len(doc.text) / CHARS_PER_PAGE))
-                entry = {"id": doc_id, "source": p.name, "path": str(p.resolve()), "sha256": sha,
-                         "title": doc.title, "date": doc.date, "kind": doc.kind, "pages": pages,
-                         "chunks": len(pieces), "chars": len(doc.text), "size": p.stat().st_size,
-                         "added": _now()}
+                entry = {"id": doc_id, "source": it.name, "sha256": it.sha, "title": doc.title, "date": doc.date,
+                         "kind": doc.kind, "pages": pages, "chunks": len(pieces), "chars": len(doc.text),
+                         "added": _now(), **it.extra}
                 docs.append(entry)
                 report["added"].append({k: entry[k] for k in ("source", "title", "date", "pages", "chunks")})
-            if not new_chunks and not drop:
+            same_about = about is None or about == manifest.get("about")
+            if about is not None:
+                manifest["about"] = about
+            if not new_chunks and not drop and (same_about or not self._current(d)):
                 report.update(chunks_total=len(chunks), seconds=round(time.perf_counter() - t0, 3), pages=0)
                 return report
-            new_vecs, new_uvecs = self._embed_chunks(new_chunks, progress)
+            new_vecs, new_uvecs = self._embed_chunks(new_chunks, progress) if new_chunks else (None, None)
             if drop:
                 keep = [i for i, c in enumerate(chunks) if c["doc_id"] not in drop]
                 chunks, vectors, uvectors = self._select(chunks, vectors, uvectors, keep)
@@ -491,12 +548,13 @@ class Store:
     def _meta_tokens(chunk: dict) -> set[str]:
         return meta_tokens(chunk.get("title"), chunk.get("date"))
 
-    def evidence(self, collection: str, query: str, hits: list[Hit], n: int | None = None):
+    def evidence(self, collection: str, query: str, hits: list[Hit], n: int | None = None, sentences: bool = False):
         """The lines of `hits` that best answer `query`, quoted with their [n] (retrieval/grounding.py)."""
         from .grounding import select_evidence
 
         c = self._load(collection)
-        return select_evidence(query, hits, self.embed, c.bm25, n=self.cfg.evidence_lines if n is None else n)
+        return select_evidence(query, hits, self.embed, c.bm25, n=self.cfg.evidence_lines if n is None else n,
+                               sentences=sentences)
 
     def check_claims(self, answer: str, hits: list[Hit], question: str = ""):
         """`answer` without the sentences the excerpts do not support (retrieval/grounding.py)."""
@@ -578,5 +636,5 @@ class Store:
             text, flags = neutralize(ch["text"])
             hits.append(Hit(source=ch["source"], page=ch["page"], score=cos[i], text=text, chunk_id=ch["chunk_id"],
                             section=ch["section"], title=ch.get("title"), date=ch.get("date"),
-                            rank_score=fused[i], flags=flags))
+                            rank_score=fused[i], flags=flags, ref=ch.get("ref")))
         return hits

@@ -1,0 +1,237 @@
+"""The reference library: a read-only collection built from reference sources, shared by every request.
+
+It is stored like a user's collection (FAISS + BM25, atomic generations, no pickle), but under its
+own folder (`reference.store_dir`), so a user's private documents and the reference never share
+an index. `build` reads every configured source first (any bad source fails the build before a
+byte is written, and the previous library stays live), then makes the library hold exactly those
+pages: unchanged pages keep their vectors. One `Library` per process and folder serves everyone.
+
+Whether the library covers a question (`Library.coverage`): the best excerpt's cosine must reach
+the fitted floor (`reference.min_score`, from `medrouter reference calibrate`), and every uncommon
+word of the question (a drug or disease name: not one whole entry of the embedder's vocabulary)
+must occur, or nearly occur (a misspelling), in the excerpts, their page titles or aliases. "What
+is Fabry disease?" then finds no page on Fabry disease, however close "kidney disease" comes.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from medrouter.core.errors import RetrievalError
+
+from .reference import ReferencePage, describe, read_source
+
+# The floor measured on data/reference/calibration.jsonl when none is configured (see calibrate)
+DEFAULT_FLOOR = 0.30
+_WORD = re.compile(r"[^\W\d_][^\W_\-']{3,}", re.U)
+_NAME = re.compile(r"(?<=[\w,;:)'\-] )[A-Z][a-z]{3,}|(?<=-)[A-Z][a-z]{3,}")
+_QUESTION_WORDS = {
+    "what", "which", "when", "where", "does", "should", "could", "would", "will", "with", "without", "about", "from",
+    "have", "having", "been", "being", "that", "this", "these", "those", "there", "their", "they", "them", "your",
+    "yours", "mine", "much", "many", "more", "most", "long", "take", "taking", "safe", "okay", "good", "best", "normal",
+    "range", "level", "levels", "mean", "means", "symptoms", "symptom", "signs", "causes", "cause", "treatment",
+    "treat", "treated", "side", "effects", "effect", "work", "works", "used", "test", "tests", "doctor", "need",
+    "help", "know", "tell", "explain", "please", "really", "actually", "thing", "things", "like", "make", "makes",
+}
+
+
+@dataclass
+class Coverage:
+    covered: bool
+    best: float  # best excerpt cosine
+    floor: float
+    missing: list[str] = field(default_factory=list)  # uncommon question words no excerpt holds
+
+    def to_dict(self) -> dict:
+        return {"covered": self.covered, "best": round(self.best, 4), "floor": self.floor, "missing": self.missing}
+
+
+def read_pages(settings, progress: Callable[[str, int], None] | None = None) -> list[ReferencePage]:
+    """Every configured source's pages, in order; ids must be unique across sources."""
+    rs = settings.reference
+    if not rs.sources:
+        raise RetrievalError("reference.sources is empty: list at least one source (see README, Reference library)")
+    pages: list[ReferencePage] = []
+    owner: dict[str, str] = {}
+    for spec in rs.sources:
+        got = read_source(spec)
+        for p in got:
+            if p.id in owner:
+                raise RetrievalError(f"{describe(spec)}: page id '{p.id}' is also in {owner[p.id]}")
+            owner[p.id] = describe(spec)
+        pages.extend(got)
+        if progress:
+            progress(describe(spec), len(got))
+    return pages
+
+
+class Library:
+    """The reference library `settings.reference.name` under `settings.reference.store_dir`."""
+
+    def __init__(self, settings, store):
+        self.settings = settings
+        self.name = settings.reference.name
+        self.store = store
+        self._known = None
+
+    # ---- building ------------------------------------------------------------------------------
+    def build(self, progress=None, on_source=None) -> dict:
+        t0 = time.perf_counter()
+        pages = read_pages(self.settings, on_source)
+        about = {"sources": [s.model_dump(by_alias=True, exclude_none=True) for s in self.settings.reference.sources],
+                 "pages": len(pages)}
+        report = self.store.sync_pages(self.name, pages, progress=progress, about=about)
+        report["pages"] = len(pages)
+        report["seconds"] = round(time.perf_counter() - t0, 2)
+        return report
+
+    def exists(self) -> bool:
+        return any(c.get("name") == self.name for c in self.store.collections())
+
+    def info(self) -> dict:
+        if not self.exists():
+            raise RetrievalError(f"reference library '{self.name}' is not built; run: medrouter reference build")
+        docs = self.store.documents(self.name)
+        _, m = self.store._manifest(self.name)
+        by_source: dict[str, int] = {}
+        for d in docs:
+            by_source[d.get("source_name", "?")] = by_source.get(d.get("source_name", "?"), 0) + 1
+        return {"name": self.name, "pages": len(docs), "chunks": m.get("n_chunks"), "updated": m.get("updated"),
+                "embedding_model": m.get("embedding_model"), "by_source": by_source,
+                "sources": m.get("about", {}).get("sources", []), "floor": self.floor}
+
+    # ---- answering -----------------------------------------------------------------------------
+    @property
+    def floor(self) -> float:
+        v = self.settings.reference.min_score
+        return DEFAULT_FLOOR if v is None else v
+
+    def search(self, question: str, k: int | None = None):
+        """The top-k excerpts; pages the question names (title or alias) first. "What is the purpose
+        of a colonoscopy?" must reach the Colonoscopy page before the pages that mention one."""
+        if not self.exists():
+            raise RetrievalError(f"reference library '{self.name}' is not built; run: medrouter reference build "
+                                 "(medrouter prepare builds the shipped one)")
+        k = k or self.settings.reference.top_k
+        hits = self.store.search(self.name, question, k=max(10 * k, 40))
+        q = f" {_plain(question)} "
+        page = [h.source for h in hits]
+        # the pages the question is about: those it names, else the two closest in meaning (the
+        # fused order leans on shared words: "side effects" is on every medicine page)
+        focus = {page[i] for i, h in enumerate(hits) if any(f" {n} " in q for n in _names(h))}
+        if not focus:
+            best: dict[str, float] = {}
+            for h in hits:
+                best[h.source] = max(best.get(h.source, -1.0), h.score)
+            focus = set(sorted(best, key=lambda p: -best[p])[:2])
+        wanted = intent_sections(question)
+        asked = [bool(wanted) and (h.section or "").lower() in wanted for h in hits]
+        # stable: the fused order within each group
+        order = sorted(range(len(hits)), key=lambda i: (page[i] not in focus, not asked[i]))
+        return [hits[i] for i in order[:k]]
+
+    def known_word(self):
+        if self._known is None:
+            from .grounding import vocabulary_checker
+
+            tok = getattr(self.store.embedder, "tokenizer", None)
+            self._known = vocabulary_checker(tok) or (lambda w: True)
+        return self._known
+
+    def coverage(self, question: str, hits, floor: float | None = None) -> Coverage:
+        floor = self.floor if floor is None else floor
+        best = max((h.score for h in hits), default=-1.0)
+        missing = uncovered_words(question, hits, self.known_word())
+        return Coverage(covered=bool(hits) and best >= floor and not missing, best=float(best), floor=floor,
+                        missing=missing)
+
+
+# What a question asks for, as the section headings of the pages that answer it (the page format
+# of data/reference: one heading list per category). A reference's own headings (MedlinePlus) fall
+# back to the fused order.
+_INTENTS = [
+    (r"\b(side[- ]?effects?|adverse|reactions?)\b", ("common side effects", "serious side effects", "side effects and risks")),
+    (r"\b(interact\w*|together with|mix|combine|with alcohol|and alcohol|grapefruit|pregnan\w*|breastfeed\w*)\b|"
+     r"\b(take|taking|have|use)\b.*\bwith\b", ("interactions and cautions",)),
+    (r"\b(normal|range|level|levels|target|healthy|high|low|reading)\b", ("normal range", "high values", "low values")),
+    (r"\b(what is it for|used for|use of|purpose|why (would|do|is|are)|why .* (need|done|have)|reason for)\b",
+     ("what it is for", "why it is done", "what it measures", "who it is for")),
+    (r"\b(how does|how do|work|works|mechanism)\b", ("how it works",)),
+    (r"\b(how (should|do) i take|dose|dosage|how much|how often|when to take)\b", ("how to take it",)),
+    (r"\b(symptoms?|signs?|feel like|warning)\b", ("symptoms",)),
+    (r"\b(causes?|caused|why do i|risk factors?|who gets)\b", ("causes and risk factors", "common causes")),
+    (r"\b(diagnos\w*|tested|test for)\b", ("tests and diagnosis",)),
+    (r"\b(treat\w*|cure|get rid|manage|remed\w*)\b", ("treatment", "self-care")),
+    (r"\b(prevent\w*|avoid|outlook|long[- ]term|go away|contagious|catch|spread)\b", ("outlook and prevention", "what it is")),
+    (r"\b(when (should|to)|worry|worried|see a doctor|emergency|urgent|serious)\b", ("when to seek care",)),
+    (r"\b(prepare|preparation|before (the|my|a))\b", ("preparation",)),
+    (r"\b(recover\w*|after (the|my|a)|results?)\b", ("recovery and results",)),
+    (r"\b(risks?|dangerous|safe)\b", ("risks", "serious side effects", "interactions and cautions")),
+    (r"\b(what happens|during|how is it done|procedure)\b", ("what happens",)),
+    (r"^\W*(what|what's|whats) (is|are) (a |an |the )?[\w' -]+\W*$|\bdefin\w*|\bmean\b", ("what it is", "what it measures", "what it is for")),
+]
+_INTENT_RE = [(re.compile(p, re.I), tuple(h)) for p, h in _INTENTS]
+
+
+def intent_sections(question: str) -> set[str]:
+    """The section headings (lower case) that answer what `question` asks, in the library's page format."""
+    out: set[str] = set()
+    for rx, heads in _INTENT_RE:
+        if rx.search(question):
+            out.update(heads)
+    return out
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", (text or "").lower()))
+
+
+def _names(hit) -> list[str]:
+    ref = hit.ref or {}
+    names = [_plain(hit.title or "")] + [_plain(a) for a in ref.get("aliases", [])]
+    return [n for n in names if len(n) >= 3]
+
+
+def uncovered_words(question: str, hits, known_word: Callable[[str], bool]) -> list[str]:
+    """Uncommon words of `question` that none of `hits` holds, even nearly (misspellings allowed)."""
+    words = {w.lower() for w in _WORD.findall(question)}
+    # a capitalised word inside the sentence is a name (Wilson disease, Kawasaki, Stevens-Johnson):
+    # rare whatever the vocabulary says
+    names = {m.group(0).lower() for m in _NAME.finditer(question)}
+    rare = [w for w in sorted(words) if w not in _QUESTION_WORDS and (w in names or not known_word(w))]
+    if not rare:
+        return []
+    have: set[str] = set()
+    for h in hits:
+        ref = h.ref or {}
+        text = " ".join([h.text, h.title or "", " ".join(ref.get("aliases", []))])
+        have.update(w.lower() for w in _WORD.findall(text))
+    out = []
+    for w in rare:
+        if w in have or any(x.startswith(w) or w.startswith(x) for x in have if len(x) >= 5 and len(w) >= 5):
+            continue
+        if difflib.get_close_matches(w, have, n=1, cutoff=0.8):
+            continue
+        out.append(w)
+    return out
+
+
+_LIBRARIES: dict[tuple, Library] = {}
+_LOCK = threading.Lock()
+
+
+def shared_library(settings, embedder=None) -> Library:
+    """One Library per process and folder: loaded once, shared by every session and request."""
+    from .store import Store
+
+    rs = settings.reference
+    key = (rs.store_dir, rs.name, settings.embedding_model.path)
+    with _LOCK:
+        lib = _LIBRARIES.get(key)
+        if lib is None:
+            lib = _LIBRARIES[key] = Library(settings, Store(settings, embedder=embedder, root=rs.store_dir))
+        return lib
