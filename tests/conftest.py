@@ -51,3 +51,11 @@ def pool(assistant):
 @pytest.fixture(scope="session")
 def router(assistant):
     return assistant.router
+
+
+@pytest.fixture(scope="session")
+def reference_library(assistant):
+    """The shipped reference library (built by `medrouter prepare`; built here if it is missing or stale)."""
+    lib = assistant.library
+    lib.build()
+    return lib

@@ -61,9 +61,16 @@ OUTSIDE = [
     "Creutzfeldt-Jakob disease", "progressive supranuclear palsy", "Stevens-Johnson syndrome", "Kawasaki shock",
     "eculizumab", "nusinersen", "tafamidis", "ivacaftor", "migalastat", "teprotumumab", "burosumab", "voxelotor",
     "avatrombopag", "mavacamten", "risdiplam", "inclisiran",
+    # everyday topics in common words, which the word check cannot catch: the floor must
+    "hand, foot and mouth disease", "frozen shoulder", "tennis elbow", "plantar fasciitis", "ingrown toenail",
+    "head lice", "bed bugs", "motion sickness", "jet lag", "altitude sickness", "snoring", "bad breath", "dandruff",
+    "warts", "hiccups", "a stye", "dry eyes", "earwax", "tooth decay", "gum disease", "mouth ulcers", "sunburn",
+    "whooping cough", "mumps", "scarlet fever", "croup", "bedwetting", "teething", "colic", "nappy rash",
+    "threadworms", "a bunion", "a hangover", "heavy periods", "a ganglion cyst", "shin splints", "a black eye",
+    "a broken toe", "a frozen pipe burst", "a splinter",
 ]
 OUTSIDE_TEMPLATES = ["What is {t}?", "What are the symptoms of {t}?", "How is {t} treated?", "what causes {t}",
-                     "What are the side effects of {t}?"]
+                     "how do I get rid of {t}"]
 
 
 def main() -> int:

@@ -24,15 +24,46 @@ _CLAIM = re.compile(r"\[\d{1,2}\]|\d")
 # or nothing it stated survived the check (then the lines are not presented as the answer)
 FROM_DOCUMENTS = "From your documents:"
 CLOSEST_LINES = "Your documents may not answer this directly. The closest lines:"
+FROM_REFERENCE = "From the reference library:"
+NOT_IN_LIBRARY = ("The reference library has no page that answers this, so I can't give you a reliable answer. "
+                  "Please ask a doctor, nurse or pharmacist.")
+ASK_FOR_DOCUMENT = ("I don't have that document yet. Paste its text into your message, or upload it (My documents "
+                    "in the app; `medrouter ingest FILE --collection NAME` and `--collection NAME` on the command "
+                    "line), then ask again.")
+NOT_CHECKED = "(Not checked against a source: this answer comes from the model alone and may be wrong.)"
 
 
 @dataclass
 class Source:
     index: int  # the [n] the answer cites
-    source: str
+    source: str  # file name (your document) or page id (reference)
     page: int | None
     score: float
     text: str
+    origin: str = "document"  # document (the user's own) | reference (the reference library)
+    title: str | None = None
+    section: str | None = None
+    url: str | None = None
+    licence: str | None = None
+    source_name: str | None = None  # the reference source shown with the citation ("medrouter starter library")
+
+    @classmethod
+    def of(cls, index: int, hit) -> Source:
+        ref = hit.ref or {}
+        return cls(index, hit.source, hit.page, float(hit.score), hit.text, origin="reference" if hit.ref else "document",
+                   title=hit.title, section=hit.section, url=ref.get("url"), licence=ref.get("licence"),
+                   source_name=ref.get("source_name"))
+
+    @property
+    def label(self) -> str:
+        """How the citation reads: "Ibuprofen — Common side effects (reference: MedlinePlus)"."""
+        name = self.title or self.source
+        if self.section and self.section != name:
+            name = f"{name} — {self.section}"
+        if self.origin == "reference":
+            return f"{name} (reference: {self.source_name or 'library'})"
+        page = f", page {self.page}" if self.page is not None else ""
+        return f"{name} (your document {self.source}{page})"
 
 
 @dataclass
@@ -51,6 +82,8 @@ class Answer:
     evidence: list[dict] = field(default_factory=list)  # quoted lines: {index, text, score}
     unsupported: list[str] = field(default_factory=list)  # model sentences left out: not in the excerpts
     in_scope: float | None = None  # the router's P(in scope), which its refusal floor is compared with
+    grounded: bool = False  # every medical statement of the answer is a checked or quoted line of a source
+    coverage: dict | None = None  # reference answers: best excerpt score, the floor, words no page holds
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -59,6 +92,14 @@ class Answer:
         if self.in_scope is not None:
             d["in_scope"] = round(self.in_scope, 4)
         return d
+
+
+def _without_heading(line: str, section: str | None) -> str:
+    """An evidence line without the "Heading: " it was prefixed with for matching (chunking.units)."""
+    for h in (section or "").split(" / "):
+        if h and line.startswith(h + ": "):
+            return line[len(h) + 2:]
+    return line
 
 
 def _norm(text: str) -> str:
@@ -115,8 +156,10 @@ class _Turn:
     collection: str | None
     decision: object  # router.RouteDecision
     spec: object | None  # the expert's ExpertSpec; None = refused as out of scope
-    prefix: str  # the urgent-care message (and a blank line) when the router saw an emergency
+    prefix: str  # the urgent-care message (and a blank line) when someone describes an emergency
+    pointer: str  # one line for a question about an emergency condition ("If this is happening now, ...")
     base: dict  # route, confidence, scores, emergency, in_scope
+    doc_hits: list | None = None  # the user's collection searched for the request (before routing)
 
 
 class _RefusalGate:
@@ -155,6 +198,7 @@ class Assistant:
         self._router = None
         self._pool = None
         self._store = None
+        self._library = None
 
     @classmethod
     def from_config(cls, path=None) -> Assistant:
@@ -187,6 +231,15 @@ class Assistant:
             self._store = Store(self.settings)
         return self._store
 
+    @property
+    def library(self):
+        """The reference library: one per process and folder, shared by every session and request."""
+        if self._library is None:
+            from retrieval.library import shared_library
+
+            self._library = shared_library(self.settings, embedder=self.store.embedder if self._store else None)
+        return self._library
+
     # ---- answering -----------------------------------------------------------------------
     def route(self, text: str, has_documents: bool = False):
         check_text(text, self.settings.limits.max_input_chars)
@@ -214,8 +267,15 @@ class Assistant:
         turn = self._decide(text, collection, expert, timer)
         if turn.spec is None:
             return (yield from self._refuse(turn, timer))
+        g = turn.spec.grounding
+        if g.source in ("documents", "input") and not turn.collection and getattr(turn.decision, "needs_document", False):
+            return (yield from self._ask_for_document(turn, timer))
+        if g.required and (g.source == "reference" or (g.source == "documents" and not turn.collection
+                                                        and self.settings.reference.sources)):
+            # no documents of the user's to answer from: the reference library, labelled as such
+            return (yield from self._from_reference(turn, timer))
         hits = self._retrieve(turn, timer)
-        sources = [Source(i + 1, h.source, h.page, float(h.score), h.text) for i, h in enumerate(hits or [])]
+        sources = [Source.of(i + 1, h) for i, h in enumerate(hits or [])]
         if hits is not None and (not hits or max(h.score for h in hits) < self.settings.retrieval.min_score):
             return (yield from self._no_coverage(turn, sources, timer))
         return (yield from self._generate(turn, hits or [], sources, timer))
@@ -223,7 +283,15 @@ class Assistant:
     def _decide(self, text: str, collection: str | None, expert: str | None, timer: _Timer) -> _Turn:
         """Route the request; a forced expert overrides the route, never the emergency check."""
         s = self.settings
-        decision = self.router.route(text, has_documents=collection is not None)
+        doc_hits = None
+        if collection is not None:
+            # how well the user's documents match is a routing signal ("What was my LDL in 2024?" is
+            # about them); the same excerpts serve the answer
+            start = time.perf_counter()
+            doc_hits = self.store.search(collection, text, k=s.retrieval.top_k)
+            timer.mark("retrieve", start)
+        decision = self.router.route(text, has_documents=collection is not None,
+                                     doc_match=max((h.score for h in doc_hits), default=None) if doc_hits else None)
         timer.mark("route")
         if expert is not None:
             spec = s.expert(expert)  # UnknownExpertError if not configured
@@ -231,10 +299,71 @@ class Assistant:
         else:
             route = decision.route
             spec = None if decision.refused else s.expert_for_route(route)
-        return _Turn(text=text, collection=collection, decision=decision, spec=spec,
-                     prefix=s.emergency.message + "\n\n" if decision.emergency else "",
+        prefix, pointer = self._emergency(text, decision)
+        return _Turn(text=text, collection=collection, decision=decision, spec=spec, prefix=prefix, pointer=pointer,
+                     doc_hits=doc_hits,
                      base=dict(route=route, confidence=decision.confidence, scores=decision.scores,
                                emergency=decision.emergency, in_scope=decision.in_scope))
+
+    def _emergency(self, text: str, decision) -> tuple[str, str]:
+        """(urgent banner, pointer): the banner for its kind when someone describes an emergency;
+        a one-line pointer for a question about an emergency condition."""
+        kind = decision.emergency
+        if not kind:
+            return "", ""
+        mode = getattr(decision, "emergency_mode", None)
+        if mode is None:
+            from router.emergency import emergency_mode
+
+            mode = emergency_mode(text, kind)
+        es = self.settings.emergency
+        if mode == "informational":
+            return "", es.pointers.get(kind, es.pointer)
+        return es.messages.get(kind, es.message) + "\n\n", ""
+
+    def _from_reference(self, turn: _Turn, timer: _Timer) -> Generator[str, None, Answer]:
+        """A medical answer from the reference library: the lines that answer, cited; or "not covered"."""
+        lib, g = self.library, turn.spec.grounding
+        start = time.perf_counter()
+        hits = lib.search(turn.text)
+        cov = lib.coverage(turn.text, hits)
+        timer.mark("retrieve", start)
+        sources = [Source.of(i + 1, h) for i, h in enumerate(hits)]
+        if not cov.covered:
+            body = self._close(turn, NOT_IN_LIBRARY)
+            yield body
+            timer.mark("total")
+            return Answer(expert=turn.spec.name, answer=body, finish_reason="stop", stop_reason="no_coverage",
+                          timings_ms=timer.ms, coverage=cov.to_dict(), **turn.base)
+        if g.answer == "model" and g.source == "reference":
+            return (yield from self._generate(turn, hits, sources, timer, store=lib.store, collection=lib.name,
+                                              coverage=cov.to_dict()))
+        start = time.perf_counter()
+        evidence = lib.store.evidence(lib.name, turn.text, hits, n=g.lines, sentences=True)
+        timer.mark("ground", start)
+        lines = [f"{_without_heading(e.text, hits[e.index - 1].section)} [{e.index}]" for e in evidence]
+        cited = [x for x in sources if x.index in {e.index for e in evidence}]
+        reply = "\n".join(lines) + "\n\nSources: " + "; ".join(f"[{x.index}] {x.label}" for x in cited)
+        body = self._close(turn, reply)
+        yield body
+        timer.mark("total")
+        return Answer(expert=turn.spec.name, answer=body, finish_reason="stop", stop_reason="quoted",
+                      sources=cited, timings_ms=timer.ms, evidence=[e.to_dict() for e in evidence],
+                      grounded=True, coverage=cov.to_dict(), **turn.base)
+
+    def _ask_for_document(self, turn: _Turn, timer: _Timer) -> Generator[str, None, Answer]:
+        """The request names a document (a report, a letter, a care plan) that is not attached."""
+        kinds = ", ".join(t.upper() for t in self.supported_file_types())
+        body = self._close(turn, f"{ASK_FOR_DOCUMENT} Files: {kinds}.")
+        yield body
+        timer.mark("total")
+        return Answer(expert=turn.spec.name, answer=body, finish_reason="stop", stop_reason="needs_document",
+                      timings_ms=timer.ms, **turn.base)
+
+    def _close(self, turn: _Turn, reply: str) -> str:
+        """The whole answer: urgent banner, reply, emergency pointer, disclaimer."""
+        parts = [p for p in (reply.strip(), turn.pointer) if p]
+        return turn.prefix + "\n\n".join(parts + [self.settings.disclaimer])
 
     def _refuse(self, turn: _Turn, timer: _Timer) -> Generator[str, None, Answer]:
         """Out of scope: the configured refusal, and no language model runs."""
@@ -248,10 +377,7 @@ class Assistant:
         """The user's excerpts for a grounded expert with a collection; None when nothing is searched."""
         if not (turn.spec.uses_retrieval and turn.collection):
             return None
-        start = time.perf_counter()
-        hits = self.store.search(turn.collection, turn.text, k=self.settings.retrieval.top_k)
-        timer.mark("retrieve", start)
-        return hits
+        return turn.doc_hits
 
     def _no_coverage(self, turn: _Turn, sources: list[Source], timer: _Timer) -> Generator[str, None, Answer]:
         """The documents do not cover the question: say so rather than let the model guess."""
@@ -263,8 +389,8 @@ class Assistant:
         return Answer(expert=turn.spec.name, answer=body, finish_reason="stop", stop_reason="no_coverage",
                       sources=sources, timings_ms=timer.ms, **turn.base)
 
-    def _generate(self, turn: _Turn, hits: list, sources: list[Source], timer: _Timer
-                  ) -> Generator[str, None, Answer]:
+    def _generate(self, turn: _Turn, hits: list, sources: list[Source], timer: _Timer, store=None,
+                  collection: str | None = None, coverage: dict | None = None) -> Generator[str, None, Answer]:
         """The expert's reply, streamed through the refusal gate, then checked and closed with the disclaimer."""
         from experts.prompting import build_messages
 
@@ -285,9 +411,18 @@ class Assistant:
         timer.mark("generate", start)
         if first is not None:
             timer.ms["first_token"] = round((first - timer.t0) * 1000, 1)
-        reply, evidence, unsupported, declined = self._checked_reply(turn, gen.text, hits, grounded, timer)
+        reply, evidence, unsupported, declined = self._checked_reply(
+            turn, gen.text, hits, grounded, timer, store=store or self.store, collection=collection or turn.collection)
+        checked = grounded or turn.spec.grounding.source == "input"
+        if not checked and not declined and reply.strip():
+            reply = reply.rstrip() + "\n\n" + NOT_CHECKED
         if not gate.shown and reply:
             yield reply
+        elif gate.shown and not checked and not declined and reply.strip():
+            yield "\n\n" + NOT_CHECKED
+        if turn.pointer:
+            reply = (reply.rstrip() + "\n\n" if reply.strip() else "") + turn.pointer
+            yield ("\n\n" if reply != turn.pointer else "") + turn.pointer
         # the urgent message alone when nothing of the reply is left (it already ends in a blank line)
         suffix = s.disclaimer if (turn.prefix and not reply.strip()) else "\n\n" + s.disclaimer
         yield suffix
@@ -296,16 +431,16 @@ class Assistant:
         return Answer(expert=turn.spec.name, answer=turn.prefix + reply + suffix, finish_reason=gen.finish_reason,
                       stop_reason="declined" if declined else gen.stop_reason, sources=sources,
                       timings_ms=timer.ms, note=note, evidence=[e.to_dict() for e in evidence],
-                      unsupported=unsupported, **turn.base)
+                      unsupported=unsupported, grounded=grounded, coverage=coverage, **turn.base)
 
-    def _checked_reply(self, turn: _Turn, reply: str, hits: list, grounded: bool, timer: _Timer
-                       ) -> tuple[str, list, list[str], bool]:
+    def _checked_reply(self, turn: _Turn, reply: str, hits: list, grounded: bool, timer: _Timer, store=None,
+                       collection: str | None = None) -> tuple[str, list, list[str], bool]:
         """(reply, evidence, unsupported sentences, declined): a grounded reply checked against its
         excerpts; any other reply without the out-of-scope refusal an expert may have added."""
         s = self.settings
         if grounded:  # a grounded refusal cites nothing: _ground leaves only the closest lines
             start = time.perf_counter()
-            reply, evidence, unsupported = self._ground(turn.text, reply, hits, turn.collection)
+            reply, evidence, unsupported = self._ground(turn.text, reply, hits, collection, store)
             timer.mark("ground", start)
             return reply, evidence, unsupported, False
         # The experts learned to refuse out-of-scope requests and a small one over-refuses requests
@@ -317,17 +452,18 @@ class Assistant:
         reply = kept if (kept.strip() or turn.decision.emergency) else s.declined_reply
         return reply, [], [], declined
 
-    def _ground(self, question: str, reply: str, hits: list, collection: str) -> tuple[str, list, list[str]]:
+    def _ground(self, question: str, reply: str, hits: list, collection: str, store=None) -> tuple[str, list, list[str]]:
         """The reply checked against the excerpts, followed by the lines that answer the question,
         quoted with their [n] (retrieval/grounding.py; `retrieval.check_claims`, `retrieval.evidence_lines`)."""
-        rs = self.settings.retrieval
+        rs, store = self.settings.retrieval, store or self.store
+        reference = bool(hits) and hits[0].ref is not None
         unsupported: list[str] = []
         if rs.check_claims:
-            checked = self.store.check_claims(reply, hits, question)
+            checked = store.check_claims(reply, hits, question)
             reply, unsupported = checked.kept, checked.dropped
         from experts.prompting import NO_COVERAGE
 
-        evidence = self.store.evidence(collection, question, hits)
+        evidence = store.evidence(collection, question, hits)
         if not _CLAIM.search(reply):
             # nothing the model stated (a citation or a number) survived, only "please confirm ...":
             # the lines below are the closest ones, not presented as the answer
@@ -335,6 +471,8 @@ class Assistant:
             head = CLOSEST_LINES
         else:
             head = FROM_DOCUMENTS
+        if reference:
+            head = FROM_REFERENCE
         parts = [reply.strip()] if reply.strip() else []
         if evidence:
             quotes = "\n\n".join(f'> [{e.index}] "{e.text}"' for e in evidence)  # one blockquote each

@@ -29,7 +29,7 @@ def cmd_ask(args) -> int:
     ans = stream.answer
     print()
     for s in ans.sources:
-        print(f"  [{s.index}] {s.source}" + (f", page {s.page}" if s.page else "") + f"  (score {s.score:.2f})")
+        print(f"  [{s.index}] {s.label}  (score {s.score:.2f})" + (f"  {s.url}" if s.url else ""))
     if ans.unsupported:
         print(f"  left out of the answer ({len(ans.unsupported)}, not in the excerpts): "
               + " | ".join(ans.unsupported), file=sys.stderr)
@@ -46,8 +46,16 @@ def cmd_prepare(args) -> int:
     s = load_config(args.config)
     lm = resolve_lm_path(s.base_model.path, s.base_model.gguf_file, s.cache_dir)
     emb = resolve_embedding_path(s.embedding_model.path)
-    emit({"base_model": str(lm), "embedding_model": str(emb)}, args.json,
-         f"base model ready: {lm}\nembedding model ready: {emb}")
+    out = {"base_model": str(lm), "embedding_model": str(emb)}
+    lines = [f"base model ready: {lm}", f"embedding model ready: {emb}"]
+    if s.reference.sources:
+        from retrieval.cli import build_reference
+
+        r = build_reference(s)
+        out["reference"] = {k: r[k] for k in ("collection", "pages", "chunks_total", "seconds")}
+        lines.append(f"reference library ready: '{r['collection']}', {r['pages']} pages, {r['chunks_total']} chunks "
+                     f"({len(r['added']) + len(r['replaced'])} embedded, {len(r['skipped'])} unchanged)")
+    emit(out, args.json, "\n".join(lines))
     return 0
 
 

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from experts.config import ExpertSpec, GenerationSettings  # noqa: F401  (re-exported)
-from retrieval.config import RetrievalSettings
+from retrieval.config import ReferenceSettings, RetrievalSettings
 from router.config import RouterSettings, RouteSpec
 
 from .errors import ConfigError, UnknownExpertError
@@ -57,14 +57,55 @@ class LimitSettings(BaseModel):
     max_input_chars: int = Field(default=120_000, ge=100, description="longer requests are rejected with a clear error")
 
 
+_CALL = "Call your local emergency number (911 / 112 / 999) now"
+
+
 class EmergencySettings(BaseModel):
+    """What someone describing an emergency reads first (per kind), and the one line a question
+    *about* an emergency condition gets under its answer (router/emergency.py tells the two apart)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    message: str = (
-        "URGENT: this may be a medical emergency. Call your local emergency number (911 / 112 / 999) "
-        "or go to the nearest emergency department now. If you are thinking about harming yourself, "
-        "call or text a crisis line (988 in the US) right now."
-    )
+    message: str = Field(default=(
+        f"URGENT: this may be a medical emergency. {_CALL} or go to the nearest emergency department."),
+        description="the urgent banner for a kind without its own message")
+    messages: dict[str, str] = Field(default_factory=lambda: {
+        "chest_pain": f"URGENT: chest pain like this can be a heart attack. {_CALL}. Do not drive yourself; "
+                      "rest while you wait.",
+        "stroke": f"URGENT: these can be signs of a stroke. {_CALL} and note the time the symptoms started: "
+                  "every minute counts (FAST: Face, Arms, Speech, Time).",
+        "breathing": f"URGENT: serious difficulty breathing is an emergency. {_CALL}.",
+        "anaphylaxis": f"URGENT: this may be anaphylaxis. Use an adrenaline auto-injector (EpiPen) if there is "
+                       f"one, then {_CALL[0].lower() + _CALL[1:]}, even if the symptoms ease.",
+        "overdose": f"URGENT: {_CALL[0].lower() + _CALL[1:]} or a poison centre (US 1-800-222-1222), even if you "
+                    "feel well: some overdoses, such as paracetamol, harm hours later. Keep the packets.",
+        "poisoning": "URGENT: call a poison centre (US 1-800-222-1222) or your local emergency number "
+                     "(911 / 112 / 999) now. Do not make the person vomit; a swallowed button battery needs "
+                     "emergency care at once.",
+        "suicide": "If you are thinking about ending your life, please reach out now: call or text a crisis line "
+                   "(988 in the US, Samaritans 116 123 in the UK and Ireland), or call your local emergency "
+                   "number (911 / 112 / 999) if you are in danger. You do not have to face this alone.",
+        "bleeding": f"URGENT: press firmly on the wound with a clean cloth and keep pressing. {_CALL}.",
+        "unconscious": f"URGENT: {_CALL[0].lower() + _CALL[1:]}. If the person is not breathing normally, start "
+                       "CPR if you can: the call handler will guide you.",
+        "seizure": f"URGENT: {_CALL[0].lower() + _CALL[1:]} if a seizure lasts more than 5 minutes, is a first "
+                   "seizure, or the person is hurt or does not wake. Move hard objects away; put nothing in "
+                   "their mouth.",
+        "severe_infection": f"URGENT: fever with confusion, a stiff neck, a rash that does not fade or fast "
+                            f"breathing can be sepsis or meningitis. {_CALL} or go to an emergency department.",
+        "diabetic": f"URGENT: a very high or very low blood sugar with symptoms is an emergency. {_CALL}. If the "
+                    "sugar is low and the person is awake and can swallow, give fast-acting sugar.",
+    }, description="the urgent banner per emergency kind (router/emergency.py kinds)")
+    pointer: str = Field(default="If this is happening now, call your local emergency number (911 / 112 / 999).",
+                         description="the one line under an answer to a question about an emergency condition")
+    pointers: dict[str, str] = Field(default_factory=lambda: {
+        "suicide": "If you or someone you know is thinking about suicide now, call or text a crisis line "
+                   "(988 in the US, Samaritans 116 123 in the UK and Ireland).",
+        "overdose": "If this is happening now, call your local emergency number (911 / 112 / 999) or a poison "
+                    "centre (US 1-800-222-1222).",
+        "poisoning": "If this is happening now, call a poison centre (US 1-800-222-1222) or your local emergency "
+                     "number (911 / 112 / 999).",
+    }, description="the pointer per kind, where it differs from `pointer`")
 
 
 class UISettings(BaseModel):
@@ -104,6 +145,7 @@ class Settings(BaseModel):
     disclaimer: str
     emergency: EmergencySettings = Field(default_factory=EmergencySettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    reference: ReferenceSettings = Field(default_factory=ReferenceSettings)
     ui: UISettings = Field(default_factory=UISettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
 
@@ -193,6 +235,15 @@ def _cross_checks(s: Settings) -> list[str]:
             problems.append(f"experts[{i}].route: '{e.route}' is not a configured route ({', '.join(names)})")
         elif e.route == s.router.out_of_scope_route:
             problems.append(f"experts[{i}].route: the out-of-scope route is answered by the refusal, not an expert")
+    from retrieval.reference import reader_names
+
+    for i, src in enumerate(s.reference.sources):
+        if src.type not in reader_names():
+            problems.append(f"reference.sources[{i}].type: unknown source type '{src.type}' "
+                            f"(known: {', '.join(reader_names())})")
+    for i, e in enumerate(s.experts):
+        if e.grounding.source == "reference" and e.grounding.required and not s.reference.sources:
+            problems.append(f"experts[{i}].grounding: source 'reference' needs reference.sources (or required: false)")
     for i, r in enumerate(s.routes):
         if r.name != s.router.out_of_scope_route and s.expert_for_route(r.name) is None:
             problems.append(f"routes[{i}]: route '{r.name}' has no expert serving it")
@@ -207,6 +258,9 @@ def _resolve_paths(s: Settings) -> None:
     s.router.dev_file = s.resolve(s.router.dev_file)
     s.router.head_path = s.resolve(s.router.head_path)
     s.retrieval.store_dir = s.resolve(s.retrieval.store_dir)
+    s.reference.store_dir = s.resolve(s.reference.store_dir)
+    for src in s.reference.sources:
+        src.path = s.resolve(src.path)
     for e in s.experts:
         e.adapter = s.resolve(e.adapter)
 

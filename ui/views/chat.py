@@ -5,7 +5,7 @@ import streamlit as st
 
 from .common import (
     BodyStream, answer_badge, assistant, collection, error_boundary, forced_expert, render_answer_details,
-    render_stored_answer,
+    render_stored_answer, urgent_messages,
 )
 from .docs import document_count
 
@@ -36,7 +36,7 @@ def _answer(prompt: str, settings) -> None:
     with error_boundary("Could not answer") as outcome:
         stream = BodyStream(
             a.stream(prompt, collection=collection() if n_docs else None, expert=forced),
-            settings.emergency.message, settings.disclaimer,
+            urgent_messages(settings), settings.disclaimer,
             on_emergency=lambda m: banner_slot.error(m, icon=":material/emergency:"))
         with body_slot.container():
             body = st.write_stream(stream)

@@ -85,9 +85,9 @@ class BodyStream:
     """An Assistant's AnswerStream for st.write_stream: yields the answer's body pieces and routes the
     emergency message and the disclaimer to their own elements; `.answer` is the final Answer."""
 
-    def __init__(self, stream: AnswerStream, emergency_message: str, disclaimer: str, on_emergency):
+    def __init__(self, stream: AnswerStream, emergency_message, disclaimer: str, on_emergency):
         self.stream = stream
-        self.emergency_message = emergency_message.strip()
+        self.emergency_message = emergency_message
         self.disclaimer = disclaimer.strip()
         self.on_emergency = on_emergency
 
@@ -104,12 +104,22 @@ class BodyStream:
                 yield md_safe(body)
 
 
-def split_answer(text: str, emergency_message: str, disclaimer: str) -> tuple[str | None, str, str | None]:
-    """(emergency banner, body, disclaimer) of an answer text, for showing each in its own element."""
+def urgent_messages(settings) -> list[str]:
+    """Every urgent banner the assistant may put first (one per emergency kind, and the default)."""
+    es = settings.emergency
+    return [m.strip() for m in [es.message, *es.messages.values()] if m.strip()]
+
+
+def split_answer(text: str, emergency_message, disclaimer: str) -> tuple[str | None, str, str | None]:
+    """(emergency banner, body, disclaimer) of an answer text, for showing each in its own element.
+    `emergency_message`: the banner, or a list of the banners it may be."""
     banner = disc = None
     body = text
-    if emergency_message and body.lstrip().startswith(emergency_message):
-        banner, body = emergency_message, body.lstrip()[len(emergency_message):]
+    options = [emergency_message] if isinstance(emergency_message, str) else list(emergency_message or [])
+    for msg in (m.strip() for m in options):
+        if msg and body.lstrip().startswith(msg):
+            banner, body = msg, body.lstrip()[len(msg):]
+            break
     if disclaimer and body.rstrip().endswith(disclaimer):
         disc, body = disclaimer, body.rstrip()[: -len(disclaimer)]
     return banner, body.strip("\n") if (banner or disc) else body, disc
@@ -138,8 +148,14 @@ def render_sources(sources: list[dict]) -> None:
         return
     with st.expander(f"Sources ({len(sources)})", icon=":material/description:"):
         for s in sources:
-            page = f", page {s['page']}" if s.get("page") is not None else ""
-            st.markdown(f"**[{s['index']}] {s['source']}**{page} — score {s['score']:.2f}")
+            if s.get("origin") == "reference":
+                where = " — ".join(x for x in (s.get("title"), s.get("section")) if x)
+                st.markdown(f"**[{s['index']}] {md_safe(where)}** · reference: {md_safe(s.get('source_name') or 'library')}"
+                            f" — score {s['score']:.2f}")
+                st.caption(f"Licence: {md_safe(s.get('licence') or 'unknown')}" + (f" · {s['url']}" if s.get("url") else ""))
+            else:
+                page = f", page {s['page']}" if s.get("page") is not None else ""
+                st.markdown(f"**[{s['index']}] {s['source']}**{page} · your document — score {s['score']:.2f}")
             text = " ".join(s["text"].split())
             if len(text) > EXCERPT_CHARS:
                 text = text[:EXCERPT_CHARS] + "…"
@@ -149,8 +165,8 @@ def render_sources(sources: list[dict]) -> None:
 def render_answer_details(ans: dict, disclaimer: str | None) -> None:
     """Everything below the answer body: notes, disclaimer, sources."""
     if ans.get("stop_reason") == "no_coverage":
-        st.info("Your documents do not cover this question, so no advice was generated.",
-                icon=":material/search_off:")
+        what = "The reference library has no page on this" if ans.get("coverage") else "Your documents do not cover this question"
+        st.info(f"{what}, so no answer was generated.", icon=":material/search_off:")
     if ans.get("note"):
         st.caption(f"Note: {ans['note']}")
     if ans["finish_reason"] == "length":
@@ -170,7 +186,7 @@ def render_stored_answer(msg: dict, settings) -> None:
     """Re-draw an answer from the conversation history (after a rerun)."""
     ans = msg["answer"]
     answer_badge(ans)
-    banner, body, disc = split_answer(ans["answer"], settings.emergency.message.strip(), settings.disclaimer.strip())
+    banner, body, disc = split_answer(ans["answer"], urgent_messages(settings), settings.disclaimer.strip())
     if banner:
         st.error(banner, icon=":material/emergency:")
     if ans["finish_reason"] == "refused":

@@ -1,0 +1,79 @@
+"""Medical answers from the shipped reference library, end to end on the real embedded models."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from medrouter.app.assistant import NOT_CHECKED, NOT_IN_LIBRARY
+
+
+def answer_lines(ans) -> list[str]:
+    """The quoted lines of a reference answer (before its Sources line)."""
+    body = ans.answer.split("\n\nSources:")[0]
+    return [ln for ln in body.splitlines() if ln.strip()]
+
+
+def test_a_medical_answer_is_quoted_lines_of_cited_pages(assistant, reference_library):
+    ans = assistant.ask("What are the common side effects of ibuprofen?")
+    assert ans.route == "medical_qa" and ans.stop_reason == "quoted" and ans.grounded
+    lines = answer_lines(ans)
+    assert lines and all(re.search(r"\[\d\]$", ln) for ln in lines)
+    by_index = {s.index: s for s in ans.sources}
+    for ln in lines:
+        text, n = ln.rsplit(" [", 1)
+        src = by_index[int(n.rstrip("]"))]
+        assert " ".join(text.split()) in " ".join(src.text.split())  # verbatim from the cited excerpt
+        assert src.origin == "reference" and src.title == "Ibuprofen" and src.licence
+    assert "indigestion" in ans.answer.lower()
+    assert "Sources: [" in ans.answer and "Ibuprofen — " in ans.answer and "reference:" in ans.answer
+    assert assistant.settings.disclaimer in ans.answer
+
+
+def test_a_question_the_library_does_not_cover_says_so(assistant, reference_library):
+    ans = assistant.ask("What is Fabry disease?")
+    assert ans.stop_reason == "no_coverage" and not ans.sources
+    assert NOT_IN_LIBRARY in ans.answer and "fabry" in ans.coverage["missing"]
+
+
+def test_a_question_about_an_emergency_condition_gets_its_answer_and_a_pointer(assistant, reference_library):
+    ans = assistant.ask("What are the warning signs of a stroke?")
+    es = assistant.settings.emergency
+    assert ans.emergency == "stroke" and ans.stop_reason == "quoted"
+    assert es.pointer in ans.answer and "URGENT" not in ans.answer and "988" not in ans.answer
+    assert any(s.title == "Stroke" for s in ans.sources)
+
+
+def test_someone_describing_an_emergency_gets_the_banner_for_its_kind(assistant, reference_library):
+    ans = assistant.ask("my dad's face is drooping on one side and his speech is slurred")
+    es = assistant.settings.emergency
+    assert ans.answer.startswith(es.messages["stroke"])
+    assert "988" not in ans.answer  # the crisis line belongs to the self-harm banner only
+
+
+def test_advice_without_documents_answers_from_the_reference(assistant, reference_library):
+    ans = assistant.ask("Can I take ibuprofen with warfarin?", expert="advice")
+    assert ans.expert == "advice" and ans.stop_reason == "quoted"
+    assert ans.sources and all(s.origin == "reference" for s in ans.sources)
+    assert "bleeding" in ans.answer.lower()
+
+
+def test_grounding_off_is_labelled_not_checked(settings, tmp_path, reference_library):
+    from medrouter.app.assistant import Assistant
+
+    s = settings.model_copy(deep=True)
+    s.retrieval.store_dir = str(tmp_path / "c")
+    spec = s.expert("medical_qa")
+    spec.grounding = spec.grounding.model_copy(update={"required": False})
+    spec.generation = spec.generation.model_copy(update={"max_new_tokens": 24})
+    ans = Assistant(s).ask("What is hypertension?")
+    assert not ans.grounded and not ans.sources
+    assert NOT_CHECKED in ans.answer or ans.stop_reason == "declined"
+
+
+@pytest.mark.parametrize("text", ["Shorten this operative note to one paragraph.",
+                                  "What does my care plan say about diet?"])
+def test_a_named_document_that_is_not_attached_is_asked_for(assistant, text):
+    ans = assistant.ask(text)
+    assert ans.route in ("summarization", "advice") and ans.finish_reason != "refused"
+    assert ans.stop_reason == "needs_document" and "upload" in ans.answer.lower()
