@@ -26,7 +26,7 @@ from medrouter.core.errors import RetrievalError
 from .reference import ReferencePage, describe, read_source
 
 # The floor measured on data/reference/calibration.jsonl when none is configured (see calibrate)
-DEFAULT_FLOOR = 0.30
+DEFAULT_FLOOR = 0.307
 _WORD = re.compile(r"[^\W\d_][^\W_\-']{3,}", re.U)
 _NAME = re.compile(r"(?<=[\w,;:)'\-] )[A-Z][a-z]{3,}|(?<=-)[A-Z][a-z]{3,}")
 _QUESTION_WORDS = {
