@@ -30,6 +30,9 @@ class RouteDecision:
     confidence: float
     scores: dict[str, float] = field(default_factory=dict)
     emergency: str | None = None
+    # "urgent" (someone describes it happening now: the kind's urgent message) or "informational" (a
+    # question about the condition: a one-line pointer); None when `emergency` is None
+    emergency_mode: str | None = None
     refused: bool = False  # route is out of scope (by label or by low confidence)
     reason: str = ""  # "classifier" (top score), "below_threshold" (in scope unsure, refused) or
     # "emergency" (would have been refused; an emergency is answered on the best in-scope route)
@@ -40,5 +43,5 @@ class RouteDecision:
     def to_dict(self) -> dict:
         return {"route": self.route, "confidence": round(self.confidence, 4),
                 "scores": {k: round(v, 4) for k, v in self.scores.items()},
-                "emergency": self.emergency, "refused": self.refused, "reason": self.reason,
+                "emergency": self.emergency, "emergency_mode": self.emergency_mode, "refused": self.refused, "reason": self.reason,
                 "predicted": self.predicted, "in_scope": round(self.in_scope, 4), "latency_ms": round(self.latency_ms, 2)}

@@ -95,9 +95,32 @@ def cmd_router_fit(args) -> int:
     head, path = fit_and_save(s, progress=None if args.json else _staged_progress())
     out = {"head": path, "fingerprint": head.fingerprint, "threshold": round(head.threshold, 4),
            "temperature": round(head.temperature, 4), **head.info}
+    # the emergency head reads the router's vectors: refit it for the (possibly new) encoder
+    out["emergency_head"], emergency_text = _emergency_fit(s)
     emit(out, args.json,
          f"router head written to {path} ({head.info['examples']} examples, cross-validated accuracy "
-         f"{(head.info.get('cv_accuracy') or 0):.3f}, refusal threshold {head.threshold:.2f}, fingerprint {head.fingerprint})")
+         f"{(head.info.get('cv_accuracy') or 0):.3f}, refusal threshold {head.threshold:.2f}, fingerprint {head.fingerprint})"
+         f"\n{emergency_text}")
+    return 0
+
+
+def _emergency_fit(settings, rows_file=None) -> tuple[dict, str]:
+    from .emergency_head import fit_and_save_emergency
+
+    head, path = fit_and_save_emergency(settings, rows_file=rows_file)
+    cv = head.info["cv_with_head"]
+    out = {"head": str(path), "encoder": head.encoder, "urgent_threshold": head.urgent_threshold,
+           "pointer_threshold": head.pointer_threshold, "demote_threshold": head.demote_threshold, **head.info}
+    return out, (f"emergency head written to {path} ({head.info['rows']} rows, encoder {head.encoder}; 5-fold CV "
+                 f"banner recall {cv['banner_recall']:.3f}, false banners informational "
+                 f"{cv['false_banner_informational']:.3f} / none {cv['false_banner_none']:.3f})")
+
+
+def cmd_router_fit_emergency(args) -> int:
+    from medrouter.core.config import load_config
+
+    out, text = _emergency_fit(load_config(args.config), args.input)
+    emit(out, args.json, text)
     return 0
 
 
@@ -178,6 +201,13 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true")
     add_config_arg(p)
     p.set_defaults(func=cmd_router_fit)
+    p = rsub.add_parser("fit-emergency", help="fit the emergency head (router/heads/emergency.safetensors) on "
+                                              "data/emergency/dev.jsonl with the router's encoder")
+    p.add_argument("--input", help="labelled JSONL (text, label emergency|informational|none, kind); "
+                                   "default data/emergency/dev.jsonl")
+    p.add_argument("--json", action="store_true")
+    add_config_arg(p)
+    p.set_defaults(func=cmd_router_fit_emergency)
     p = rsub.add_parser("info", help="show the fitted head and whether it matches the config")
     p.add_argument("--json", action="store_true")
     add_config_arg(p)

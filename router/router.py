@@ -18,7 +18,7 @@ from medrouter.core.errors import ConfigError, InputError
 
 from . import classifiers as _classifiers  # noqa: F401  (registers logreg, nearest)
 from .base import CLASSIFIERS, RouteDecision
-from .emergency import detect_emergency
+from .emergency_head import EmergencyDetector, emergency_head_path
 from .encoders import ENCODERS
 from .text import WINDOW_CHARS, RoutingInput, clean, routing_text, side_features, split_request
 
@@ -45,6 +45,8 @@ class Router:
         # Per-route refusal floors, resolved once.
         default = rs.min_confidence if rs.min_confidence is not None else self.classifier.default_threshold
         self.floors = {r.name: (r.threshold if r.threshold is not None else default) for r in settings.routes}
+        # patterns + the emergency head (beside router.head_path) on the routing vector
+        self.emergency = EmergencyDetector(self.encoder, emergency_head_path(settings))
 
     # ---- pieces (also used by `router fit` so training and serving see the same inputs) ---------
     def prepare(self, texts: Sequence[str], has_documents: Sequence[bool]) -> tuple[list[RoutingInput], np.ndarray]:
@@ -77,6 +79,8 @@ class Router:
         probs = self.classifier.scores(vecs, feats, [p.text for p in parts])  # (B, R)
         oos = self.routes.index(self.oos)
         in_scope = self.classifier.in_scope(probs, oos)
+        flags = iter(self.emergency.detect_batch([self._emergency_text(t, p) for t, p in zip(texts, parts)], vecs,
+                                                 [None if p.pasted_document else p.text for p in parts]))  # (kind, mode)
         decisions = []
         for text, part, row, p_in in zip(texts, parts, probs, in_scope):
             scores = {r: float(v) for r, v in zip(self.routes, row)}
@@ -85,13 +89,14 @@ class Router:
             route, reason = top, "classifier"
             if top != self.oos and p_in < self.floors[best_in]:
                 route, reason = self.oos, "below_threshold"
-            emergency = detect_emergency(self._emergency_text(text, part))
+            emergency, emergency_mode = next(flags)
             if emergency and route == self.oos:
                 # An emergency is medical by definition: never refuse it, whatever the classifier
                 # thinks ("Me duele mucho el pecho"); answer on the likeliest in-scope route.
                 route, reason = best_in, "emergency"
             decisions.append(RouteDecision(route=route, confidence=scores[route if route != self.oos else top],
-                                           scores=scores, emergency=emergency, refused=route == self.oos,
+                                           scores=scores, emergency=emergency, emergency_mode=emergency_mode,
+                                           refused=route == self.oos,
                                            reason=reason, predicted=top, in_scope=float(p_in)))
         per = (time.perf_counter() - t0) * 1000 / max(1, len(texts))
         for d in decisions:
