@@ -3,6 +3,7 @@ and technical or figurative false friends."""
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from router import detect_emergency
@@ -59,3 +60,127 @@ def test_emergencies(text, kind):
 ])
 def test_false_friends(text):
     assert detect_emergency(text) is None
+
+
+# ---- the emergency head (router/emergency_head.py) on the real embedded encoder ---------------------
+# Examples written for these tests, not taken from data/emergency (neither dev nor the blind test set).
+HEAD_URGENT = [
+    ("my husband just went grey, is sweating and says it feels like a truck is parked on his ribs", "chest_pain"),
+    ("grandma's mouth is lopsided all of a sudden and her words come out jumbled", "stroke"),
+    ("my son is wheezing so hard he can only get out one word at a time", "breathing"),
+    ("ate a cookie with peanuts and now my lips feel huge and my voice is going hoarse", "anaphylaxis"),
+    ("my teenager swallowed most of a box of her antidepressants about an hour ago", "overdose"),
+    ("blood is pouring out of the gash on his leg and the towel is soaked through", "bleeding"),
+    ("my friend is on the floor jerking all over and it has been going on for six minutes", "seizure"),
+    ("I have written my goodbye letters and tonight I am going to go through with it", "suicide"),
+]
+HEAD_INFORMATIONAL = [
+    "What are the early warning signs of a heart attack in women?",
+    "How is anaphylaxis treated once the patient reaches hospital?",
+    "At what blood sugar level does a hypo become dangerous?",
+    "What is the recovery position and when should it be used?",
+    "How long does a typical febrile convulsion last in toddlers?",
+]
+HEAD_FIGURATIVE = [
+    "the plot of that thriller was so gripping I couldn't breathe",
+    "our sales figures flatlined this quarter",
+    "the final exam absolutely murdered me",
+    "I'm dying to see the new season of that show",
+    "my code keeps crashing when the buffer overflows",
+    "the comedian's set killed, everyone was in stitches",
+]
+
+
+@pytest.fixture(scope="module")
+def head_router(rt):
+    if rt.emergency.head is None:
+        pytest.fail("router/heads/emergency.safetensors is missing: run `medrouter router fit-emergency`")
+    return rt
+
+
+def test_committed_head_is_fitted_for_the_routers_encoder(head_router):
+    # Fails when the router's encoder changes without `medrouter router fit-emergency`.
+    from router.emergency_head import encoder_id
+
+    assert head_router.emergency.head.encoder == encoder_id(head_router.encoder)
+
+
+@pytest.mark.parametrize("text,kind", HEAD_URGENT)
+def test_head_finds_urgent_paraphrases_the_patterns_miss(head_router, text, kind):
+    assert detect_emergency(text) is None  # nothing for the patterns: the banner comes from the head
+    d = head_router.route(text)
+    assert d.emergency_mode == "urgent", (d.emergency, d.emergency_mode)
+    assert d.emergency is not None and d.to_dict()["emergency_mode"] == "urgent"
+
+
+def test_head_names_the_kind_of_most_paraphrases(head_router):
+    kinds = [d.emergency for d in head_router.route_batch([t for t, _ in HEAD_URGENT])]
+    right = sum(k == want for k, (_, want) in zip(kinds, HEAD_URGENT))
+    assert right >= 6, list(zip(kinds, [w for _, w in HEAD_URGENT]))
+
+
+@pytest.mark.parametrize("text", HEAD_INFORMATIONAL)
+def test_head_keeps_questions_about_emergencies_informational(head_router, text):
+    d = head_router.route(text)
+    assert d.emergency_mode == "informational", (d.emergency, d.emergency_mode)
+
+
+@pytest.mark.parametrize("text", HEAD_FIGURATIVE)
+def test_head_gives_no_banner_for_figurative_speech(head_router, text):
+    d = head_router.route(text)
+    assert d.emergency_mode != "urgent", (d.emergency, d.emergency_mode)
+
+
+@pytest.mark.xfail(reason="known gap: short pasted reports (<= 60 words, read whole, many not in English: "
+                          "'Laudo: radiografia de tórax...') get the head's banner: 20 of 94 train, 3 of dev; "
+                          "long pastes are kept from the head (routing text None)", strict=False)
+@pytest.mark.parametrize("split", ["train", "dev"])
+def test_head_raises_no_banner_for_pasted_reports(head_router, split):
+    # the head reads the routing text of a request, which for a short paste is the whole report
+    pasted = [r["text"] for r in _rows(split) if "pasted_report" in r["tags"] and "emergency" not in r["tags"]]
+    flagged = [t[:80] for t, d in zip(pasted, head_router.route_batch(pasted)) if d.emergency_mode == "urgent"]
+    assert flagged == []
+
+
+def test_a_pattern_hit_that_reads_urgent_stays_urgent():
+    from router.emergency_head import combine
+
+    sure_none = np.array([0.0, 0.0, 1.0])
+    kinds = np.full(12, 1 / 12)
+    assert combine("chest_pain", "urgent", sure_none, kinds, 0.5, 0.5, None) == ("chest_pain", "urgent")
+    # informational by the patterns, the head is sure someone is in danger: the banner
+    assert combine("stroke", "informational", np.array([0.9, 0.1, 0.0]), kinds, 0.5, 0.5, None) == ("stroke", "urgent")
+    # a demotion threshold (only fitted when CV on dev lost no emergency to it) drops a sure-none hit
+    assert combine("stroke", "urgent", sure_none, kinds, 0.5, 0.5, 0.99) == (None, None)
+
+
+def test_missing_head_falls_back_to_patterns_with_a_warning(rt, tmp_path, caplog):
+    import copy
+    import logging
+
+    from router.emergency_head import EmergencyDetector
+
+    r = copy.copy(rt)
+    r.emergency = EmergencyDetector(rt.encoder, tmp_path / "emergency.safetensors")
+    with caplog.at_level(logging.WARNING, logger="router.emergency_head"):
+        d = r.route("I have crushing chest pain spreading to my left arm")
+        paraphrase = r.route(HEAD_URGENT[0][0])
+    assert (d.emergency, d.emergency_mode) == ("chest_pain", "urgent")
+    assert (paraphrase.emergency, paraphrase.emergency_mode) == (None, None)  # the patterns alone miss it
+    assert "no emergency head" in caplog.text and "fit-emergency" in caplog.text
+
+
+def test_head_for_another_encoder_or_corrupted_is_a_clear_error(rt, tmp_path):
+    import copy
+
+    from router.emergency_head import EmergencyDetector, EmergencyHeadError, load_emergency_head, save_emergency_head
+
+    head = copy.copy(load_emergency_head())
+    head.encoder = "some-other-encoder"
+    path = save_emergency_head(head, tmp_path / "emergency.safetensors")
+    assert load_emergency_head(path).encoder == "some-other-encoder"
+    with pytest.raises(EmergencyHeadError, match="fitted on encoder 'some-other-encoder'.*fit-emergency"):
+        EmergencyDetector(rt.encoder, path).detect("hello", rt.encoder.encode(["hello"])[0])
+    path.write_bytes(b"not a safetensors file")
+    with pytest.raises(EmergencyHeadError, match="corrupted.*fit-emergency"):
+        EmergencyDetector(rt.encoder, path).detect("hello", rt.encoder.encode(["hello"])[0])
