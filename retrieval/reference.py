@@ -269,37 +269,19 @@ class DatasetSchema:
 
 DATASET_SCHEMAS: dict[str, DatasetSchema] = {}
 
-_FILE_KINDS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".tsv": "csv"}
-
-
 def load_rows(spec):
-    """`datasets.load_dataset` for a local file, a local folder or a hub dataset name."""
-    import datasets
+    """The source's rows through `datasets.load_dataset` (hub name or local file/folder)."""
+    from medrouter.core.datasets import load_rows as load
 
     ref = spec.path or spec.name
     if not ref:
         raise RetrievalError(f"{describe(spec)}: needs `name:` (a hub dataset) or `path:` (a local file or folder)")
-    p = Path(ref).expanduser()
+    if spec.path and not Path(spec.path).expanduser().exists():
+        raise RetrievalError(f"{describe(spec)}: {spec.path} not found")
     try:
-        if p.is_file():
-            if not p.read_bytes()[:4096].strip():
-                raise RetrievalError(f"{describe(spec)}: {p.name} is empty")
-            kind = _FILE_KINDS.get(p.suffix.lower())
-            if kind is None:
-                raise RetrievalError(f"{describe(spec)}: unsupported file type '{p.suffix}' "
-                                     f"(use {', '.join(sorted(_FILE_KINDS))})")
-            kwargs = {"delimiter": "\t"} if p.suffix.lower() == ".tsv" else {}
-            return datasets.load_dataset(kind, data_files=str(p), split="train", **kwargs)
-        if p.is_dir():
-            return datasets.load_dataset(str(p), split=spec.split)
-        if spec.path or "/" not in ref:
-            raise RetrievalError(f"{describe(spec)}: {ref} not found (a local file/folder, or a hub name owner/name)")
-        return datasets.load_dataset(ref, split=spec.split)
-    except RetrievalError:
-        raise
-    except Exception as exc:  # offline hub, malformed file, unknown split
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise RetrievalError(f"{describe(spec)}: cannot load ({msg})") from None
+        return load(ref, spec.split, RetrievalError)
+    except RetrievalError as exc:
+        raise RetrievalError(f"{describe(spec)}: {exc}") from None
 
 
 def dataset_schema(name: str, columns: tuple[str, ...], licence: str, label: str):

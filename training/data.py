@@ -77,33 +77,11 @@ def register(name: str, *, schemas, description: str, needs_path: bool = True, l
 # --------------------------------------------------------------------------------------------
 # Loading
 
-_FILE_KINDS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".tsv": "csv"}
-
-
 def load_rows(path: str, split: str = "train"):
     """`datasets.load_dataset` for a local file, a local folder or a hub dataset name."""
-    import datasets
+    from medrouter.core.datasets import load_rows as load
 
-    p = Path(path)
-    try:
-        if p.is_file():
-            if not p.read_bytes()[:4096].strip():
-                raise DataError(f"{p}: the dataset is empty (no rows)")
-            kind = _FILE_KINDS.get(p.suffix.lower())
-            if kind is None:
-                raise DataError(f"{p}: unsupported file type '{p.suffix}' (use {', '.join(sorted(_FILE_KINDS))})")
-            kwargs = {"delimiter": "\t"} if p.suffix.lower() == ".tsv" else {}
-            return datasets.load_dataset(kind, data_files=str(p), split="train", **kwargs)
-        if p.is_dir():
-            return datasets.load_dataset(str(p), split=split)
-        if "/" not in path or path.startswith((".", "/", "~")):
-            raise DataError(f"data source not found: {path} (a local file/folder, or a hub dataset name owner/name)")
-        return datasets.load_dataset(path, split=split)
-    except DataError:
-        raise
-    except Exception as exc:  # offline hub, malformed file, bad split
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataError(f"cannot load data source {path!r} (split {split!r}): {msg}") from None
+    return load(path, split, DataError)
 
 
 def check_schema(rows, builder: Builder, where: str) -> tuple[str, ...]:

@@ -235,12 +235,6 @@ def _cross_checks(s: Settings) -> list[str]:
             problems.append(f"experts[{i}].route: '{e.route}' is not a configured route ({', '.join(names)})")
         elif e.route == s.router.out_of_scope_route:
             problems.append(f"experts[{i}].route: the out-of-scope route is answered by the refusal, not an expert")
-    from retrieval.reference import reader_names
-
-    for i, src in enumerate(s.reference.sources):
-        if src.type not in reader_names():
-            problems.append(f"reference.sources[{i}].type: unknown source type '{src.type}' "
-                            f"(known: {', '.join(reader_names())})")
     for i, e in enumerate(s.experts):
         if e.grounding.source == "reference" and e.grounding.required and not s.reference.sources:
             problems.append(f"experts[{i}].grounding: source 'reference' needs reference.sources (or required: false)")
