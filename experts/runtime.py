@@ -18,8 +18,8 @@ from medrouter.core.models import load_lm
 
 from .adapters import shared_base, validate_adapter
 from .config import ExpertSpec, GenerationSettings
-from .stopping import (PerRowRepetitionPenalty, RowLimits, RowStopper, cut_at_stop_strings, drop_degenerate_tail,
-                       stop_token_ids)
+from .stopping import (PerRowRepetitionPenalty, RowLimits, RowStopper, Utf8Streamer, cut_at_stop_strings,
+                       decode_text, drop_degenerate_tail, stop_token_ids)
 
 BASE = "__base__"  # peft's name for "no adapter" in adapter_names
 TRUNCATION_NOTE = "[... document truncated to fit the context window ...]"
@@ -130,11 +130,11 @@ class ExpertPool:
             if keep <= 0:
                 break
             if head_only:
-                text = self.tokenizer.decode(doc_ids[:keep]) + "\n" + TRUNCATION_NOTE + question
+                text = decode_text(self.tokenizer, doc_ids[:keep]) + "\n" + TRUNCATION_NOTE + question
             else:  # keep the head and the tail of the document
                 h = keep * 2 // 3
-                text = (self.tokenizer.decode(doc_ids[:h]) + "\n" + TRUNCATION_NOTE + "\n"
-                        + self.tokenizer.decode(doc_ids[len(doc_ids) - (keep - h):]) + question)
+                text = (decode_text(self.tokenizer, doc_ids[:h]) + "\n" + TRUNCATION_NOTE + "\n"
+                        + decode_text(self.tokenizer, doc_ids[len(doc_ids) - (keep - h):]) + question)
             ids = self._template(messages[:-1] + [{**messages[-1], "content": text}])
             if len(ids) <= budget:
                 return ids, True
@@ -168,12 +168,10 @@ class ExpertPool:
 
         Closing the iterator early (or setting `cancel`) stops generation at the next token, so a
         client that disconnects does not keep the model busy."""
-        from transformers import TextIteratorStreamer
-
         req = GenerationRequest(expert, messages, settings)
         self.spec(expert)
         stops = [s for s in (settings or self.specs[expert].generation).stop if s]
-        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600)
+        streamer = Utf8Streamer(self.tokenizer, timeout=600)  # pieces are whole characters
         cancel = cancel or threading.Event()
         result: dict = {}
 
@@ -278,7 +276,7 @@ class ExpertPool:
                         n, reason = j, "eos"
                         break
             row = row[:n]
-            text = self.tokenizer.decode(row, skip_special_tokens=True)
+            text = decode_text(self.tokenizer, row)  # invalid byte sequences dropped, never U+FFFD
             text, hit = cut_at_stop_strings(text, g.stop)
             if hit:
                 reason = "stop_string"

@@ -18,8 +18,10 @@ import threading
 from dataclasses import dataclass
 
 import torch
-from transformers import LogitsProcessor, StoppingCriteria
+from transformers import LogitsProcessor, StoppingCriteria, TextIteratorStreamer
 
+REPLACEMENT = "\ufffd"  # what a tokenizer decodes an incomplete or invalid UTF-8 byte sequence to
+MAX_CHAR_TOKENS = 4  # a UTF-8 character is at most 4 bytes, and a byte-level token holds at least one
 SENTENCE_END = re.compile(r"[.!?][\"')\]]?\s*$|\n\s*$")
 END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<|end|>", "</s>", "<end_of_turn>", "<|endoftext|>")
 
@@ -159,3 +161,49 @@ def cut_at_stop_strings(text: str, stops) -> tuple[str, bool]:
         if s and s in text:
             cut = min(cut, text.index(s))
     return text[:cut], cut < len(text)
+
+
+def decode_text(tokenizer, ids) -> str:
+    """Token ids as whole UTF-8 text. A byte-level model can emit a byte sequence that is no character
+    (a lead byte followed by a plain letter: "low\ufffdmorrowed"); the tokenizer decodes it to U+FFFD,
+    which is dropped here, so no answer carries a broken character."""
+    return tokenizer.decode(ids, skip_special_tokens=True).replace(REPLACEMENT, "")
+
+
+class Utf8Streamer(TextIteratorStreamer):
+    """A TextIteratorStreamer whose pieces are whole UTF-8 text and add up to `decode_text` of the row.
+
+    "°" or "王" can be split over two or three byte-level tokens; until its last byte arrives the
+    decoded text ends in U+FFFD, so the piece waits (at most MAX_CHAR_TOKENS tokens: then the bytes
+    are no character and are dropped, as `decode_text` drops them). Trailing whitespace waits for the
+    next piece too, because a decoder may join it to the next token (" ." is cleaned up to ".")."""
+
+    def __init__(self, tokenizer, timeout: float | None = None):
+        super().__init__(tokenizer, skip_prompt=True, timeout=timeout, skip_special_tokens=True)
+        self.sent = 0  # characters of the cleaned text already handed out
+        self.waiting = 0  # tokens the text has ended in an incomplete character
+
+    def put(self, value):
+        if len(value.shape) > 1:
+            value = value[0]
+        if self.skip_prompt and self.next_tokens_are_prompt:
+            self.next_tokens_are_prompt = False
+            return
+        self.token_cache.extend(value.tolist())
+        text = self.tokenizer.decode(self.token_cache, **self.decode_kwargs)
+        if text.endswith(REPLACEMENT) and self.waiting < MAX_CHAR_TOKENS:
+            self.waiting += 1
+            return
+        self.waiting = 0
+        text = text.replace(REPLACEMENT, "")
+        upto = len(text.rstrip())
+        if upto > self.sent:
+            self.on_finalized_text(text[self.sent:upto])
+            self.sent = upto
+
+    def end(self):
+        text = decode_text(self.tokenizer, self.token_cache) if self.token_cache else ""
+        piece = text[self.sent:]
+        self.token_cache, self.sent, self.waiting = [], 0, 0
+        self.next_tokens_are_prompt = True
+        self.on_finalized_text(piece, stream_end=True)
