@@ -35,8 +35,9 @@ def cmd_ingest(args) -> int:
     lines += [f"  added    {a['source']} ({a['pages']} page(s), {a['chunks']} chunks)" for a in report["added"]]
     lines += [f"  replaced {r}" for r in report["replaced"]]
     lines += [f"  skipped  {s['source']}: {s['reason']}" for s in report["skipped"]]
-    lines += [f"  FAILED   {f['error']}" for f in report["failed"]]
     emit(report, args.json, "\n".join(lines))
+    for f in report["failed"]:  # errors on stderr, as every command's (the report stays on stdout)
+        print(f"medrouter: error: {f['error']}", file=sys.stderr)
     return 2 if report["failed"] else 0
 
 

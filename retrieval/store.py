@@ -215,12 +215,17 @@ class Store:
         import fcntl
 
         d = self._dir(name)
+        new = not d.exists()
         d.mkdir(parents=True, exist_ok=True)
         with self._lock, open(d / ".lock", "w") as lf:
             fcntl.flock(lf, fcntl.LOCK_EX)  # other processes writing the same collection wait
             try:
                 yield d
             finally:
+                # a write into a new collection that committed nothing (it failed, or had nothing
+                # to add) leaves no folder behind: `docs list` would not show it
+                if new and not (d / "CURRENT").exists():
+                    shutil.rmtree(d, ignore_errors=True)
                 fcntl.flock(lf, fcntl.LOCK_UN)
 
     def _current(self, d: Path) -> str | None:

@@ -31,6 +31,121 @@ ASK_FOR_DOCUMENT = ("I don't have that document yet. Paste its text into your me
                     "in the app; `medrouter ingest FILE --collection NAME` and `--collection NAME` on the command "
                     "line), then ask again.")
 NOT_CHECKED = "(Not checked against a source: this answer comes from the model alone and may be wrong.)"
+HISTORY_CHARS = 2000  # earlier turns the expert sees (newest first): SmolLM2's 2k-token window keeps room for excerpts
+HISTORY_TURNS = 6  # at most this many earlier messages (three exchanges)
+
+
+# ---- text hygiene --------------------------------------------------------------------------
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str, what: str = "request") -> str:
+    """`text` unchanged unless it holds a lone UTF-16 surrogate (a JSON "\\ud800" or bytes decoded with
+    surrogateescape): then an InputError naming the position, never a crash further down. The rule at
+    every door: invalid text is refused with a clear message, not silently replaced."""
+    from medrouter.core.errors import InputError
+
+    if isinstance(text, str):
+        bad = _SURROGATE.search(text)
+        if bad:
+            raise InputError(f"{what} is not valid Unicode text (a lone surrogate U+{ord(bad.group()):04X} at "
+                             f"character {bad.start()}); send UTF-8 text")
+    return text
+
+
+# ---- conversations -------------------------------------------------------------------------
+# A follow-up leans on the turn before it: it starts with a connective ("and for kids?", "what about
+# treatment"), refers back with a pronoun ("What are its side effects?") in one of the languages the
+# router serves, or is too short to stand alone. Chosen by measurement on bench/conversations.py's own
+# examples (never on data/conversations/test.jsonl): see that file for the candidates and numbers.
+_LEAD = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|thanks|thank you|great|sorry|danke|merci|gracias|grazie|obrigad[oa])\W+)?"
+    r"(and|or|but|also|so|then|what about|how about|what if|same|for|in|with|during|after|before|at|und|oder|aber|auch|et|ou|mais|"
+    r"aussi|y|o|pero|tambi[eé]n|e|ou|mas|tamb[eé]m|ma|anche|pure|und was|et pour|y para|e per|e para)\b", re.I)
+_BACK = re.compile(
+    r"\b(it|its|it's|this|that|these|those|they|them|their|he|she|him|her|his|one|ones|same|there|mine|"
+    r"es|sie|ihn|ihm|ihr|ihre|das|dies|dieser|diese|davon|dafür|dagegen|damit|"
+    r"il|elle|ils|elles|lui|leur|leurs|ça|cela|ceci|en|"
+    r"lo|los|las|le|les|eso|esto|ello|su|sus|"
+    r"esso|essa|questo|questa|quello|quella|suo|sua|suoi|ne|"
+    r"ele|ela|eles|elas|isso|isto|dele|dela|seu|sua|seus|suas)\b", re.I)
+SHORT_WORDS = 3  # "side effects?", "in children?": no request of their own
+
+
+def is_follow_up(text: str) -> bool:
+    """Whether `text` leans on the previous user turn (the rule above)."""
+    words = re.findall(r"\w+", text)
+    return len(words) <= SHORT_WORDS or bool(_LEAD.match(text)) or bool(_BACK.search(text))
+
+
+@dataclass
+class Conversation:
+    """A request and the turns before it, as the Assistant reads them.
+
+    Routing and retrieval read `context`: the request alone, or, for a follow-up (is_follow_up) of a
+    turn that was not refused, the context of the previous user turn joined to it ("What is metformin?
+    What are its side effects?"). The expert answers `request` with the recent `history` before it.
+    Caller system messages (`system`) are added to the expert's own system prompt, after it: the
+    expert's rules (scope, refusal, grounding, disclaimer) come first and win; they never reach the
+    router, and answers no model writes (refusals, quoted reference lines, fixed messages) do not change."""
+
+    request: str
+    context: str
+    history: list[dict] = field(default_factory=list)  # earlier {"role", "content"} turns, oldest first
+    system: list[str] = field(default_factory=list)
+    follows_up: bool = False
+
+    @classmethod
+    def of(cls, text_or_messages, refusal: str = "", what: str = "request") -> Conversation:
+        """A str is one request; a list of {"role", "content"} messages (OpenAI's roles: system,
+        developer, user, assistant) is a conversation that ends with the user's request."""
+        from medrouter.core.errors import InputError
+
+        if isinstance(text_or_messages, str) or text_or_messages is None:
+            clean_text(text_or_messages, what)
+            return cls(request=text_or_messages, context=text_or_messages)
+        msgs = []
+        for i, m in enumerate(text_or_messages):
+            role = m.get("role") if isinstance(m, dict) else getattr(m, "role", None)
+            content = m.get("content") if isinstance(m, dict) else getattr(m, "content", None)
+            if role == "developer":
+                role = "system"
+            if role not in ("system", "user", "assistant"):
+                raise InputError(f"messages[{i}].role must be system, developer, user or assistant, not {role!r}")
+            if not isinstance(content, str):
+                raise InputError(f"messages[{i}].content must be text")
+            clean_text(content, f"messages[{i}]")
+            msgs.append({"role": role, "content": content})
+        if not msgs or msgs[-1]["role"] != "user":
+            raise InputError("the last message must be from the user")
+        system = [m["content"] for m in msgs if m["role"] == "system" and m["content"].strip()]
+        turns = [m for m in msgs if m["role"] != "system"]
+        context, previous, refused, follows = "", None, False, False
+        norm_refusal = _norm(refusal) if refusal else None
+        for j, m in enumerate(turns):
+            if m["role"] == "assistant":
+                refused = bool(norm_refusal) and norm_refusal in _norm(m["content"])
+                continue
+            follows = previous is not None and not refused and is_follow_up(m["content"])
+            context = f"{previous.rstrip()} {m['content'].strip()}" if follows else m["content"]
+            previous, refused = context, False
+        return cls(request=turns[-1]["content"], context=context, history=turns[:-1], system=system,
+                   follows_up=follows)
+
+    def recent(self, disclaimer: str = "", chars: int = HISTORY_CHARS, turns: int = HISTORY_TURNS) -> list[dict]:
+        """The newest earlier turns that fit `chars` (answers without the disclaimer), oldest first;
+        a long turn (a pasted report) is cut to what fits."""
+        out, left = [], chars
+        for m in reversed(self.history[-turns:]):
+            text = m["content"].replace(disclaimer.strip(), "").strip() if disclaimer.strip() else m["content"].strip()
+            if left <= 0 or not text:
+                break
+            out.append({"role": m["role"], "content": text[:left]})
+            left -= len(text)
+        out.reverse()
+        if out and out[0]["role"] == "assistant":  # a chat template wants a user turn first
+            out = out[1:]
+        return out
 
 
 @dataclass
@@ -112,11 +227,30 @@ def without_refusal(reply: str, refusal: str, similar: float = 0.75) -> str:
     import difflib
     import re
 
-    split = re.compile(r"(?<=[.!?])\s+")
-    refusal_sentences = [r.lower() for r in split.split(refusal.strip()) if r.strip()]
-    kept = [sentence for sentence in split.split(reply.strip()) if sentence.strip() and not any(
-        difflib.SequenceMatcher(None, sentence.lower(), r).ratio() >= similar for r in refusal_sentences)]
-    return " ".join(kept)
+    split = re.compile(r"(?<=[.!?])(\s+)")  # the separator is kept: a reply's line breaks stay
+    refusal_sentences = [r.lower() for r in split.split(refusal.strip())[0::2] if r.strip()]
+    parts = split.split(reply.strip())
+    out = ""
+    for i in range(0, len(parts), 2):
+        sentence = parts[i]
+        if not sentence.strip() or any(difflib.SequenceMatcher(None, sentence.lower(), r).ratio() >= similar
+                                       for r in refusal_sentences):
+            continue
+        out += (parts[i - 1] if out and i else "") + sentence
+    return out
+
+
+def _recording(pieces: Generator[str, None, Answer], shown: list[str]) -> Generator[str, None, Answer]:
+    """`pieces`, each also appended to `shown`; returns what `pieces` returns."""
+    try:
+        while True:
+            piece = next(pieces)
+            shown.append(piece)
+            yield piece
+    except StopIteration as stop:
+        return stop.value
+    finally:
+        pieces.close()
 
 
 @dataclass
@@ -152,7 +286,7 @@ class _Timer:
 class _Turn:
     """One request after routing: who answers it, and what every Answer of it carries."""
 
-    text: str
+    text: str  # the request as typed (the last user message)
     collection: str | None
     decision: object  # router.RouteDecision
     spec: object | None  # the expert's ExpertSpec; None = refused as out of scope
@@ -160,6 +294,13 @@ class _Turn:
     pointer: str  # one line for a question about an emergency condition ("If this is happening now, ...")
     base: dict  # route, confidence, scores, emergency, in_scope
     doc_hits: list | None = None  # the user's collection searched for the request (before routing)
+    conversation: Conversation | None = None
+    generation: dict | None = None  # the caller's overrides of the expert's generation settings
+
+    @property
+    def query(self) -> str:
+        """What routing and retrieval read: the request, or the turn it follows up joined to it."""
+        return self.conversation.context if self.conversation else self.text
 
 
 class _RefusalGate:
@@ -241,30 +382,82 @@ class Assistant:
         return self._library
 
     # ---- answering -----------------------------------------------------------------------
-    def route(self, text: str, has_documents: bool = False):
-        check_text(text, self.settings.limits.max_input_chars)
-        return self.router.route(text, has_documents=has_documents)
+    def conversation(self, text_or_messages) -> Conversation:
+        """How a request (a str) or a conversation (a list of {"role", "content"} messages) is read:
+        the request, what routing and retrieval read, the earlier turns (Conversation's rule)."""
+        conv = Conversation.of(text_or_messages, self.settings.out_of_scope_reply)
+        check_text(conv.request, self.settings.limits.max_input_chars)
+        if len(conv.context) > self.settings.limits.max_input_chars:  # a long history: its newest part
+            conv.context = conv.context[-self.settings.limits.max_input_chars:]
+        return conv
 
-    def ask(self, text: str, collection: str | None = None, expert: str | None = None) -> Answer:
-        return self.stream(text, collection=collection, expert=expert).answer
+    def route(self, text_or_messages, has_documents: bool = False):
+        """The router's decision for a request, or for a conversation's last request in its context."""
+        conv = self.conversation(text_or_messages)
+        return self.router.route(conv.context, has_documents=has_documents)
 
-    def stream(self, text: str, collection: str | None = None, expert: str | None = None) -> AnswerStream[Answer]:
-        """The answer's text pieces as they are generated; `.answer` is the final Answer once exhausted."""
-        return AnswerStream(self._answer(text, collection, expert))
+    def ask(self, text_or_messages, collection: str | None = None, expert: str | None = None, *,
+            generation: dict | None = None) -> Answer:
+        """Answer a request (str) or a conversation's last user message (a list of {"role", "content"}
+        messages). `generation`: overrides of the expert's settings (max_new_tokens, temperature,
+        top_p, stop), used when a model writes the reply."""
+        return self.stream(text_or_messages, collection=collection, expert=expert, generation=generation).answer
 
-    def ask_stream(self, text: str, collection: str | None = None, expert: str | None = None
+    def stream(self, text_or_messages, collection: str | None = None, expert: str | None = None, *,
+               generation: dict | None = None) -> AnswerStream[Answer]:
+        """The answer's text pieces as they are generated; `.answer` is the final Answer once exhausted
+        (its text is exactly the pieces joined)."""
+        return AnswerStream(self._shown(self._answer(text_or_messages, collection, expert, generation)))
+
+    def ask_stream(self, text_or_messages, collection: str | None = None, expert: str | None = None
                    ) -> Iterator[str | Answer]:
         """Yield answer text pieces as they are generated, then the final Answer (the shape of a
         backend's stream; `stream()` gives the same pieces with the Answer as `.answer`)."""
-        stream = self.stream(text, collection=collection, expert=expert)
+        stream = self.stream(text_or_messages, collection=collection, expert=expert)
         yield from stream
         yield stream.answer
 
-    def _answer(self, text: str, collection: str | None, expert: str | None) -> Generator[str, None, Answer]:
+    @staticmethod
+    def _shown(pieces: Generator[str, None, Answer]) -> Generator[str, None, Answer]:
+        """The answer's text is what was streamed, piece for piece: a streamed and a non-streamed
+        answer never differ (a refusal sentence a model adds after its reply started streaming
+        stays in both)."""
+        shown = []
+        answer = yield from _recording(pieces, shown)
+        if answer is not None and "".join(shown) != answer.answer:
+            answer.answer = "".join(shown)
+        return answer
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` in the base model's tokenizer (the pool's when it is loaded)."""
+        tok = getattr(self._pool, "tokenizer", None) if self._pool is not None else None
+        if tok is None:
+            tok = getattr(self, "_tokenizer", None)
+        if tok is None:
+            from transformers import AutoTokenizer
+
+            from medrouter.core.models import resolve_lm_path
+
+            b = self.settings.base_model
+            path = resolve_lm_path(b.path, b.gguf_file, self.settings.cache_dir)
+            tok = self._tokenizer = AutoTokenizer.from_pretrained(str(path))
+        return len(tok(text, add_special_tokens=False)["input_ids"]) if text else 0
+
+    def usage(self, text_or_messages, answer: Answer) -> dict:
+        """OpenAI's usage for an Answer: the request's messages and the whole answer, in base-model tokens."""
+        conv = Conversation.of(text_or_messages)
+        prompt = "\n".join([*conv.system, *(m["content"] for m in conv.history), conv.request])
+        p, c = self.count_tokens(prompt), self.count_tokens(answer.answer)
+        return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
+
+    def _answer(self, text_or_messages, collection: str | None, expert: str | None,
+                generation: dict | None = None) -> Generator[str, None, Answer]:
         """route -> refuse | (retrieve -> no coverage | generate -> ground or drop a refusal) -> disclaimer."""
         timer = _Timer()
-        check_text(text, self.settings.limits.max_input_chars)
-        turn = self._decide(text, collection, expert, timer)
+        conv = self.conversation(text_or_messages)
+        text = conv.request
+        turn = self._decide(text, collection, expert, timer, conv)
+        turn.generation = generation
         if turn.spec is None:
             return (yield from self._refuse(turn, timer))
         g = turn.spec.grounding
@@ -280,9 +473,12 @@ class Assistant:
             return (yield from self._no_coverage(turn, sources, timer))
         return (yield from self._generate(turn, hits or [], sources, timer))
 
-    def _decide(self, text: str, collection: str | None, expert: str | None, timer: _Timer) -> _Turn:
-        """Route the request; a forced expert overrides the route, never the emergency check."""
+    def _decide(self, text: str, collection: str | None, expert: str | None, timer: _Timer,
+                conv: Conversation | None = None) -> _Turn:
+        """Route the request (in its conversation's context); a forced expert overrides the route,
+        never the emergency check."""
         s = self.settings
+        text = conv.context if conv else text  # routing and retrieval read the context
         doc_hits = None
         if collection is not None:
             # how well the user's documents match is a routing signal ("What was my LDL in 2024?" is
@@ -300,8 +496,8 @@ class Assistant:
             route = decision.route
             spec = None if decision.refused else s.expert_for_route(route)
         prefix, pointer = self._emergency(text, decision)
-        return _Turn(text=text, collection=collection, decision=decision, spec=spec, prefix=prefix, pointer=pointer,
-                     doc_hits=doc_hits,
+        return _Turn(text=conv.request if conv else text, collection=collection, decision=decision, spec=spec,
+                     prefix=prefix, pointer=pointer, doc_hits=doc_hits, conversation=conv,
                      base=dict(route=route, confidence=decision.confidence, scores=decision.scores,
                                emergency=decision.emergency, in_scope=decision.in_scope))
 
@@ -325,8 +521,8 @@ class Assistant:
         """A medical answer from the reference library: the lines that answer, cited; or "not covered"."""
         lib, g = self.library, turn.spec.grounding
         start = time.perf_counter()
-        hits = lib.search(turn.text)
-        cov = lib.coverage(turn.text, hits)
+        hits = lib.search(turn.query)
+        cov = lib.coverage(turn.query, hits)
         timer.mark("retrieve", start)
         sources = [Source.of(i + 1, h) for i, h in enumerate(hits)]
         if not cov.covered:
@@ -339,7 +535,7 @@ class Assistant:
             return (yield from self._generate(turn, hits, sources, timer, store=lib.store, collection=lib.name,
                                               coverage=cov.to_dict()))
         start = time.perf_counter()
-        evidence = lib.store.evidence(lib.name, turn.text, hits, n=g.lines, sentences=True)
+        evidence = lib.store.evidence(lib.name, turn.query, hits, n=g.lines, sentences=True)
         timer.mark("ground", start)
         lines = [f"{_without_heading(e.text, hits[e.index - 1].section)} [{e.index}]" for e in evidence]
         cited = [x for x in sources if x.index in {e.index for e in evidence}]
@@ -395,13 +591,27 @@ class Assistant:
         from experts.prompting import build_messages
 
         s = self.settings
-        messages = build_messages(turn.spec, turn.text, sources or None)
+        conv = turn.conversation
+        # a follow-up of a pasted document ("now shorter") is answered on the document: the context
+        source_input = turn.spec.grounding.source == "input" and conv is not None and conv.follows_up
+        messages = build_messages(turn.spec, turn.query if source_input else turn.text, sources or None)
+        if conv is not None and conv.system:
+            messages[0] = {"role": "system", "content": messages[0]["content"] + "\n\n"
+                           + "The application adds (the rules above come first): " + "\n".join(conv.system)}
+        if conv is not None and conv.history and not source_input:
+            messages[-1:-1] = conv.recent(s.disclaimer)
+        g = turn.spec.generation
+        if turn.generation:
+            over = {k: v for k, v in turn.generation.items() if v is not None}
+            if "stop" in over:
+                over["stop"] = list(g.stop) + list(over["stop"])
+            g = g.model_copy(update=over)
         if turn.prefix:
             yield turn.prefix
         grounded = bool(sources)
         gate = _RefusalGate(s.out_of_scope_reply, hold=grounded or bool(turn.decision.emergency))
         start, first = time.perf_counter(), None
-        generation = AnswerStream.from_items(self.pool.stream(turn.spec.name, messages))
+        generation = AnswerStream.from_items(self.pool.stream(turn.spec.name, messages, g))
         for piece in generation:
             first = first or time.perf_counter()
             shown = gate.feed(piece)
@@ -440,7 +650,7 @@ class Assistant:
         s = self.settings
         if grounded:  # a grounded refusal cites nothing: _ground leaves only the closest lines
             start = time.perf_counter()
-            reply, evidence, unsupported = self._ground(turn.text, reply, hits, collection, store)
+            reply, evidence, unsupported = self._ground(turn.query, reply, hits, collection, store)
             timer.mark("ground", start)
             return reply, evidence, unsupported, False
         # The experts learned to refuse out-of-scope requests and a small one over-refuses requests

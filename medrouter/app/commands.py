@@ -8,21 +8,47 @@ from pathlib import Path
 from medrouter.core.cli import add_config_arg, emit
 
 
+def _decode(data: bytes, what: str) -> str:
+    """Bytes from a file or standard input as text: UTF-8 (a BOM allowed), else a clear error (exit 2)."""
+    from medrouter.core.errors import InputError
+
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                         "convert it to UTF-8") from None
+
+
 def _read_text(arg: str) -> str:
-    # "-" reads the request from standard input (e.g. a pasted report piped in)
-    return sys.stdin.read() if arg == "-" else arg
+    # "-" reads the request from standard input (e.g. a pasted report piped in). An argument with
+    # undecodable bytes arrives with lone surrogates (Python's surrogateescape): the Assistant refuses
+    # those with a clear message (clean_text), exit 2.
+    return _decode(sys.stdin.buffer.read(), "standard input") if arg == "-" else arg
 
 
-def cmd_ask(args) -> int:
-    from .assistant import Assistant
+def _read_history(path: str | None) -> list[dict]:
+    """A conversation file: a JSON list of {"role", "content"} messages, or one message per line (JSONL)."""
+    import json
 
-    a = Assistant.from_config(args.config)
-    text = _read_text(args.text)
-    if args.json:
-        ans = a.ask(text, collection=args.collection, expert=args.expert)
-        emit(ans.to_dict(), True)
-        return 0
-    stream = a.stream(text, collection=args.collection, expert=args.expert)
+    from medrouter.core.errors import InputError
+
+    if not path:
+        return []
+    try:
+        raw = _decode(Path(path).read_bytes(), path)
+    except OSError as exc:
+        raise InputError(f"cannot read --history {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(raw) if raw.lstrip().startswith("[") else [json.loads(x) for x in raw.splitlines() if x.strip()]
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--history {path}: not JSON ({exc.msg}, line {exc.lineno}); a list of "
+                         '{"role", "content"} messages or one per line') from None
+    if not isinstance(data, list) or not all(isinstance(m, dict) for m in data):
+        raise InputError(f"--history {path}: expected a list of {{\"role\", \"content\"}} messages")
+    return data
+
+
+def _print_answer(stream) -> object:
     for piece in stream:
         sys.stdout.write(piece)
         sys.stdout.flush()
@@ -35,6 +61,47 @@ def cmd_ask(args) -> int:
               + " | ".join(ans.unsupported), file=sys.stderr)
     print(f"-- route {ans.route} · expert {ans.expert or '-'} · confidence {ans.confidence:.2f} · "
           f"{ans.finish_reason} · {ans.timings_ms.get('total', 0):.0f} ms", file=sys.stderr)
+    return ans
+
+
+def cmd_chat(args) -> int:
+    """A conversation on the terminal: each line is a request answered in the context of the turns before."""
+    from medrouter.core.errors import InputError
+
+    from .assistant import Assistant
+
+    a = Assistant.from_config(args.config)
+    messages = _read_history(args.history)
+    print("medrouter chat: type a question; an empty line or Ctrl-D ends.", file=sys.stderr)
+    while True:
+        try:
+            line = input("you> ")
+        except EOFError:
+            break
+        if not line.strip():
+            break
+        try:
+            ans = _print_answer(a.stream(messages + [{"role": "user", "content": line}],
+                                         collection=args.collection, expert=args.expert))
+        except InputError as exc:  # one bad line does not end the conversation
+            print(f"medrouter: error: {exc}", file=sys.stderr)
+            continue
+        messages += [{"role": "user", "content": line}, {"role": "assistant", "content": ans.answer}]
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from .assistant import Assistant
+
+    a = Assistant.from_config(args.config)
+    text = _read_text(args.text)
+    history = _read_history(args.history)
+    request = history + [{"role": "user", "content": text}] if history else text
+    if args.json:
+        ans = a.ask(request, collection=args.collection, expert=args.expert)
+        emit(ans.to_dict(), True)
+        return 0
+    _print_answer(a.stream(request, collection=args.collection, expert=args.expert))
     return 0
 
 
@@ -74,6 +141,8 @@ def cmd_serve(args) -> int:
     from .server import serve
 
     s = load_config(args.config)
+    if args.docs:
+        s.serve.docs = True
     if args.backend:
         s.serve.backend = args.backend
     if args.openai_base_url:
@@ -87,12 +156,12 @@ def cmd_serve(args) -> int:
                            tensor_parallel_size=args.tensor_parallel_size)
         s.serve.backend, s.serve.openai_base_url = "openai", f"http://127.0.0.1:{args.vllm_port}/v1"
         try:
-            serve(s, host=args.host, port=args.port)
+            serve(s, host=args.host, port=args.port, api_key=args.api_key)
         finally:
             proc.terminate()
             proc.wait(timeout=60)
         return 0
-    serve(s, host=args.host, port=args.port)
+    serve(s, host=args.host, port=args.port, api_key=args.api_key)
     return 0
 
 
@@ -115,9 +184,18 @@ def register(sub) -> None:
     p.add_argument("text", help="the request ('-' reads standard input)")
     p.add_argument("--collection", help="the document collection to ground advice in")
     p.add_argument("--expert", help="force this expert instead of routing")
+    p.add_argument("--history", metavar="FILE", help="the conversation before this request: a JSON list of "
+                   '{"role", "content"} messages (or JSONL); the request is answered in its context')
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_config_arg(p)
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="a conversation on the terminal (each request in the context of the turns before)")
+    p.add_argument("--history", metavar="FILE", help="start from this conversation (as for ask --history)")
+    p.add_argument("--collection", help="the document collection to ground advice in")
+    p.add_argument("--expert", help="force this expert instead of routing")
+    add_config_arg(p)
+    p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("prepare", help="convert and cache the models once (offline)")
     p.add_argument("--json", action="store_true")
@@ -132,7 +210,9 @@ def register(sub) -> None:
 
 def register_serve(sub) -> None:
     p = sub.add_parser("serve", help="serve the router and experts as an OpenAI-compatible HTTP API")
-    p.add_argument("--host", help="default: serve.host from the config (127.0.0.1)")
+    p.add_argument("--host", help="default: serve.host from the config (127.0.0.1: this machine only)")
+    p.add_argument("--api-key", help="require `Authorization: Bearer KEY` (default: serve.api_key or $MEDROUTER_API_KEY)")
+    p.add_argument("--docs", action="store_true", help="serve the interactive API docs at /docs (off by default)")
     p.add_argument("--port", type=int, help="default: serve.port from the config (8000)")
     p.add_argument("--backend", help="generation backend (transformers | openai | vllm); default: serve.backend")
     p.add_argument("--vllm-port", type=int, default=8001, help="for --backend vllm: the port vLLM listens on")

@@ -1,0 +1,153 @@
+"""Follow-up routing: the Assistant's conversation rule against single-turn routing of the last message.
+
+    python bench/conversations.py [--set dev | data/conversations/test.jsonl] [--config experts.yaml] [--examples 5]
+
+Each conversation ends with a user turn and carries the right route per user turn; the last one is
+scored. Routing texts compared in the same run (the same router, one route_batch each):
+  single_turn   the last user message alone (what `auto` routed before conversations)
+  join_always   the previous user turn joined to every last message
+  rule          medrouter.app.assistant.Conversation: the previous turn's context joined to a
+                follow-up (connective lead, back-reference, or <= 3 words) unless the previous turn
+                was refused; what `ask(messages)` routes and retrieves with
+Also tried on dev: refusing a follow-up only when both its joined and its alone text refuse (the
+same 43/50 as `rule`, for two routings; dropped). Scores: accuracy on follow-ups (tag needs_context), topic switches (topic_switch), becomes_oos,
+after_refusal, documents, all.
+
+`--set dev` (default) is this file's own DEV conversations, written to choose the rule; the blind set
+(data/conversations/test.jsonl, written from the route descriptions only) is for measuring once,
+never for tuning.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+R = "I can only help with medical questions, medical documents and health advice. This request is outside what I can help with."
+A = "(answer)"
+def c(turns, labels, tags, docs=False):
+    msgs = []
+    for i, t in enumerate(turns):
+        if i:
+            msgs.append({"role": "assistant", "content": R if labels[i-1] == "out_of_scope" else A})
+        msgs.append({"role": "user", "content": t})
+    return {"turns": msgs, "labels": labels, "tags": tags, "has_documents": docs}
+Q, S, V, O = "medical_qa", "summarization", "advice", "out_of_scope"
+NC, TS, BO, AR, DOC = "needs_context", "topic_switch", "becomes_oos", "after_refusal", "documents"
+REPORT = ("Discharge summary. Patient: 67-year-old man admitted with community-acquired pneumonia of the right lower "
+          "lobe. Treated with IV ceftriaxone and oral azithromycin, switched to oral amoxicillin on day 3. Oxygen "
+          "weaned on day 4. Discharged home on day 5 with follow-up chest X-ray in 6 weeks.")
+DEV = [
+    c(["What is lisinopril used for?", "Does it cause a cough?"], [Q, Q], [NC]),
+    c(["How is gout treated?", "and how is it prevented?"], [Q, Q], [NC]),
+    c(["What causes anemia?", "symptoms?"], [Q, Q], [NC]),
+    c(["What is the normal range for TSH?", "What if mine is high?"], [Q, Q], [NC]),
+    c(["Tell me about shingles.", "Is there a vaccine for it?"], [Q, Q], [NC]),
+    c(["What's the dose of paracetamol for adults?", "for a 6 year old?"], [Q, Q], [NC]),
+    c(["What is atrial fibrillation?", "Can that cause a stroke?"], [Q, Q], [NC]),
+    c(["How long does the flu last?", "And is it contagious the whole time?"], [Q, Q], [NC]),
+    c(["What are statins?", "Should those be taken at night?"], [Q, Q], [NC]),
+    c(["What is celiac disease?", "how is that diagnosed", "and what can they eat?"], [Q, Q, Q], [NC]),
+    c(["Was ist Bluthochdruck?", "Und wie behandelt man ihn?"], [Q, Q], [NC]),
+    c(["Qu'est-ce que l'asthme ?", "Et chez les enfants ?"], [Q, Q], [NC]),
+    c(["¿Qué es la diabetes tipo 2?", "¿Y cómo se trata?"], [Q, Q], [NC]),
+    c(["Cos'è l'emicrania?", "E come si cura?"], [Q, Q], [NC]),
+    c(["O que é a hepatite B?", "Como se transmite isso?"], [Q, Q], [NC]),
+    c(["What are the symptoms of a UTI?", "thanks. how about in men?"], [Q, Q], [NC]),
+    c(["Is ibuprofen safe in pregnancy?", "What about paracetamol?"], [Q, Q], [NC]),
+    c(["Summarize this: " + REPORT, "Now shorter please"], [S, S], [NC]),
+    c(["Summarize this: " + REPORT, "Can you make it bullet points?"], [S, S], [NC]),
+    c(["What did my cardiologist say about my ejection fraction?", "Is that normal for my age?"], [V, V], [NC, DOC], True),
+    c(["When is my next blood test according to my care plan?", "and what should I do before it?"], [V, V], [NC, DOC], True),
+    c(["What dose of insulin did my discharge letter give me?", "When do I take it?"], [V, V], [NC, DOC], True),
+    c(["What's the capital of Peru?", "and of Chile?"], [O, O], [NC, AR]),
+    c(["Recommend a good sci-fi novel.", "something shorter?"], [O, O], [NC, AR]),
+    c(["Write me a haiku about autumn.", "Another one please"], [O, O], [NC, AR]),
+    # topic switches
+    c(["What is metoprolol?", "What's the weather going to be like in Berlin tomorrow?"], [Q, O], [TS, BO]),
+    c(["How do I lower my cholesterol?", "Can you help me fix a Python error in my script?"], [Q, O], [TS, BO]),
+    c(["What is psoriasis?", "Summarize this report: " + REPORT], [Q, S], [TS]),
+    c(["Summarize this: " + REPORT, "What is the incubation period of measles?"], [S, Q], [TS]),
+    c(["What is an MRI?", "What did my MRI report say about my knee?"], [Q, V], [TS, DOC], True),
+    c(["What does my lab report say about my potassium?", "What foods are high in vitamin D?"], [V, Q], [TS, DOC], True),
+    c(["Who won the football world cup in 2014?", "What are the early signs of a heart attack?"], [O, Q], [TS, AR]),
+    c(["How do I make sourdough bread?", "What is the treatment for a migraine?"], [O, Q], [TS, AR]),
+    c(["Tell me a joke.", "Fine. What is hypothyroidism?"], [O, Q], [TS, AR]),
+    c(["What is a good stock to buy?", "ok, then how much water should an adult drink a day?"], [O, Q], [TS, AR]),
+    c(["What is tinnitus?", "Translate 'good morning' into Japanese."], [Q, O], [TS, BO]),
+    c(["What causes kidney stones?", "Write a limerick about my cat."], [Q, O], [TS, BO]),
+    c(["Was ist Migräne?", "Wie wird das Wetter morgen in München?"], [Q, O], [TS, BO]),
+    c(["Qu'est-ce que le diabète ?", "Quelle est la capitale de l'Australie ?"], [Q, O], [TS, BO]),
+    c(["What is vitamin B12?", "What is the best laptop for gaming?"], [Q, O], [TS, BO]),
+    # becomes out of scope while leaning on the turn before
+    c(["What is aspirin?", "Write a poem about it."], [Q, O], [NC, BO]),
+    c(["What is penicillin?", "What's the stock price of the company that makes it?"], [Q, O], [NC, BO]),
+    c(["How does chemotherapy work?", "Thanks. Now tell me a joke to cheer me up."], [Q, O], [BO]),
+    c(["What is insulin?", "Can you translate that answer into a song?"], [Q, O], [NC, BO]),
+    # after a refusal: a medical question of its own
+    c(["What's the best pizza topping?", "What are the side effects of ibuprofen?"], [O, Q], [AR, TS]),
+    c(["Help me write a cover letter.", "Never mind. Is a fever of 39 degrees dangerous for an adult?"], [O, Q], [AR, TS]),
+    c(["What's the score of the game?", "and what's a normal resting heart rate?"], [O, Q], [AR, TS]),
+    c(["Who is the president of France?", "sorry, I meant: what is the treatment for scabies?"], [O, Q], [AR, TS]),
+    c(["¿Quién ganó el partido ayer?", "¿Cuáles son los síntomas del dengue?"], [O, Q], [AR, TS]),
+    c(["Quel temps fait-il à Lyon ?", "Et quels sont les symptômes de la grippe ?"], [O, Q], [AR, TS]),
+]
+
+
+def join_always(messages: list[dict]) -> str:
+    users = [m["content"] for m in messages if m["role"] == "user"]
+    return users[-1] if len(users) < 2 else f"{users[-2].rstrip()} {users[-1].strip()}"
+
+
+def score(rows: list[dict], decisions: list, examples: int) -> dict:
+    hits, totals, wrong = Counter(), Counter(), []
+    for row, d in zip(rows, decisions):
+        ok = d.route == row["labels"][-1]
+        for tag in ("all", *row["tags"]):
+            totals[tag] += 1
+            hits[tag] += ok
+        if not ok and len(wrong) < examples:
+            wrong.append({"id": row.get("id"), "last": row["turns"][-1]["content"][:120], "want": row["labels"][-1],
+                          "got": d.route})
+    tags = ["needs_context", "topic_switch", "becomes_oos", "after_refusal", "documents", "all"]
+    return {"accuracy": {t: round(hits[t] / totals[t], 4) for t in tags if totals[t]},
+            "counts": {t: f"{hits[t]}/{totals[t]}" for t in tags if totals[t]}, "wrong": wrong}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--set", default="dev", help="dev (this file's examples) or a JSONL file")
+    p.add_argument("--config")
+    p.add_argument("--examples", type=int, default=5)
+    args = p.parse_args()
+    from medrouter.app.assistant import Assistant, Conversation
+
+    if args.set == "dev":
+        rows = [dict(r, id=f"dev{i + 1:02d}") for i, r in enumerate(DEV)]
+    else:
+        rows = [json.loads(line) for line in Path(args.set).read_text(encoding="utf-8").splitlines() if line.strip()]
+    a = Assistant.from_config(args.config)
+    refusal = a.settings.out_of_scope_reply
+    texts = {
+        "single_turn": [r["turns"][-1]["content"] for r in rows],
+        "join_always": [join_always(r["turns"]) for r in rows],
+        "rule": [Conversation.of(r["turns"], refusal).context for r in rows],
+    }
+    docs = [bool(r.get("has_documents")) for r in rows]
+    out = {"set": args.set, "conversations": len(rows),
+           "follow_ups_detected": sum(Conversation.of(r["turns"], refusal).follows_up for r in rows), "variants": {}}
+    for name, tx in texts.items():
+        t0 = time.perf_counter()
+        decisions = a.router.route_batch(tx, has_documents=docs)
+        out["variants"][name] = score(rows, decisions, args.examples) | {"seconds": round(time.perf_counter() - t0, 1)}
+    print(json.dumps(out, indent=1, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
