@@ -6,6 +6,8 @@ shipped experts.yaml. Presentation only: every action calls the library's public
 """
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from ui.views import chat, docs, experts, summarize
@@ -45,6 +47,11 @@ def main() -> None:
         settings = assistant().settings
     if outcome.error:
         st.stop()
+    host = os.environ.get("MEDROUTER_UI_HOST", "127.0.0.1")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        st.warning(f"This app is served on {host}, beyond this machine, with no sign-in: anyone who can reach it "
+                   "can use it. Start it with `medrouter ui --host 127.0.0.1` unless that is intended.",
+                   icon=":material/warning:")
     collection()  # this browser session's private collection name, made once
     page = sidebar(settings)
     with error_boundary(f"The {PAGES[page][0]} page failed"):

@@ -5,8 +5,10 @@
     chat.invoke("What is hypertension?").content
     MedrouterChat(model="summarization").stream([("user", report)])
 
-With `model="auto"` the last human message goes through the Assistant; `response_metadata` carries
-the route, expert, confidence, finish_reason and sources. With an expert name, that expert answers
+With `model="auto"` the conversation goes through the Assistant: the last human message, routed in
+the context of the turn it follows up, answered with the recent turns; system messages are added
+after the expert's own prompt (medrouter.app.assistant.Conversation). `response_metadata` carries
+the route, expert, confidence, finish_reason and sources; `usage_metadata` the tokens. With an expert name, that expert answers
 the messages as given (its system prompt added when there is none), like `/v1/chat/completions`.
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
@@ -63,7 +66,17 @@ class MedrouterChat(BaseChatModel):
             human = [m for m in messages if m.type == "human"]
             if not human:
                 raise InputError("model='auto' needs a human message to route")
-            return self.assistant.stream(human[-1].text), _answer_metadata
+            msgs = [{"role": _ROLES[m.type], "content": m.text} for m in messages if m.type in _ROLES]
+            while msgs and msgs[-1]["role"] != "user":  # a trailing AI turn (a prefill) is not a request
+                msgs.pop()
+            generation = {"stop": list(stop)} if stop else None
+            request = msgs if len(msgs) > 1 else msgs[-1]["content"]
+            stream = self.assistant.stream(request, generation=generation)
+
+            def metadata(ans):
+                text, meta = _answer_metadata(ans)
+                return text, meta, self.assistant.usage(request, ans)
+            return stream, metadata
         if self.model not in s.expert_names:
             raise UnknownExpertError.named(self.model, s.expert_names)
         from experts.prompting import build_messages
@@ -80,12 +93,13 @@ class MedrouterChat(BaseChatModel):
             g = g.model_copy(update={"stop": list(g.stop) + list(stop)})
         return AnswerStream.from_items(self.assistant.pool.stream(self.model, msgs, g)), _generation_metadata
 
+
     # ---- BaseChatModel -------------------------------------------------------------------------
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         stream, metadata = self._open(messages, stop)
-        text, meta = metadata(stream.answer)
-        msg = AIMessage(content=text, response_metadata=meta)
+        text, meta, usage = metadata(stream.answer)
+        msg = AIMessage(content=text, response_metadata=meta, usage_metadata=_usage(usage))
         return ChatResult(generations=[ChatGeneration(message=msg)])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -96,8 +110,8 @@ class MedrouterChat(BaseChatModel):
             if run_manager:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
             yield chunk
-        _, meta = metadata(stream.answer)
-        yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=meta))
+        _, meta, usage = metadata(stream.answer)
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=meta, usage_metadata=_usage(usage)))
 
 
 def _answer_metadata(ans) -> tuple[str, dict]:
@@ -107,7 +121,14 @@ def _answer_metadata(ans) -> tuple[str, dict]:
                                           "emergency", "note")}
 
 
-def _generation_metadata(gen) -> tuple[str, dict]:
-    """(text, response_metadata) of an expert's Generation."""
+def _generation_metadata(gen) -> tuple[str, dict, dict]:
+    """(text, response_metadata, usage) of an expert's Generation."""
     return gen.text, {"expert": gen.expert, "finish_reason": gen.finish_reason, "stop_reason": gen.stop_reason,
-                      "prompt_tokens": gen.prompt_tokens, "completion_tokens": gen.completion_tokens}
+                      "prompt_tokens": gen.prompt_tokens, "completion_tokens": gen.completion_tokens}, \
+        {"prompt_tokens": gen.prompt_tokens, "completion_tokens": gen.completion_tokens,
+         "total_tokens": gen.prompt_tokens + gen.completion_tokens}
+
+
+def _usage(usage: dict) -> UsageMetadata:
+    return UsageMetadata(input_tokens=usage["prompt_tokens"], output_tokens=usage["completion_tokens"],
+                         total_tokens=usage["total_tokens"])

@@ -1,9 +1,14 @@
 """`medrouter serve`: the project as an OpenAI-compatible HTTP API (FastAPI + uvicorn).
 
-* `GET /v1/models` lists `auto` and every configured expert.
+* `GET /v1/models` lists `auto` and every configured expert; `GET /v1/models/{id}` one of them.
 * `POST /v1/chat/completions` with `model` =
     - `auto`: the whole Assistant (router -> refusal | expert [+ retrieval] -> disclaimer) on the
-      last user message; the route, expert, confidence and sources come back in `medrouter`.
+      conversation: the last user message, routed and retrieved in the context of the turn it follows
+      up, answered with the recent turns before it; system messages are added after the expert's own
+      system prompt (Conversation's rule). `max_tokens`, `temperature`, `top_p`, `stop` apply to the
+      expert's generated reply; answers no model writes (a refusal, quoted reference lines) are fixed
+      text they cannot change. `usage` counts the messages and the whole answer in base-model tokens.
+      The route, expert, confidence and sources come back in `medrouter`.
     - an expert name: that expert generates from the messages as given (the expert's system prompt
       and few-shot turns are added when the messages carry no system message). This is the raw
       expert, as vLLM would serve a LoRA module: no routing, no disclaimer.
@@ -11,12 +16,17 @@
 * Laid out as vLLM's server is: the protocol models (requests, errors), a serving class
   (`ChatService`: what each endpoint does) and a thin FastAPI app that only routes to it.
 * Errors use OpenAI's shape `{"error": {"message", "type", "param", "code"}}`: 400 for an invalid
-  payload or unusable input, 404 for an unknown model; the server keeps serving. A client that goes
-  away mid-stream stops its generation at the next token.
+  payload or unusable input (a lone surrogate included), 401 without the API key when one is set
+  (`serve.api_key`, $MEDROUTER_API_KEY, --api-key), 404 for an unknown model; the server keeps
+  serving. A client that goes away mid-stream stops its generation at the next token.
+* The streamed and the non-streamed text of a request are the same characters.
+* `/docs` is off unless `serve.docs: true`.
 """
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import threading
 import time
 import uuid
@@ -32,6 +42,7 @@ from medrouter.core.errors import MedrouterError, UnknownExpertError
 from .stream import AnswerStream
 
 AUTO = "auto"
+API_KEY_ENV = "MEDROUTER_API_KEY"
 # what the `medrouter` field of a response carries from an Answer
 ANSWER_META = ("route", "expert", "confidence", "emergency", "sources", "stop_reason", "note", "finish_reason")
 
@@ -50,6 +61,9 @@ class ChatMessage(BaseModel):
 
     def text(self) -> str:
         return self.content if isinstance(self.content, str) else "".join(p.text for p in self.content)
+
+    def as_dict(self) -> dict:
+        return {"role": "system" if self.role == "developer" else self.role, "content": self.text()}
 
 
 class StreamOptions(BaseModel):
@@ -159,6 +173,9 @@ class ChatService:
                  for e in self.settings.experts]
         return {"object": "list", "data": data}
 
+    def model(self, name: str) -> dict | None:
+        return next((m for m in self.models()["data"] if m["id"] == name), None)
+
     def knows(self, model: str) -> bool:
         return model == AUTO or model in self.settings.expert_names
 
@@ -171,9 +188,19 @@ class ChatService:
         """Check the request and open its stream (nothing generates until it is read)."""
         cancel = threading.Event()
         if req.model == AUTO:
-            text = req.messages[-1].text()
-            check_text(text, self.settings.limits.max_input_chars)
-            return Reply(self.assistant.stream(text), Final.of_answer, cancel)
+            messages = [m.as_dict() for m in req.messages]
+            stop = [req.stop] if isinstance(req.stop, str) else req.stop
+            generation = {"max_new_tokens": req.max_completion_tokens or req.max_tokens, "temperature": req.temperature,
+                          "top_p": req.top_p, "stop": stop, "repetition_penalty": req.repetition_penalty}
+            conv = self.assistant.conversation(messages)  # an unusable request fails here, as a 400
+            stream = self.assistant.stream(messages if conv.history or conv.system else conv.request,
+                                           generation={k: v for k, v in generation.items() if v is not None})
+
+            def final(ans) -> Final:
+                f = Final.of_answer(ans)
+                f.usage = self.assistant.usage(messages, ans)
+                return f
+            return Reply(stream, final, cancel)
         msgs = self._expert_messages(req)
         g = self._generation_settings(req)
 
@@ -199,8 +226,11 @@ class ChatService:
     def _expert_messages(self, req: ChatRequest) -> list[dict]:
         from experts.prompting import build_messages
 
-        msgs = [{"role": "system" if m.role == "developer" else m.role, "content": m.text()} for m in req.messages]
-        for m in msgs:
+        from .assistant import clean_text
+
+        msgs = [m.as_dict() for m in req.messages]
+        for i, m in enumerate(msgs):
+            clean_text(m["content"], f"messages[{i}]")
             check_text(m["content"], self.settings.limits.max_input_chars, what=f"{m['role']} message")
         if not any(m["role"] == "system" for m in msgs):
             prompt = build_messages(self.settings.expert(req.model), "")[:-1]  # system prompt + few-shot
@@ -285,13 +315,33 @@ def create_app(settings, assistant=None):
     from .assistant import Assistant
 
     service = ChatService(settings, assistant or Assistant(settings))
-    app = FastAPI(title="medrouter", description="medrouter as an OpenAI-compatible API")
+    docs = settings.serve.docs
+    app = FastAPI(title="medrouter", description="medrouter as an OpenAI-compatible API",
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  openapi_url="/openapi.json" if docs else None)
     app.state.assistant = service.assistant
     _add_error_handlers(app)
+    key = settings.serve.api_key or os.environ.get(API_KEY_ENV) or None
+
+    @app.middleware("http")
+    async def _api_key(request, call_next):
+        # OpenAI's scheme: `Authorization: Bearer KEY`; /health stays open for load balancers
+        if key and request.url.path != "/health":
+            given = request.headers.get("authorization", "")
+            token = given[7:].strip() if given.lower().startswith("bearer ") else ""
+            if not secrets.compare_digest(token.encode(), key.encode()):
+                return _error(401, "Incorrect or missing API key: send `Authorization: Bearer KEY`",
+                              code="invalid_api_key")
+        return await call_next(request)
 
     @app.get("/v1/models")
     async def models():
         return service.models()
+
+    @app.get("/v1/models/{model_id}")
+    async def model(model_id: str):
+        found = service.model(model_id)
+        return found if found is not None else service.unknown_model(model_id)
 
     @app.get("/health")
     async def health():
@@ -318,8 +368,10 @@ def create_app(settings, assistant=None):
     return app
 
 
-def serve(settings, host: str | None = None, port: int | None = None) -> None:
+def serve(settings, host: str | None = None, port: int | None = None, api_key: str | None = None) -> None:
     import uvicorn
 
+    if api_key:
+        settings.serve.api_key = api_key
     app = create_app(settings)
     uvicorn.run(app, host=host or settings.serve.host, port=port or settings.serve.port, log_level="info")

@@ -112,7 +112,10 @@ class UISettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = "medrouter — medical assistant"
+    host: str = Field(default="127.0.0.1", description="address the UI listens on; 0.0.0.0 = every interface (the page warns)")
     port: int = Field(default=8501, ge=1, le=65535)
+    session_idle_minutes: int = Field(default=24 * 60, ge=1, description="a browser session's chat and private "
+                                      "collection are deleted after this long unused")
 
 
 class ServeSettings(BaseModel):
@@ -122,6 +125,9 @@ class ServeSettings(BaseModel):
     port: int = Field(default=8000, ge=1, le=65535)
     backend: str = Field(default="transformers", description="registered backend: transformers | openai | vllm (starts vLLM, then openai)")
     openai_base_url: str | None = Field(default=None, description="for backend=openai: e.g. http://127.0.0.1:8001/v1")
+    api_key: str | None = Field(default=None, description="require `Authorization: Bearer KEY` on /v1 (also "
+                                "$MEDROUTER_API_KEY or --api-key); None = no key")
+    docs: bool = Field(default=False, description="serve the interactive API docs at /docs (off: nothing to probe)")
 
 
 class Settings(BaseModel):

@@ -16,6 +16,17 @@ def _history() -> list[dict]:
     return st.session_state.setdefault("messages", [])
 
 
+def _conversation(prompt: str) -> list[dict] | str:
+    """The request with the chat before it (the Assistant routes a follow-up in its context)."""
+    msgs = []
+    for m in _history()[:-1]:  # the last entry is this prompt
+        if m["role"] == "user":
+            msgs.append({"role": "user", "content": m["text"]})
+        elif "answer" in m:
+            msgs.append({"role": "assistant", "content": m["answer"]["answer"]})
+    return msgs + [{"role": "user", "content": prompt}] if msgs else prompt
+
+
 def _draw_history(settings) -> None:
     for msg in _history():
         with st.chat_message(msg["role"]):
@@ -35,7 +46,7 @@ def _answer(prompt: str, settings) -> None:
     badge_slot, banner_slot, body_slot = st.empty(), st.empty(), st.empty()
     with error_boundary("Could not answer") as outcome:
         stream = BodyStream(
-            a.stream(prompt, collection=collection() if n_docs else None, expert=forced),
+            a.stream(_conversation(prompt), collection=collection() if n_docs else None, expert=forced),
             urgent_messages(settings), settings.disclaimer,
             on_emergency=lambda m: banner_slot.error(m, icon=":material/emergency:"))
         with body_slot.container():

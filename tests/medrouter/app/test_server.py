@@ -175,3 +175,118 @@ def pool_messages(settings, expert):
     from experts.prompting import build_messages
 
     return build_messages(settings.expert(expert), "What is hypertension?")
+
+
+# ---- conversations, the promises of the OpenAI surface, safe defaults ---------------------------
+FOLLOW_UP = [{"role": "user", "content": "What is metformin?"}, {"role": "assistant", "content": "A diabetes medicine."},
+             {"role": "user", "content": "What are its side effects?"}]
+
+
+def test_auto_answers_a_follow_up_in_context_with_usage(client):
+    alone = client.post("/v1/chat/completions", json={"model": "auto", "messages": FOLLOW_UP[-1:]}).json()
+    body = client.post("/v1/chat/completions", json={"model": "auto", "messages": FOLLOW_UP}).json()
+    assert body["choices"][0]["message"]["content"] != alone["choices"][0]["message"]["content"]
+    assert any("metformin" in (s["title"] or "").lower() for s in body["medrouter"]["sources"])
+    u = body["usage"]
+    assert u["prompt_tokens"] > 0 and u["completion_tokens"] > 0 and u["total_tokens"] == u["prompt_tokens"] + u["completion_tokens"]
+
+
+def _streamed(client, payload):
+    with client.stream("POST", "/v1/chat/completions", json={**payload, "stream": True,
+                                                              "stream_options": {"include_usage": True}}) as r:
+        events = _sse(r.iter_lines())
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    return "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"]), chunks[-1].get("usage")
+
+
+@pytest.mark.parametrize("messages", [
+    [{"role": "user", "content": "What is blockchain?"}],  # out_of_scope
+    [{"role": "user", "content": "What is hypertension?"}],  # medical_qa (quoted reference)
+    [{"role": "user", "content": "Summarize this report: Clinic letter. 45-year-old man seen for knee pain after "
+                                 "running. Examination: mild effusion. Plan: rest, ice, physiotherapy, review in "
+                                 "six weeks."}],  # summarization (generated)
+    FOLLOW_UP,
+])
+def test_streamed_and_non_streamed_text_are_identical(client, messages):
+    payload = {"model": "auto", "messages": messages, "max_tokens": 40}
+    whole = client.post("/v1/chat/completions", json=payload).json()
+    text, usage = _streamed(client, payload)
+    assert text == whole["choices"][0]["message"]["content"] and usage == whole["usage"]
+
+
+def test_models_retrieve_one(client):
+    assert client.get("/v1/models/auto").json()["id"] == "auto"
+    assert client.get("/v1/models/medical_qa").json()["route"] == "medical_qa"
+    assert _is_openai_error(client.get("/v1/models/cardiology"), 404)["code"] == "model_not_found"
+
+
+@pytest.mark.parametrize("model", ["auto", "medical_qa"])
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_lone_surrogate_is_a_400_not_a_crash(client, model, stream):
+    body = '{"model": "%s", "stream": %s, "messages": [{"role": "user", "content": "What is \\ud800 asthma?"}]}' % (
+        model, "true" if stream else "false")
+    r = client.post("/v1/chat/completions", content=body.encode(), headers={"content-type": "application/json"})
+    err = _is_openai_error(r, 400)
+    assert "surrogate" in err["message"]
+
+
+def test_fuzzed_bodies_get_an_answer_or_a_clean_error(client):
+    import random
+
+    rng = random.Random(7)
+    alphabet = ["a", "\\ud83d", "\\udc00", "\u200f", "\u0301", "🙂", "\\u0000", "é", " ", '\\"', "\\\\"]
+    for _ in range(10):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 20)))
+        body = '{"model": "auto", "max_tokens": 8, "messages": [{"role": "user", "content": "%s"}]}' % text
+        r = client.post("/v1/chat/completions", content=body.encode(), headers={"content-type": "application/json"})
+        assert r.status_code in (200, 400), r.text
+        if r.status_code == 400:
+            _is_openai_error(r, 400)
+    raw = bytes(rng.randrange(256) for _ in range(64))
+    _is_openai_error(client.post("/v1/chat/completions", content=raw, headers={"content-type": "application/json"}), 400)
+
+
+def test_docs_off_by_default(client):
+    assert client.get("/docs").status_code == 404 and client.get("/openapi.json").status_code == 404
+
+
+def test_api_key_is_required_when_set(served):
+    from fastapi.testclient import TestClient
+
+    from medrouter.app.server import create_app
+
+    s = served.settings.model_copy(deep=True)
+    s.serve.api_key = "sk-test"
+    with TestClient(create_app(s, served)) as c:
+        err = _is_openai_error(c.get("/v1/models"), 401)
+        assert err["code"] == "invalid_api_key"
+        _is_openai_error(c.get("/v1/models", headers={"Authorization": "Bearer wrong"}), 401)
+        assert c.get("/v1/models", headers={"Authorization": "Bearer sk-test"}).status_code == 200
+        assert c.get("/health").status_code == 200
+
+
+def test_the_official_openai_client_against_the_real_server(server):
+    openai = pytest.importorskip("openai")
+    client = openai.OpenAI(base_url=f"{server}/v1", api_key="unused")
+    assert client.models.retrieve("auto").id == "auto"
+    r = client.chat.completions.create(model="auto", messages=FOLLOW_UP, max_tokens=40)
+    assert r.choices[0].message.content and r.usage and r.usage.total_tokens > 0
+    assert r.model_extra["medrouter"]["route"] == "medical_qa"
+    text = "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(
+        model="auto", messages=FOLLOW_UP, max_tokens=40, stream=True) if c.choices)
+    assert text == r.choices[0].message.content
+    with pytest.raises(openai.BadRequestError) as bad:
+        client.chat.completions.create(model="auto", messages=[{"role": "user", "content": "x"}], temperature=9)
+    assert bad.value.status_code == 400
+
+
+def test_langchain_auto_takes_the_conversation_and_fills_usage(served):
+    pytest.importorskip("langchain_core")
+    from medrouter.app.langchain import MedrouterChat
+
+    chat = MedrouterChat(assistant=served)
+    msg = chat.invoke([("human", "What is metformin?"), ("ai", "A diabetes medicine."),
+                       ("human", "What are its side effects?")])
+    assert msg.usage_metadata and msg.usage_metadata["total_tokens"] > 0
+    assert msg.response_metadata["route"] == "medical_qa"
