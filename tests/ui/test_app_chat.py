@@ -70,7 +70,7 @@ def test_experts_page_shows_config_adapters_and_last_scores(chat, settings):
 def test_emergency_gets_a_banner(settings):
     at = ask(new_app(), "I have crushing chest pain spreading to my left arm, what is happening?")
     msg = at.chat_message[1]
-    assert texts(msg, "error") == [settings.emergency.message.strip()]
+    assert texts(msg, "error") == [settings.emergency.messages["chest_pain"].strip()]  # the banner for its kind
     assert at.session_state["last_answer"]["emergency"] == "chest_pain"
 
 
