@@ -38,18 +38,128 @@ import torch  # noqa: E402
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 LLAMA2_7B = dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,
                  num_key_value_heads=32, vocab_size=32000, max_position_embeddings=4096)
+TINY_LLAMA = dict(hidden_size=128, intermediate_size=256, num_hidden_layers=2, num_attention_heads=4,
+                  num_key_value_heads=2, vocab_size=1000, max_position_embeddings=512)  # CPU smoke runs
+
+
+def load_module(name: str):
+    """experts/<name>.py by file: fastlora.py and cuda_graphs.py need only torch and peft, not the
+    package's config stack (the GPU machine runs this script without pydantic & co.)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "experts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"medrouter_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def load_fastlora():
-    """experts/fastlora.py by file: it needs only torch and peft, not the package's config stack
-    (the GPU machine runs this script without pydantic & co.)."""
-    import importlib.util
+    return load_module("fastlora").FastLoRA
 
-    path = Path(__file__).resolve().parent.parent / "experts" / "fastlora.py"
-    spec = importlib.util.spec_from_file_location("medrouter_fastlora", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.FastLoRA
+
+def copy_bandwidth(device) -> float | None:
+    """Device-to-device copy bandwidth in bytes/s (read + write), median of 10 copies of 2 GiB."""
+    if device != "cuda":
+        return None
+    x = torch.empty(2 << 30, dtype=torch.uint8, device=device)
+    y = torch.empty_like(x)
+    for _ in range(3):
+        y.copy_(x)
+    ts = []
+    for _ in range(10):
+        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        a.record()
+        y.copy_(x)
+        b.record()
+        b.synchronize()
+        ts.append(a.elapsed_time(b) / 1000)
+    del x, y
+    torch.cuda.empty_cache()
+    return 2 * (2 << 30) / statistics.median(ts)
+
+
+def engine_bench(args, base, pm, fast, names, ids, result) -> dict:
+    """experts/cuda_graphs.py: static KV cache + one CUDA graph per decode step, LoRA by gathered
+    bmm (single stream and mixed batch) or merged into the weights (single stream), beside the
+    memory-bandwidth bound. Every variant: prompt -> exactly new_tokens tokens, prefill included."""
+    GraphEngine = load_module("cuda_graphs").GraphEngine
+    device, n_new = args.device, args.new_tokens
+    tps, info = {}, {}
+    eng = GraphEngine(pm, fast, max_batch=args.batch, max_len=args.prompt_tokens + n_new,
+                      buckets=(args.prompt_tokens + n_new,), check_every=args.check_every)
+    rows = [names[i % len(names)] for i in range(args.batch)]
+    one = ids[:1]
+
+    def run(x, r, repeats):
+        t = []
+        for _ in range(repeats):
+            sync(device)
+            t0 = time.perf_counter()
+            out = eng.generate(x, None, max_new_tokens=n_new, min_new_tokens=n_new, rows=r)
+            sync(device)
+            t.append(time.perf_counter() - t0)
+            assert out.shape[1] == x.shape[1] + n_new
+        return statistics.median(t)
+
+    variants = [("graph_single_lora", one, [names[0]]), ("graph_mixed", ids, rows),
+                ("graph_single_base", one, None), ("graph_batch_base", ids, None)]
+    for key, x, r in variants:
+        try:
+            t0 = time.perf_counter()
+            run(x, r, 1)  # capture (and compile) + warm-up
+            info[f"{key}_first_call_s"] = round(time.perf_counter() - t0, 2)
+            tps[key] = x.shape[0] * n_new / run(x, r, args.repeats + 1)
+            print(f"{key}: {tps[key]:.1f} tokens/s (first call {info[key + '_first_call_s']} s)", file=sys.stderr)
+        except Exception as exc:  # noqa: BLE001 - report and go on with the other variants
+            info[f"{key}_error"] = repr(exc)[:500]
+            print(f"{key}: {exc!r}"[:2000], file=sys.stderr)
+    try:  # one adapter merged into the base weights: the base-only graph runs it
+        sync(device)
+        t0 = time.perf_counter()
+        eng.merge(names[0])
+        sync(device)
+        info["merge_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+        tps["graph_single_merged"] = n_new / run(one, None, args.repeats + 1)
+        with torch.inference_mode():
+            merged_logits = eng.logits_for(one[:, :32], None)
+        sync(device)
+        t0 = time.perf_counter()
+        eng.unmerge()
+        sync(device)
+        info["unmerge_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+        with torch.inference_mode():
+            lora_logits = eng.logits_for(one[:, :32], [names[0]])
+        info["merged_vs_lora_max_abs_logit_diff"] = round((merged_logits - lora_logits).abs().max().item(), 4)
+    except Exception as exc:  # noqa: BLE001
+        info["merged_error"] = repr(exc)[:500]
+    info["compile_error"] = eng.compile_error
+    # checks: engine prefill logits vs the peft model through FastLoRA; graph vs eager tokens
+    with torch.inference_mode():
+        fast.set_enabled(True)
+        fast.set_rows(rows)
+        ref = pm(input_ids=ids[:, :32]).logits[:, -1].float()
+        fast.reset()
+        ours = eng.logits_for(ids[:, :32], rows)
+    info["mixed_logits_max_abs_diff_vs_peft"] = round((ours - ref).abs().max().item(), 4)
+    info["mixed_logits_ref_max_abs"] = round(ref.abs().max().item(), 3)
+    info["mixed_argmax_agree_vs_peft"] = float((ours.argmax(-1) == ref.argmax(-1)).float().mean())
+    try:
+        g_out = eng.generate(ids, None, max_new_tokens=32, min_new_tokens=32, rows=rows)
+        eng_eager = GraphEngine(pm, fast, max_batch=args.batch, max_len=args.prompt_tokens + n_new,
+                                buckets=(args.prompt_tokens + n_new,), compile=False, graphs=False)
+        e_out = eng_eager.generate(ids, None, max_new_tokens=32, min_new_tokens=32, rows=rows)
+        new_g, new_e = g_out[:, ids.shape[1]:], e_out[:, ids.shape[1]:]
+        info["graph_vs_eager_token_agreement_32"] = float((new_g == new_e).float().mean())
+        info["graph_vs_eager_first_token_equal"] = bool(torch.equal(new_g[:, 0], new_e[:, 0]))
+        del eng_eager
+    except Exception as exc:  # noqa: BLE001
+        info["graph_vs_eager_error"] = repr(exc)[:500]
+    del eng
+    if device == "cuda":
+        torch.cuda.empty_cache()
+    return {"tokens_per_s": tps, "info": info}
 
 
 def sync(device):
@@ -75,7 +185,7 @@ def build_base(args, work: Path):
         model_dir = resolve_lm_path("embedded:smollm2-135m-instruct")
     else:
         torch.manual_seed(0)
-        cfg = LlamaConfig(**LLAMA2_7B)
+        cfg = LlamaConfig(**(LLAMA2_7B if args.model_shape == "llama2-7b" else TINY_LLAMA))
         with torch.device(args.device):
             model = LlamaForCausalLM(cfg).to(dtype)
         for p in model.parameters():  # default init gives degenerate activations in bf16; keep them small
@@ -182,7 +292,7 @@ def p50_ms(fn, n=50) -> float:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model-shape", choices=["llama2-7b", "embedded"], default="embedded")
+    ap.add_argument("--model-shape", choices=["llama2-7b", "embedded", "tiny-llama"], default="embedded")
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     ap.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"], default="auto")
     ap.add_argument("--quantization", choices=["none", "nf4"], default="none")
@@ -193,6 +303,12 @@ def main(argv=None) -> int:
     ap.add_argument("--rank", type=int, default=16)
     ap.add_argument("--repeats", type=int, default=2, help="timed generate calls per variant (median)")
     ap.add_argument("--threads", type=int, default=None, help="CPU threads (torch.set_num_threads)")
+    ap.add_argument("--engine", choices=["auto", "on", "off"], default="auto",
+                    help="also measure experts/cuda_graphs.py (auto: on CUDA)")
+    ap.add_argument("--engine-only", action="store_true",
+                    help="plain generate (batch 1 and batch) + the graph engine + the bound; skip the peft variants")
+    ap.add_argument("--check-every", type=int, default=16, help="graph engine: decode steps between stop checks")
+    ap.add_argument("--out", default=None, help="append the JSON object as one line to this file")
     ap.add_argument("--skip-reload", action="store_true", help="7B: do not save/reload the base (saves disk time)")
     args = ap.parse_args(argv)
     if args.threads:
@@ -228,6 +344,17 @@ def main(argv=None) -> int:
         with torch.inference_mode():
             timed_generate(base, ids, 8, device)  # warm-up at full shape (kernels, allocator, cache)
             tps["merged"] = n_tokens / timed_generate(base, ids, args.new_tokens, device, args.repeats)
+            timed_generate(base, ids[:1], 8, device)
+            tps["plain_b1"] = args.new_tokens / timed_generate(base, ids[:1], args.new_tokens, device, args.repeats)
+            tps["plain_batch"] = tps["merged"]
+        weight_bytes = sum(p.numel() * p.element_size() for n, p in base.named_parameters()
+                           if "embed_tokens" not in n)
+        bw = copy_bandwidth(device)
+        result["bound"] = {"weight_bytes_read_per_step": weight_bytes,
+                           "copy_bandwidth_GBps": round(bw / 1e9, 1) if bw else None,
+                           "b1_tokens_per_s_at_copy_bw": round(bw / weight_bytes, 1) if bw else None,
+                           "b1_tokens_per_s_at_4.8TBps": round(4.8e12 / weight_bytes, 1),
+                           "batch_tokens_per_s_at_copy_bw": round(args.batch * bw / weight_bytes, 1) if bw else None}
 
         # peft as-is: N adapters in one peft model, exactly how ExpertPool loads them
         names = [f.name.removeprefix("adapter-") for f in folders]
@@ -240,6 +367,24 @@ def main(argv=None) -> int:
         rows = [names[i % len(names)] for i in range(args.batch)]
         fast = FastLoRA(pm)
         fast.rebuild(names)
+        if args.engine == "on" or (args.engine == "auto" and device == "cuda") or args.engine_only:
+            eb = engine_bench(args, base, pm, fast, names, ids, result)
+            result["engine"] = eb["info"]
+            tps.update(eb["tokens_per_s"])
+            bound = result["bound"]
+            ref_b1 = bound["b1_tokens_per_s_at_copy_bw"] or bound["b1_tokens_per_s_at_4.8TBps"]
+            result["table"] = {k: round(tps[k], 1) for k in ("plain_b1", "plain_batch", "graph_single_lora",
+                                                            "graph_single_merged", "graph_mixed",
+                                                            "graph_single_base", "graph_batch_base") if k in tps}
+            result["table"]["bound_b1"] = ref_b1
+            result["goals_met"] = {
+                "single_lora_ge_175": tps.get("graph_single_lora", 0) >= 175,
+                "single_best_ge_175": max(tps.get("graph_single_lora", 0), tps.get("graph_single_merged", 0)) >= 175,
+                "mixed_batch_ge_1200": tps.get("graph_mixed", 0) >= 1200,
+            }
+        if args.engine_only:
+            result["tokens_per_s"] = {k: round(v, 1) for k, v in tps.items()}
+            return _finish(result, args, work)
         with torch.inference_mode():
             fast.set_enabled(False)
             pm.set_adapter(names[0])
@@ -300,16 +445,27 @@ def main(argv=None) -> int:
                                     "prompt_tokens": int(one.shape[1]), "tokens_per_s": round(single_stream, 1)}
         result["reload_base_s"] = None if args.skip_reload and args.model_shape != "embedded" else \
             round(reload_seconds(args, model_dir), 2)
-        result["goals_met"] = {
+        result.setdefault("goals_met", {}).update({
             "unmerged_ge_0.8x_merged": result["ratios"]["fast_single_vs_merged"] >= 0.8,
             "mixed_ge_0.8x_single": result["ratios"]["fast_mixed_vs_fast_single"] >= 0.8,
             "switch_lt_1ms": switch_fast < 1.0,
-        }
+        })
         if args.model_shape == "embedded" and args.device == "cpu":
             result["goals_met"]["ttft_lt_1.5s"] = ttft < 1.5
-    finally:
+    except BaseException:
         shutil.rmtree(work, ignore_errors=True)
+        raise
+    return _finish(result, args, work)
+
+
+def _finish(result, args, work) -> int:
+    shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result, indent=2))
+    if args.out:
+        with open(args.out, "a") as f:
+            f.write(json.dumps(result) + "\n")
+    if "table" in result:  # the short table last
+        print("tokens/s:", "  ".join(f"{k}={v}" for k, v in result["table"].items()))
     return 0
 
 
