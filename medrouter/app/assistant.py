@@ -713,6 +713,15 @@ class Assistant:
         """Remove one document (its file name or id) from `collection`; returns what was removed."""
         return self.store.remove(collection, document)
 
+    def collections(self) -> list[dict]:
+        """Every collection: name, documents, chunks, updated (ISO 8601 time of its last change), or
+        name and error for one that cannot be read."""
+        return self.store.collections()
+
+    def delete_collection(self, collection: str) -> bool:
+        """Delete `collection` and everything in it (RetrievalError if there is none)."""
+        return self.store.delete_collection(collection)
+
     # ---- whole documents -----------------------------------------------------------------
     def summarize(self, document: str | Path, max_new_tokens: int | None = None, expert: str | None = None) -> dict:
         """Summarize a whole document: a pathlib.Path is read as a file, a str is the text itself.
