@@ -10,8 +10,9 @@ import os
 
 import streamlit as st
 
+from ui import sessions
 from ui.views import chat, docs, experts, summarize
-from ui.views.common import assistant, collection, error_boundary, forced_expert
+from ui.views.common import assistant, error_boundary, forced_expert
 
 # The pages, in sidebar order: key -> (label, icon, renderer).
 PAGES = {
@@ -22,6 +23,12 @@ PAGES = {
 }
 
 
+def idle_text(minutes: int) -> str:
+    if minutes % 60 == 0:
+        return f"{minutes // 60} hour{'s' if minutes != 60 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 def sidebar(settings) -> str:
     with st.sidebar:
         st.header(settings.ui.title, anchor=False)
@@ -30,6 +37,8 @@ def sidebar(settings) -> str:
         st.divider()
         n = docs.document_count()
         st.caption(f"Your documents: **{n}** (private to this browser session)")
+        st.caption(f"This page's address keeps your chat and documents for {idle_text(settings.ui.session_idle_minutes)} "
+                   "unused, then they are deleted: bookmark it to come back; anyone with it can open them.")
         forced = forced_expert()
         st.caption(f"Expert: **{forced} (forced)**" if forced else "Expert: **automatic routing**")
         if st.session_state.get("messages") and st.button("Clear conversation", icon=":material/delete_sweep:"):
@@ -52,10 +61,17 @@ def main() -> None:
         st.warning(f"This app is served on {host}, beyond this machine, with no sign-in: anyone who can reach it "
                    "can use it. Start it with `medrouter ui --host 127.0.0.1` unless that is intended.",
                    icon=":material/warning:")
-    collection()  # this browser session's private collection name, made once
-    page = sidebar(settings)
-    with error_boundary(f"The {PAGES[page][0]} page failed"):
-        PAGES[page][2]()
+    with error_boundary("Could not open your session") as outcome:
+        sessions.begin(assistant())  # this browser's session: restored after a reload, or a new one
+    if outcome.error:
+        st.stop()
+    try:
+        page = sidebar(settings)
+        with error_boundary(f"The {PAGES[page][0]} page failed"):
+            PAGES[page][2]()
+    finally:  # also when a page ends its run early with st.rerun()
+        with error_boundary("Could not save your session"):
+            sessions.persist(assistant())
 
 
 main()

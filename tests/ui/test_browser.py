@@ -223,3 +223,36 @@ def test_two_browser_sessions_do_not_see_each_others_documents(chromium, server)
     finally:
         a_ctx.close()
         b_ctx.close()
+
+
+def test_a_reload_restores_the_chat_and_the_documents(chromium, server, shots):
+    ctx, page = open_app(chromium, server)
+    try:
+        ask(page, "What is blockchain?")  # a refusal: no language model run
+        upload(page, "private-note.txt", b"My GP said: walk 30 minutes a day and check my feet daily.", "text/plain")
+        goto(page, "Chat")
+        assert "session=" in page.url  # the address now carries the session's id
+        address = page.url
+
+        page.reload()
+        page.get_by_test_id("stChatInputTextArea").wait_for()
+        settle(page)
+        assert page.url == address
+        messages = page.get_by_test_id("stChatMessage")
+        expect(messages).to_have_count(2)
+        expect(messages.first).to_contain_text("What is blockchain?")
+        expect(messages.last.get_by_text("refused · out of scope")).to_be_visible()
+        expect(page.get_by_test_id("stSidebar").get_by_text("Your documents: 1")).to_be_visible()
+        screenshot(page, shots / "ui-restored.png")
+        goto(page, "My documents")
+        expect(page.get_by_text("private-note.txt").first).to_be_visible()
+
+        # another browser (no address of this session) sees none of it
+        other_ctx, other = open_app(chromium, server)
+        try:
+            assert other.get_by_test_id("stChatMessage").count() == 0
+            expect(other.get_by_test_id("stSidebar").get_by_text("Your documents: 0")).to_be_visible()
+        finally:
+            other_ctx.close()
+    finally:
+        ctx.close()

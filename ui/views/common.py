@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from contextlib import contextmanager
 
 import streamlit as st
 
 from medrouter import CONFIG_ENV, Answer, AnswerStream, Assistant, MedrouterError
+from ui import sessions
 
 log = logging.getLogger("medrouter.ui")
 
@@ -38,9 +38,10 @@ def assistant() -> Assistant:
 
 # ---- per-browser-session state ---------------------------------------------------------------
 def collection() -> str:
-    """This browser session's private document collection (random, never shown to another session)."""
+    """This browser session's private document collection (named after its unguessable id, which only
+    its own page's address carries: ui/sessions.py)."""
     if "collection" not in st.session_state:
-        st.session_state.collection = f"ui-{secrets.token_hex(8)}"
+        sessions.begin(assistant())
     return st.session_state.collection
 
 
