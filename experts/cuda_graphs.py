@@ -449,3 +449,53 @@ class GraphEngine:
         slots = self._slots(rows) if rows is not None else [0] * input_ids.shape[0]
         lora = self._gather(input_ids.shape[0], slots) if self.has_lora and any(slots) else None
         return self.prefill(input_ids, attention_mask, lora)
+
+
+# ---- the in-process backend's hook (experts/runtime.py: ExpertPool._run on CUDA) ------------------
+def engine_for(shared, max_len: int, max_batch: int = 8):
+    """The shared base's GraphEngine (built once per set of loaded adapters), or None where it does
+    not apply: not CUDA, a layer FastLoRA does not cover, or a model this engine does not run."""
+    model, fast = shared.model, getattr(shared, "fast", None)
+    if not torch.cuda.is_available() or next(model.parameters()).device.type != "cuda":
+        return None
+    if fast is not None and not (fast.covers_all and fast.route.enabled):
+        return None
+    key = tuple(sorted(fast.slots.items())) if fast is not None else ()
+    cached = getattr(shared, "_graph_engine", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    try:
+        eng = GraphEngine(model, fast, max_batch=max_batch, max_len=max_len)
+    except EngineUnsupported:
+        eng = None
+    shared._graph_engine = (key, eng)
+    return eng
+
+
+def engine_generate(engine, kwargs: dict, adapters, stopper, streamer=None):
+    """`model.generate(**kwargs)` on the engine, for the runtime's kwargs (greedy or temperature/top-p,
+    eos ids, RowStopper as the stopping criterion, an optional streamer). The stopper sees every
+    token, a chunk at a time, off the GPU's critical path; it ends the call when every row is done."""
+    ids, am = kwargs["input_ids"], kwargs.get("attention_mask")
+    eos = kwargs.get("eos_token_id") or []
+    eos = [eos] if isinstance(eos, int) else list(eos)
+    temp = kwargs.get("temperature") if kwargs.get("do_sample") else 0.0
+    state = {"ids": ids.cpu()}
+    if streamer is not None:
+        streamer.put(state["ids"])
+
+    def on_tokens(chunk, n):
+        for j in range(chunk.shape[1]):
+            state["ids"] = torch.cat([state["ids"], chunk[:, j:j + 1]], dim=1)
+            stopper(state["ids"], None)
+            if streamer is not None:
+                streamer.put(chunk[:, j])
+
+    try:
+        out = engine.generate(ids, am, max_new_tokens=kwargs["max_new_tokens"], rows=adapters,
+                              temperature=temp or 0.0, top_p=kwargs.get("top_p") or 1.0, eos_ids=eos,
+                              on_tokens=on_tokens, should_stop=lambda: all(r is not None for r in stopper.reasons))
+    finally:
+        if streamer is not None:
+            streamer.end()
+    return out

@@ -259,7 +259,15 @@ class ExpertPool:
                 if not (shared.fast.covers_all and shared.fast.route.enabled):  # peft's own path
                     kwargs["adapter_names"] = [a or BASE for a in adapters]
             try:
-                out = shared.model.generate(**kwargs)
+                engine = None
+                if str(self.device).startswith("cuda") and not processors and len(requests) <= 8:
+                    from .cuda_graphs import engine_for, engine_generate  # CUDA graphs decode (GPU only)
+
+                    engine = engine_for(shared, self.max_context)
+                if engine is not None:
+                    out = engine_generate(engine, kwargs, adapters, stopper, streamer)
+                else:
+                    out = shared.model.generate(**kwargs)
             finally:
                 if shared.fast is not None:
                     shared.fast.reset()

@@ -123,3 +123,35 @@ def test_cuda_graph_matches_eager(tiny):
     e = GraphEngine(pm, fast, max_batch=2, max_len=64, buckets=(32,), compile=False, graphs=False)
     assert torch.equal(g.generate(ids, None, max_new_tokens=12, rows=["ea", "eb"]),
                        e.generate(ids, None, max_new_tokens=12, rows=["ea", "eb"]))
+
+
+def test_engine_generate_hook_stops_with_the_stopper(tiny):
+    """The runtime's glue: the stopper sees every token and ends the call; the streamer gets them all."""
+    from experts.cuda_graphs import engine_generate
+
+    pm, fast = tiny
+    eng = _engine(pm, fast)
+    eng.check_every = 4
+
+    class Stopper:
+        reasons = [None, None]
+
+        def __call__(self, ids, scores):
+            if ids.shape[1] - 5 >= 6:
+                self.reasons = ["max_new_tokens"] * 2
+
+    class Streamer:
+        got = []
+
+        def put(self, v):
+            self.got.append(v.shape)
+
+        def end(self):
+            self.got.append("end")
+
+    ids = torch.randint(3, 100, (2, 5), generator=torch.Generator().manual_seed(6))
+    st = Streamer()
+    out = engine_generate(eng, dict(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=30,
+                                    eos_token_id=[1], do_sample=False), ["ea", None], Stopper(), st)
+    assert out.shape[1] == 5 + 9  # stopped at the chunk boundary after the 6th token
+    assert st.got[-1] == "end" and len(st.got) == 1 + 9 + 1
