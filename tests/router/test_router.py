@@ -73,7 +73,9 @@ def test_unknown_classifier_is_a_config_error(settings, embedder):
 def test_route_threshold_from_config_refuses(settings, embedder):
     s = settings.model_copy(deep=True)
     s.router.min_confidence = 0.999999  # a floor nobody reaches: every in-scope route is refused
-    d = Router(s, embedder=embedder, head=Router(settings, embedder=embedder).classifier.head).route("What is asthma?")
+    # a question no emergency pattern or head flags (an emergency is never refused)
+    d = Router(s, embedder=embedder, head=Router(settings, embedder=embedder).classifier.head).route(
+        "What is a normal resting heart rate?")
     assert d.refused and d.reason == "below_threshold" and d.predicted == "medical_qa"
 
 
