@@ -8,6 +8,8 @@ import sys
 from medrouter.core.cli import add_config_arg, emit, eval_subparsers
 from medrouter.core.errors import InputError, UsageError
 
+TEST_FILE = "test.jsonl"  # the blind test split, in router.dev_file's folder
+
 
 def _progress(label: str, unit: str = "ex"):
     """A stderr progress bar for long CLI work (silent when stderr is not a terminal)."""
@@ -154,7 +156,13 @@ def cmd_eval_router(args) -> int:
     from .router import Router
 
     s = load_config(args.config)
+    if args.input and args.split:
+        raise UsageError("give --input or --split, not both")
     path = args.input or s.router.dev_file
+    if args.split == "test":
+        # the blind split lives beside the dev split (data/routing/TEST_CARD.md): read here only,
+        # never by `router fit`, never for thresholds or data rounds
+        path = str(Path(s.router.dev_file).with_name(TEST_FILE)) if s.router.dev_file else None
     if not path:
         raise UsageError("give --input FILE.jsonl (or set router.dev_file in the config)")
     if s.router.train_file and Path(path).resolve() == Path(s.router.train_file).resolve():
@@ -215,6 +223,8 @@ def register(sub) -> None:
 
     p = eval_subparsers(sub).add_parser("router", help="accuracy, refusals, confusion and latency on a labeled JSONL")
     p.add_argument("--input", help="labeled JSONL (text, label[, has_documents, tags]); default router.dev_file")
+    p.add_argument("--split", choices=["dev", "test"], help="dev = router.dev_file (default); test = the blind "
+                   f"split {TEST_FILE} beside it, written from the route descriptions only (never fitted on)")
     p.add_argument("--classifier", help="evaluate another registered classifier (e.g. nearest, the baseline)")
     p.add_argument("--json", action="store_true")
     add_config_arg(p)

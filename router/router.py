@@ -20,9 +20,20 @@ from . import classifiers as _classifiers  # noqa: F401  (registers logreg, near
 from .base import CLASSIFIERS, RouteDecision
 from .emergency_head import EmergencyDetector, emergency_head_path
 from .encoders import ENCODERS
-from .text import WINDOW_CHARS, RoutingInput, clean, routing_text, side_features, split_request
+from .text import (WINDOW_CHARS, RoutingInput, asks_for_summary, clean, names_health_document, needs_document,
+                   routing_text, side_features, split_request)
 
 __all__ = ["Router", "routing_text"]
+
+# With documents attached, `doc_match` (the collection's best cosine for the request, retrieval's
+# MiniLM score) at or above this floor means the request is about the user's documents: it is never
+# refused; it goes to summarization when it asks for a summary (text.asks_for_summary), else to advice.
+# Set on simulated scores (data/routing/doc_match.py: the train and dev requests asked with documents,
+# against the data/eval_docs collection): above every off-topic one (151, highest 0.42: a role-claim
+# jailbreak) with a margin; questions about those documents score p10 0.36, median 0.53. Measured in
+# router/README.md.
+DOC_MATCH_FLOOR = 0.45
+DOCS_ROUTE, SUMMARY_ROUTE = "advice", "summarization"  # the experts that read the user's documents
 
 
 class Router:
@@ -63,12 +74,20 @@ class Router:
         return text if len(text) <= 2 * WINDOW_CHARS else text[:WINDOW_CHARS] + "\n" + text[-WINDOW_CHARS:]
 
     # ---- API ---------------------------------------------------------------------------------
-    def route_batch(self, texts: Sequence[str], has_documents: bool | Sequence[bool] = False) -> list[RouteDecision]:
+    def route_batch(self, texts: Sequence[str], has_documents: bool | Sequence[bool] = False,
+                    doc_match: float | Sequence[float | None] | None = None) -> list[RouteDecision]:
+        """`doc_match`: per request (or one for all), the best score of the user's collection for it
+        (`store.search(collection, text)[0].score`, a cosine in [-1, 1]); None = not known. Read only
+        when documents are attached."""
         t0 = time.perf_counter()
         texts = list(texts)
         docs = [bool(has_documents)] * len(texts) if isinstance(has_documents, bool) else [bool(d) for d in has_documents]
         if len(docs) != len(texts):
             raise InputError(f"has_documents has {len(docs)} values for {len(texts)} requests")
+        matches = [doc_match] * len(texts) if doc_match is None or isinstance(doc_match, (int, float)) else list(doc_match)
+        if len(matches) != len(texts):
+            raise InputError(f"doc_match has {len(matches)} values for {len(texts)} requests")
+        matches = [None if m is None else float(m) for m in matches]
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise InputError(f"request {i} is {type(t).__name__}, not text")
@@ -82,26 +101,37 @@ class Router:
         flags = iter(self.emergency.detect_batch([self._emergency_text(t, p) for t, p in zip(texts, parts)], vecs,
                                                  [None if p.pasted_document else p.text for p in parts]))  # (kind, mode)
         decisions = []
-        for text, part, row, p_in in zip(texts, parts, probs, in_scope):
+        for text, part, row, p_in, has_docs, match in zip(texts, parts, probs, in_scope, docs, matches):
             scores = {r: float(v) for r, v in zip(self.routes, row)}
             top = self.routes[int(np.argmax(row))]
             best_in = max((r for r in self.routes if r != self.oos), key=scores.__getitem__)
             route, reason = top, "classifier"
             if top != self.oos and p_in < self.floors[best_in]:
                 route, reason = self.oos, "below_threshold"
+            missing = needs_document(part, has_docs)
+            if missing and route == self.oos and names_health_document(part.instruction):
+                # "Shorten this operative note": in scope with nothing attached; its expert asks for it
+                route, reason = best_in, "needs_document"
+            if has_docs and match is not None and match >= DOC_MATCH_FLOOR:
+                # about the user's own documents: a summary of them, or a question the advice expert
+                # answers from them; never refused
+                about = SUMMARY_ROUTE if asks_for_summary(part.instruction) else DOCS_ROUTE
+                if about in scores and route != about:
+                    route, reason = about, "doc_match"
             emergency, emergency_mode = next(flags)
-            if emergency and route == self.oos:
+            if emergency and emergency_mode != "informational" and route == self.oos:
                 # An emergency is medical by definition: never refuse it, whatever the classifier
                 # thinks ("Me duele mucho el pecho"); answer on the likeliest in-scope route.
                 route, reason = best_in, "emergency"
             decisions.append(RouteDecision(route=route, confidence=scores[route if route != self.oos else top],
                                            scores=scores, emergency=emergency, emergency_mode=emergency_mode,
                                            refused=route == self.oos,
-                                           reason=reason, predicted=top, in_scope=float(p_in)))
+                                           reason=reason, predicted=top, in_scope=float(p_in),
+                                           needs_document=missing and route != self.oos, doc_match=match))
         per = (time.perf_counter() - t0) * 1000 / max(1, len(texts))
         for d in decisions:
             d.latency_ms = per
         return decisions
 
-    def route(self, text: str, has_documents: bool = False) -> RouteDecision:
-        return self.route_batch([text], has_documents=has_documents)[0]
+    def route(self, text: str, has_documents: bool = False, doc_match: float | None = None) -> RouteDecision:
+        return self.route_batch([text], has_documents=has_documents, doc_match=doc_match)[0]

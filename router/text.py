@@ -134,3 +134,90 @@ def side_features(ri: RoutingInput, has_documents: bool) -> np.ndarray:
     """Signals beside the embedding: documents attached, a document pasted, and length."""
     return np.array([1.0 if has_documents else 0.0, 1.0 if ri.pasted_document else 0.0,
                      min(1.0, math.log1p(ri.n_words) / math.log1p(5000))], dtype=np.float32)
+
+# ---- a request that names a document (needs_document) ------------------------------------------
+# "Summarize this operative note", "what does my care plan say about diet", "resume mi informe de
+# alta": the user refers to a health document of their own. When nothing is attached and nothing is
+# pasted, the request is still in scope (its expert asks for the document) and is never refused.
+# Patterns, not the classifier: train has 9 such requests without documents, too few to learn from.
+_HEALTH_DOC = (
+    # en
+    r"reports?|results?|labs?|lab ?work|blood ?work|bloods|blood ?tests?|test results|scans?|mri|ct|x-?rays?|"
+    r"ultrasound|echo(cardiogram)?|ecg|ekg|(op|operative|consult|clinic|visit|progress) notes?|"
+    r"(medical|health|hospital|visit) records?|discharge( letter| summary| papers| paperwork)?|"
+    r"(care|action|treatment|asthma) plan|prescriptions?|referral( letter)?|(clinic|doctor'?s|gp) letter|"
+    r"panel|biopsy|pathology|histology|imaging|findings|sleep study|(post-?op )?instructions|"
+    r"(physio )?assessment|medication list|urinalysis|(gp|doctor|hospital|surgeon|consultant|specialist)'?s? (letter|notes|file|papers)|"
+    # de / fr / it / pt / es
+    r"bericht|befunde?|arztbrief|entlassungsbrief|laborwerte|blutwerte|ergebnisse|röntgenbild|behandlungsplan|"
+    r"rapport|compte[- ]rendu|résultats|bilan|ordonnance|analyses|lettre de sortie|"
+    r"referto|referti|risultati|esami|analisi|lettera di dimissione|piano terapeutico|"
+    r"laudo|relatório|resultados|exames?|receita|"
+    r"informe|análisis|analítica|receta")
+_ANY_DOC = _HEALTH_DOC + r"|letters?|notes|files?|documents?|attachments?|pdf|papers|paperwork|plan|summary|" \
+    r"brief|dokument|datei|lettre|fichier|lettera|documento|carta|arquivo|ficheiro|archivo"
+_DOC_DET = (
+    r"this|these|that|those|the|my|our|his|her|attached|uploaded|"
+    r"diese[nmrs]?|meine?[nmrs]?|de[nmr]|das|die|"
+    r"ce|cet|cette|ces|mon|ma|mes|le|la|les|"
+    r"questo|questa|questi|queste|il|lo|i|gli|le|mio|mia|miei|mie|"
+    r"este|esta|estes|estas|esse|essa|meu|minha|meus|minhas|o|os|as|do|da|dos|das|"
+    r"estos|mi|mis|ese|el|los|las|del")
+_UPLOADED = (r"attached|uploaded|upload(ed)?|i (just )?(added|sent|put in|shared)|angehängt\w*|hochgeladen\w*|"
+             r"ci-joint\w*|pièces? jointes?|téléchargé\w*|allegat[oaie]|caricat[oaie]|anexad[oa]s?|enviad[oa]s?|"
+             r"adjunt[oa]s?|que (te )?(subí|mandé|envié)")
+
+
+def _named(nouns: str) -> re.Pattern:
+    # determiner, up to two words, the noun ("my discharge letter", "the 3-line panel"), or "uploaded"
+    return re.compile(rf"\b({_DOC_DET})\s+(\S+\s+){{0,2}}?({nouns})\b|\b({_UPLOADED})\b", re.I)
+
+
+_NAMES_HEALTH_DOC, _NAMES_ANY_DOC = _named(_HEALTH_DOC), _named(_ANY_DOC)
+# a word that makes the named document something other than the user's health record
+_NOT_HEALTH = re.compile(r"\b(earnings|quarterly|financial|sales|business|annual report|school|book|novel|chapter|"
+                         r"project|bug|incident|police|credit|weather|market|tax|contract|invoice|essay|article|"
+                         r"meeting|code|unit tests?|test suite|homework|car|vet|veterinary|dog|cat|horse|pet|"
+                         r"server|build|logs?|ci|pipeline|lease|tenancy|contratt?o|insurance|manual|screenplay|story|poem|"
+                         r"speech|cover letter|proposal|itinerary|newsletter|handbook|transcript|lecture|paper on|"
+                         r"terms and conditions|virus|windows|claims?|crash\w*|segmentation|unrelated|malware|election|exam paper|spreadsheet)\b", re.I)
+# the document's content right after it: "...urinalysis: protein 2+, glucose negative", or more lines
+_INLINE_CONTENT = re.compile(r":[^?\n]*\d|\n\s*\S")
+
+
+def _names(pattern: re.Pattern, instruction: str) -> bool:
+    m = pattern.search(instruction)
+    if not m or _NOT_HEALTH.search(instruction):
+        return False
+    return not _INLINE_CONTENT.search(instruction[m.end():])
+
+
+def names_health_document(instruction: str) -> bool:
+    """The user's words refer to a health document of theirs (a report, results, a letter from the
+    clinic, a care plan, a scan) by name or as attached/uploaded, without carrying its content."""
+    return _names(_NAMES_HEALTH_DOC, instruction)
+
+
+def names_document(instruction: str) -> bool:
+    """Any document of the user's (also "this file", "my notes"), without its content inline."""
+    return _names(_NAMES_ANY_DOC, instruction)
+
+
+def needs_document(ri: RoutingInput, has_documents: bool) -> bool:
+    """The request refers to a document that is neither pasted nor attached."""
+    return not has_documents and not ri.pasted_document and names_document(ri.instruction)
+
+
+# "summarize / tl;dr / key points / boil down" in the user's words: with documents attached, what
+# separates a summary of them from a question about them (doc_match: router.router)
+_ASKS_SUMMARY = re.compile(
+    r"summar|sumar|summer|sumamr|tl;?dr|key (points|takeaways|findings)|main (points|findings)|takeaways|"
+    r"condense|shorten|shorter|short(er)? vers|shot vers|shrink|overview|gist|sum (it |this |that |them )?up|"
+    r"nutshell|nytshell|cliff ?notes|recap|\bbrief(ly)?\b|digest|highlights|bottom line|essentials|boil|bil dow|"
+    r"in (\w+ ){0,2}(sentences|lines|words|bullets?|paragraphs?)|bullet|one-?pager|one page|"
+    r"résum|resum|zusammen|riassun|riassum|sintesi|sintetiz|punti chiave|kurzfassung|überblick|abrég|en bref",
+    re.I)
+
+
+def asks_for_summary(instruction: str) -> bool:
+    return bool(_ASKS_SUMMARY.search(instruction))

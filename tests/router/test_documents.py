@@ -1,0 +1,91 @@
+"""Requests that name a document the user has not attached (needs_document), and the doc_match
+signal for requests asked with documents attached."""
+import pytest
+
+from medrouter.core.errors import InputError
+from router.text import names_document, names_health_document, needs_document, split_request
+
+
+@pytest.mark.parametrize("text", [
+    "Shorten this operative note to one paragraph.",
+    "What advice does the uploaded care plan give for managing my asthma at home?",
+    "Provide a summary of this emergency department visit record.",
+    "Based on my discharge letter, when can I start driving again?",
+    "tl;dr my blood test results pls",
+    "Fasse meinen Arztbrief kurz zusammen.",
+    "Résume mon compte rendu d'IRM.",
+    "Riassumi il mio referto, per favore.",
+    "Resuma o meu laudo da ressonância.",
+    "Resume mi informe de alta.",
+])
+def test_names_a_health_document(text):
+    ri = split_request(text)
+    assert names_health_document(ri.instruction) and needs_document(ri, has_documents=False)
+    assert not needs_document(ri, has_documents=True)  # attached: nothing is missing
+
+
+@pytest.mark.parametrize("text", [
+    "What is the difference between an MRI and a CT scan?",
+    "why do my joints ache when it rains",
+    "Summarize this earnings report for me.",
+    "riassumi il contratto d'affitto che ho caricato",
+    "How do I quarantine a file in Windows Defender?",
+    "Summarize the following urinalysis: protein 2+, glucose negative, blood trace.",  # pasted inline
+    "What is hypertension?",
+])
+def test_does_not_name_a_missing_health_document(text):
+    ri = split_request(text)
+    assert not (names_health_document(ri.instruction) and needs_document(ri, has_documents=False))
+
+
+def test_a_pasted_document_is_not_missing():
+    report = "\n".join(["DISCHARGE SUMMARY", "Name: Jane Roe", "Diagnosis: pneumonia"] +
+                       [f"Day {i}: afebrile, eating well, walking on the ward." for i in range(30)])
+    ri = split_request("Summarize my discharge letter:\n\n" + report)
+    assert ri.pasted_document and not needs_document(ri, has_documents=False)
+    assert names_document("Summarize this file for me") and not names_health_document("Summarize this file for me")
+
+
+@pytest.mark.parametrize("text,route", [
+    ("Shorten this operative note to one paragraph.", "summarization"),
+    ("Provide a summary of this emergency department visit record.", "summarization"),
+    ("What advice does the uploaded care plan give for managing my asthma at home?", "advice"),
+])
+def test_named_missing_document_is_routed_to_its_expert_never_refused(rt, text, route):
+    d = rt.route(text, has_documents=False)
+    assert not d.refused and d.route == route and d.needs_document, d.to_dict()
+    assert d.to_dict()["needs_document"] is True
+    # attached: nothing is missing; the collection's match (as the Assistant passes it) keeps it in scope
+    attached = rt.route(text, has_documents=True, doc_match=0.6)
+    assert not attached.refused and not attached.needs_document
+
+
+def test_general_question_needs_no_document(rt):
+    d = rt.route("What is hypertension?")
+    assert not d.needs_document and d.doc_match is None
+    assert rt.route("What is blockchain?").refused
+
+
+def test_doc_match_keeps_questions_about_own_documents_in_scope(rt):
+    from router.router import DOC_MATCH_FLOOR
+
+    text = "What was my LDL in 2024?"
+    high = rt.route(text, has_documents=True, doc_match=DOC_MATCH_FLOOR + 0.1)
+    assert high.route == "advice" and not high.refused and high.doc_match == pytest.approx(DOC_MATCH_FLOOR + 0.1)
+    # no documents attached: doc_match is not read
+    assert rt.route(text, has_documents=False, doc_match=0.9).reason != "doc_match"
+    # an off-topic request the collection does not match is still refused
+    low = rt.route("Write me a poem about the sea", has_documents=True, doc_match=0.05)
+    assert low.refused
+    batch = rt.route_batch([text, "Write me a poem about the sea"], [True, True], doc_match=[0.9, None])
+    assert batch[0].route == "advice" and batch[1].refused and batch[1].doc_match is None
+    with pytest.raises(InputError, match="doc_match has 1 values for 2 requests"):
+        rt.route_batch([text, text], True, doc_match=[0.5])
+
+
+def test_doc_match_sends_a_summary_request_to_summarization(rt):
+    d = rt.route("Boil down my echo report to the essentials.", has_documents=True, doc_match=0.7)
+    assert d.route == "summarization" and not d.refused
+    from router.text import asks_for_summary
+
+    assert asks_for_summary("riassunto veloce della mia ecografia") and not asks_for_summary("What was my LDL in 2024?")
