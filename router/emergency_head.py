@@ -139,11 +139,9 @@ def combine(kind: str | None, mode: str | None, p_label, p_kind, urgent: float, 
         return kind, URGENT
     if p_em >= urgent:
         return kind or KINDS[int(np.argmax(p_kind))], URGENT
-    if kind is not None:
-        return kind, mode
-    if p_em + p_inf >= pointer:
-        return KINDS[int(np.argmax(p_kind))], INFORMATIONAL
-    return None, None
+    # the pointer line only where the patterns named an emergency condition: the head alone put
+    # "If this is happening now, call ..." under ordinary questions ("What is hypertension?")
+    return (kind, mode) if kind is not None else (None, None)
 
 
 class EmergencyDetector:
