@@ -461,7 +461,7 @@ class Assistant:
         if turn.spec is None:
             return (yield from self._refuse(turn, timer))
         g = turn.spec.grounding
-        if g.source in ("documents", "input") and not turn.collection and getattr(turn.decision, "needs_document", False):
+        if not turn.collection and getattr(turn.decision, "needs_document", False):
             return (yield from self._ask_for_document(turn, timer))
         if g.required and (g.source == "reference" or (g.source == "documents" and not turn.collection
                                                         and self.settings.reference.sources)):
@@ -537,7 +537,8 @@ class Assistant:
         start = time.perf_counter()
         evidence = lib.store.evidence(lib.name, turn.query, hits, n=g.lines, sentences=True)
         timer.mark("ground", start)
-        lines = [f"{_without_heading(e.text, hits[e.index - 1].section)} [{e.index}]" for e in evidence]
+        # one bullet a line: whole lines in plain text, and in Markdown (the UI), where single line breaks join
+        lines = [f"- {_without_heading(e.text, hits[e.index - 1].section)} [{e.index}]" for e in evidence]
         cited = [x for x in sources if x.index in {e.index for e in evidence}]
         reply = "\n".join(lines) + "\n\nSources: " + "; ".join(f"[{x.index}] {x.label}" for x in cited)
         body = self._close(turn, reply)

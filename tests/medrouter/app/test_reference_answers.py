@@ -18,10 +18,10 @@ def test_a_medical_answer_is_quoted_lines_of_cited_pages(assistant, reference_li
     ans = assistant.ask("What are the common side effects of ibuprofen?")
     assert ans.route == "medical_qa" and ans.stop_reason == "quoted" and ans.grounded
     lines = answer_lines(ans)
-    assert lines and all(re.search(r"\[\d\]$", ln) for ln in lines)
+    assert lines and all(re.search(r"^- .*\[\d\]$", ln) for ln in lines)
     by_index = {s.index: s for s in ans.sources}
     for ln in lines:
-        text, n = ln.rsplit(" [", 1)
+        text, n = ln[2:].rsplit(" [", 1)
         src = by_index[int(n.rstrip("]"))]
         assert " ".join(text.split()) in " ".join(src.text.split())  # verbatim from the cited excerpt
         assert src.origin == "reference" and src.title == "Ibuprofen" and src.licence
