@@ -98,8 +98,13 @@ class Router:
         probs = self.classifier.scores(vecs, feats, [p.text for p in parts])  # (B, R)
         oos = self.routes.index(self.oos)
         in_scope = self.classifier.in_scope(probs, oos)
+        # The emergency head reads people's own words: not a pasted document, nor a request the head
+        # routes to summarization (a short inline paste "BP 150/95, LDL 4.1, plan: ..." drew the
+        # urgent banner); the patterns still read every request's own words.
+        summary = self.routes.index(SUMMARY_ROUTE) if SUMMARY_ROUTE in self.routes else -1
+        own = [None if p.pasted_document or int(np.argmax(row)) == summary else p.text for p, row in zip(parts, probs)]
         flags = iter(self.emergency.detect_batch([self._emergency_text(t, p) for t, p in zip(texts, parts)], vecs,
-                                                 [None if p.pasted_document else p.text for p in parts]))  # (kind, mode)
+                                                 own))  # (kind, mode)
         decisions = []
         for text, part, row, p_in, has_docs, match in zip(texts, parts, probs, in_scope, docs, matches):
             scores = {r: float(v) for r, v in zip(self.routes, row)}

@@ -209,6 +209,11 @@ class Answer:
         return d
 
 
+def _line_pieces(text: str) -> Iterator[str]:
+    """`text` in pieces of one line each (with its line break): joined, exactly `text`."""
+    yield from text.splitlines(keepends=True)
+
+
 def _without_heading(line: str, section: str | None) -> str:
     """An evidence line without the "Heading: " it was prefixed with for matching (chunking.units)."""
     for h in (section or "").split(" / "):
@@ -542,7 +547,7 @@ class Assistant:
         cited = [x for x in sources if x.index in {e.index for e in evidence}]
         reply = "\n".join(lines) + "\n\nSources: " + "; ".join(f"[{x.index}] {x.label}" for x in cited)
         body = self._close(turn, reply)
-        yield body
+        yield from _line_pieces(body)  # line by line, as a generated answer streams
         timer.mark("total")
         return Answer(expert=turn.spec.name, answer=body, finish_reason="stop", stop_reason="quoted",
                       sources=cited, timings_ms=timer.ms, evidence=[e.to_dict() for e in evidence],

@@ -45,4 +45,4 @@ def test_cli_errors_are_one_line(cfg, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("medrouter: error: invalid collection name") and err.count("\n") == 1
     assert main(["ingest", str(bad), "--collection", "c", "--config", cfg]) == 2
-    assert "unsupported file type" in capsys.readouterr().out
+    assert "unsupported file type" in capsys.readouterr().err  # errors go to stderr

@@ -112,8 +112,9 @@ def test_missing_model_is_a_message(settings, ui_config, tmp_path, monkeypatch):
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "no-such-model" in errors[0], errors
     assert not at.exception
-    ask(at, "What is blockchain?")  # refusals need no language model: still answered
-    assert at.session_state["last_answer"]["finish_reason"] == "refused"
+    # refusals need no language model: still answered (a request of its own, not a short follow-up)
+    ask(at, "How do I invest my savings in index funds?")
+    assert at.session_state["last_answer"]["finish_reason"] == "refused", [e.value for e in at.error]
 
 
 def test_broken_config_is_a_message(tmp_path, monkeypatch):

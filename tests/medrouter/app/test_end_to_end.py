@@ -50,12 +50,13 @@ def test_someone_in_an_emergency_is_never_told_it_is_out_of_scope(assistant, set
 
 
 def test_an_expert_declining_an_in_scope_request_says_so_honestly(assistant, settings):
-    # Forced onto the medical expert, an off-topic request is refused by the expert itself (its training
-    # taught it to): the answer is the declined reply, never "outside what I can help with" on a
-    # medical route, and what was streamed is exactly the final answer (the refusal never flashed by).
-    pieces = list(assistant.ask_stream("What is blockchain?", expert="medical_qa"))
+    # Forced onto the summarization expert, an off-topic request is refused by the expert itself (its
+    # training taught it to): the answer is the declined reply, never "outside what I can help with" on
+    # a medical route, and what was streamed is exactly the final answer (the refusal never flashed by).
+    # (The medical expert answers from the reference library, which says "not covered" instead.)
+    pieces = list(assistant.ask_stream("What is blockchain?", expert="summarization"))
     ans = pieces[-1]
-    assert ans.route == "medical_qa" and ans.stop_reason == "declined"
+    assert ans.route == "summarization" and ans.stop_reason == "declined"
     assert settings.declined_reply.strip() in ans.answer
     assert "outside what I can help with" not in ans.answer
     assert "".join(pieces[:-1]) == ans.answer
@@ -122,5 +123,6 @@ def test_cli_user_errors_are_one_line_exit_2(tmp_path):
         e["adapter"] = str(ROOT / e["adapter"]) if e["adapter"] else None
     missing = tmp_path / "missing_model.yaml"
     missing.write_text(yaml.safe_dump(data))
-    r = _cli("ask", "What is hypertension?", "--config", str(missing))
+    # a summary needs the language model (a medical question is answered from the reference library)
+    r = _cli("ask", "Summarize: BP 150/95 mmHg, HR 88 bpm. Plan: recheck in 3 months.", "--config", str(missing))
     assert r.returncode == 2 and "base model not found" in r.stderr and "Traceback" not in r.stderr
