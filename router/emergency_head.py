@@ -61,7 +61,6 @@ L2_GRID = (1e-6, 3e-6, 1e-5)  # picked by out-of-fold log loss (MiniLM [4, 3]: 3
 GRID = tuple(round(float(v), 3) for v in np.arange(0.05, 0.96, 0.025))
 DEMOTE_GRID = (0.9, 0.95, 0.98, 0.99, 0.995)
 FOLDS = 5
-SEED = 0
 # hashed n-grams beside the vector: 5-fold CV on dev, log loss 1.40 -> 1.12, kind accuracy 0.63 -> 0.72,
 # cost 123 -> 103 (all 401 emergencies bannered); ~0.2 ms per request
 NGRAM_BUCKETS = 2048
@@ -280,16 +279,6 @@ def build_encoder(settings):
     return ENCODERS[settings.router.encoder](settings, None)
 
 
-def _folds(y: np.ndarray, k: int) -> np.ndarray:
-    rng = np.random.default_rng(SEED)
-    fold = np.zeros(len(y), dtype=int)
-    for c in np.unique(y):
-        idx = np.flatnonzero(y == c)
-        rng.shuffle(idx)
-        fold[idx] = np.arange(len(idx)) % k
-    return fold
-
-
 def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
     return float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None)).mean())
 
@@ -375,6 +364,8 @@ def fit_emergency(settings, encoder, rows: list[dict] | None = None, ngram_bucke
     y = np.array([LABELS.index(lab) for lab in labels])
     has_kind = y != LABELS.index("none")
     yk = np.array([KINDS.index(r["kind"]) if r["label"] != "none" else -1 for r in rows])
+    from .fit import _folds  # the routing head's stratified folds (the same deterministic seed)
+
     fold = _folds(y, FOLDS)
     ordinary = ordinary_requests(settings) if ordinary is None else ordinary
     o_own, o_routing, o_vecs = routing_inputs(settings, encoder, ordinary)
