@@ -77,13 +77,10 @@ def cited_indices(answer: str) -> set[int]:
 
 
 def library_pages(settings) -> list[str]:
-    from retrieval.reference import read_source
+    """Every page of the configured sources as one text (title, aliases, sections)."""
+    from retrieval.library import read_pages
 
-    texts = []
-    for spec in settings.reference.sources:
-        for p in read_source(spec):
-            texts.append("\n".join([p.title, *p.aliases, p.text]))
-    return texts
+    return ["\n".join([p.title, *p.aliases, p.text]) for p in read_pages(settings)]
 
 
 def covered(q: dict, pages: list[str]) -> bool:

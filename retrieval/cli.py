@@ -2,6 +2,7 @@
 document through the experts, so it is the app's: medrouter/app/commands.py)."""
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from medrouter.core.cli import add_config_arg, emit
@@ -15,12 +16,13 @@ def _store(args):
     return Store(load_config(args.config))
 
 
-def cmd_ingest(args) -> int:
+@contextlib.contextmanager
+def embedding_bar(desc: str, force: bool = False):
+    """A progress bar on stderr (shown on a terminal, or when forced) and the `progress(done, total)`
+    callback that moves it, as Store.ingest and Library.build call it."""
     from tqdm import tqdm
 
-    store = _store(args)
-    bar = tqdm(total=0, unit="vec", desc=f"embedding into '{args.collection}'", file=sys.stderr,
-               disable=not sys.stderr.isatty() and not args.progress)
+    bar = tqdm(total=0, unit="vec", desc=desc, file=sys.stderr, disable=not sys.stderr.isatty() and not force)
 
     def progress(done, total):
         bar.total = total
@@ -28,9 +30,15 @@ def cmd_ingest(args) -> int:
         bar.refresh()
 
     try:
-        report = store.ingest(args.paths, args.collection, progress=progress, on_error="skip")
+        yield bar, progress
     finally:
         bar.close()
+
+
+def cmd_ingest(args) -> int:
+    store = _store(args)
+    with embedding_bar(f"embedding into '{args.collection}'", args.progress) as (_, progress):
+        report = store.ingest(args.paths, args.collection, progress=progress, on_error="skip")
     lines = [f"collection '{report['collection']}': {report['chunks_total']} chunks"]
     lines += [f"  added    {a['source']} ({a['pages']} page(s), {a['chunks']} chunks)" for a in report["added"]]
     lines += [f"  replaced {r}" for r in report["replaced"]]
@@ -82,54 +90,37 @@ def cmd_retrieve(args) -> int:
     return 0
 
 
-def _library(args):
-    from medrouter.core.config import load_config
-
-    from .library import shared_library
-
-    return shared_library(load_config(args.config))
-
-
-def build_reference(settings, quiet: bool = False, force_bar: bool = False) -> dict:
+def build_reference(settings, force_bar: bool = False) -> dict:
     """Build (or bring up to date) the configured reference library, with a progress bar."""
-    from tqdm import tqdm
-
     from .library import shared_library
 
     lib = shared_library(settings)
-    bar = tqdm(total=0, unit="vec", desc=f"embedding reference '{lib.name}'", file=sys.stderr,
-               disable=quiet or (not sys.stderr.isatty() and not force_bar))
+    with embedding_bar(f"embedding reference '{lib.name}'", force_bar) as (bar, progress):
+        def on_source(name, n):
+            if not bar.disable:
+                bar.write(f"read {n} pages from {name}")
 
-    def progress(done, total):
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    def on_source(name, n):
-        bar.write(f"read {n} pages from {name}") if not bar.disable else None
-
-    try:
         return lib.build(progress=progress, on_source=on_source)
-    finally:
-        bar.close()
 
 
 def cmd_reference(args) -> int:
     from medrouter.core.config import load_config
 
+    from .library import shared_library
+
     settings = load_config(args.config)
+    lib = shared_library(settings)
     if args.action == "build":
         r = build_reference(settings, force_bar=args.progress)
         emit(r, args.json, f"reference library '{r['collection']}': {r['pages']} pages, {r['chunks_total']} chunks "
                            f"(added {len(r['added'])}, replaced {len(r['replaced'])}, removed {len(r['removed'])}, "
                            f"unchanged {len(r['skipped'])}) in {r['seconds']} s")
     elif args.action == "info":
-        info = _library(args).info()
+        info = lib.info()
         emit(info, args.json, "\n".join(
             [f"{info['name']}: {info['pages']} pages, {info['chunks']} chunks, updated {info['updated']}, "
              f"floor {info['floor']}"] + [f"  {k}: {v} pages" for k, v in info["by_source"].items()]))
     elif args.action == "list":
-        lib = _library(args)
         docs = lib.store.documents(lib.name) if lib.exists() else []
         emit(docs, args.json, "\n".join(
             f"{d['source']}  — {d['title']}  ({d.get('source_name', '?')}; {d.get('licence', '?')})" for d in docs)
@@ -137,7 +128,7 @@ def cmd_reference(args) -> int:
     elif args.action == "calibrate":
         from .calibrate import calibrate
 
-        r = calibrate(_library(args), args.file)
+        r = calibrate(lib, args.file)
         emit(r, args.json, f"fitted floor {r['floor']} on {r['n']} questions: not covered when covered "
                            f"{r['false_not_covered']:.3f}, answered when not covered {r['false_covered']:.3f} "
                            f"(set reference.min_score: {r['floor']} in the config)")

@@ -80,6 +80,7 @@ class Library:
         self.name = settings.reference.name
         self.store = store
         self._known = None
+        self._vocab = None
 
     # ---- building ------------------------------------------------------------------------------
     def build(self, progress=None, on_source=None) -> dict:
@@ -93,13 +94,13 @@ class Library:
         return report
 
     def exists(self) -> bool:
-        return any(c.get("name") == self.name for c in self.store.collections())
+        return self.store.exists(self.name)
 
     def info(self) -> dict:
         if not self.exists():
             raise RetrievalError(f"reference library '{self.name}' is not built; run: medrouter reference build")
-        docs = self.store.documents(self.name)
-        _, m = self.store._manifest(self.name)
+        m = self.store.manifest(self.name)
+        docs = m["documents"]
         by_source: dict[str, int] = {}
         for d in docs:
             by_source[d.get("source_name", "?")] = by_source.get(d.get("source_name", "?"), 0) + 1
@@ -160,7 +161,7 @@ class Library:
     def _vocabulary(self) -> dict:
         """The embedder's whole-word vocabulary by (first letter, length), to tell a misspelt common
         word ("diffrence") from a name the library lacks."""
-        if getattr(self, "_vocab", None) is None:
+        if self._vocab is None:
             vocab = getattr(getattr(self.store.embedder, "tokenizer", None), "vocab", None) or {}
             by: dict = {}
             for w in vocab:

@@ -31,6 +31,7 @@ import numpy as np
 
 from medrouter.core.atomic import atomic_folder, write_atomic
 from medrouter.core.errors import RetrievalError
+from medrouter.core.models import model_identity
 
 from . import index as faiss_index
 from .chunking import chunk_document, units
@@ -117,13 +118,6 @@ def _stack(old: np.ndarray | None, new: np.ndarray | None) -> np.ndarray | None:
     if new is None:
         return old
     return new if old is None or not len(old) else np.vstack([old, new])
-
-
-def _model_name(path: str | None) -> str | None:
-    """An embedding model's identity, independent of where it is installed."""
-    if not path:
-        return None
-    return path if path.startswith("embedded:") else Path(path).name
 
 
 def _now() -> str:
@@ -237,9 +231,13 @@ class Store:
             raise RetrievalError(f"collection '{d.name}': CURRENT points to a missing generation ({g!r})")
         return g
 
-    def _exists(self, name: str) -> bool:
-        d = self._dir(name)
-        return (d / "CURRENT").is_file()
+    def exists(self, name: str) -> bool:
+        """Whether `name` has a live generation (one stat: cheap enough for every query)."""
+        return (self._dir(name) / "CURRENT").is_file()
+
+    def manifest(self, name: str) -> dict:
+        """The live generation's manifest (documents, settings, what the collection was built from)."""
+        return dict(self._manifest(name)[1])
 
     # ---- reading ---------------------------------------------------------------------------
     def _manifest(self, name: str) -> tuple[Path, dict]:
@@ -270,7 +268,7 @@ class Store:
             if cached is not None and self._current(self._dir(name)) == cached.generation:
                 return cached  # unchanged since loaded: no manifest parse per query
             gdir, m = self._manifest(name)
-            built, ours = _model_name(m.get("embedding_model")), _model_name(self.settings.embedding_model.path)
+            built, ours = model_identity(m.get("embedding_model")), model_identity(self.settings.embedding_model.path)
             if built and built != ours:
                 raise RetrievalError(f"collection '{name}' was built with the embedding model {built}; this "
                                      f"configuration uses {ours}: its vectors are not comparable. Rebuild it "

@@ -75,10 +75,10 @@ OUTSIDE_TEMPLATES = ["What is {t}?", "What are the symptoms of {t}?", "How is {t
 
 def main() -> int:
     from medrouter.core.config import load_config
-    from retrieval.reference import read_source
+    from retrieval.library import read_pages
 
     settings = load_config(None)
-    pages = [p for spec in settings.reference.sources for p in read_source(spec)]
+    pages = read_pages(settings)
     names = {n.lower() for p in pages for n in [p.title, *p.aliases]}
     rng = random.Random(0)
     rows = []

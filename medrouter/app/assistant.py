@@ -466,7 +466,7 @@ class Assistant:
         if turn.spec is None:
             return (yield from self._refuse(turn, timer))
         g = turn.spec.grounding
-        if not turn.collection and getattr(turn.decision, "needs_document", False):
+        if not turn.collection and turn.decision.needs_document:
             return (yield from self._ask_for_document(turn, timer))
         if g.required and (g.source == "reference" or (g.source == "documents" and not turn.collection
                                                         and self.settings.reference.sources)):
@@ -500,25 +500,20 @@ class Assistant:
         else:
             route = decision.route
             spec = None if decision.refused else s.expert_for_route(route)
-        prefix, pointer = self._emergency(text, decision)
+        prefix, pointer = self._emergency(decision)
         return _Turn(text=conv.request if conv else text, collection=collection, decision=decision, spec=spec,
                      prefix=prefix, pointer=pointer, doc_hits=doc_hits, conversation=conv,
                      base=dict(route=route, confidence=decision.confidence, scores=decision.scores,
                                emergency=decision.emergency, in_scope=decision.in_scope))
 
-    def _emergency(self, text: str, decision) -> tuple[str, str]:
+    def _emergency(self, decision) -> tuple[str, str]:
         """(urgent banner, pointer): the banner for its kind when someone describes an emergency;
         a one-line pointer for a question about an emergency condition."""
         kind = decision.emergency
         if not kind:
             return "", ""
-        mode = getattr(decision, "emergency_mode", None)
-        if mode is None:
-            from router.emergency import emergency_mode
-
-            mode = emergency_mode(text, kind)
         es = self.settings.emergency
-        if mode == "informational":
+        if decision.emergency_mode == "informational":
             return "", es.pointers.get(kind, es.pointer)
         return es.messages.get(kind, es.message) + "\n\n", ""
 
@@ -629,16 +624,15 @@ class Assistant:
             timer.ms["first_token"] = round((first - timer.t0) * 1000, 1)
         reply, evidence, unsupported, declined = self._checked_reply(
             turn, gen.text, hits, grounded, timer, store=store or self.store, collection=collection or turn.collection)
-        checked = grounded or turn.spec.grounding.source == "input"
-        if not checked and not declined and reply.strip():
-            reply = reply.rstrip() + "\n\n" + NOT_CHECKED
+        # after the reply: the label of an answer no source checked, and the emergency pointer
+        unchecked = not (grounded or turn.spec.grounding.source == "input") and not declined and bool(reply.strip())
+        extras = [x for x in (NOT_CHECKED if unchecked else "", turn.pointer) if x]
         if not gate.shown and reply:
-            yield reply
-        elif gate.shown and not checked and not declined and reply.strip():
-            yield "\n\n" + NOT_CHECKED
-        if turn.pointer:
-            reply = (reply.rstrip() + "\n\n" if reply.strip() else "") + turn.pointer
-            yield ("\n\n" if reply != turn.pointer else "") + turn.pointer
+            yield reply.rstrip() if extras else reply
+        for extra in extras:
+            sep = "\n\n" if reply.strip() else ""
+            yield sep + extra
+            reply = reply.rstrip() + sep + extra
         # the urgent message alone when nothing of the reply is left (it already ends in a blank line)
         suffix = s.disclaimer if (turn.prefix and not reply.strip()) else "\n\n" + s.disclaimer
         yield suffix

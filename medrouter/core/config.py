@@ -57,7 +57,8 @@ class LimitSettings(BaseModel):
     max_input_chars: int = Field(default=120_000, ge=100, description="longer requests are rejected with a clear error")
 
 
-_CALL = "Call your local emergency number (911 / 112 / 999) now"
+_call = "call your local emergency number (911 / 112 / 999) now"
+_CALL = _call[0].upper() + _call[1:]
 
 
 class EmergencySettings(BaseModel):
@@ -76,8 +77,8 @@ class EmergencySettings(BaseModel):
                   "every minute counts (FAST: Face, Arms, Speech, Time).",
         "breathing": f"URGENT: serious difficulty breathing is an emergency. {_CALL}.",
         "anaphylaxis": f"URGENT: this may be anaphylaxis. Use an adrenaline auto-injector (EpiPen) if there is "
-                       f"one, then {_CALL[0].lower() + _CALL[1:]}, even if the symptoms ease.",
-        "overdose": f"URGENT: {_CALL[0].lower() + _CALL[1:]} or a poison centre (US 1-800-222-1222), even if you "
+                       f"one, then {_call}, even if the symptoms ease.",
+        "overdose": f"URGENT: {_call} or a poison centre (US 1-800-222-1222), even if you "
                     "feel well: some overdoses, such as paracetamol, harm hours later. Keep the packets.",
         "poisoning": "URGENT: call a poison centre (US 1-800-222-1222) or your local emergency number "
                      "(911 / 112 / 999) now. Do not make the person vomit; a swallowed button battery needs "
@@ -86,9 +87,9 @@ class EmergencySettings(BaseModel):
                    "(988 in the US, Samaritans 116 123 in the UK and Ireland), or call your local emergency "
                    "number (911 / 112 / 999) if you are in danger. You do not have to face this alone.",
         "bleeding": f"URGENT: press firmly on the wound with a clean cloth and keep pressing. {_CALL}.",
-        "unconscious": f"URGENT: {_CALL[0].lower() + _CALL[1:]}. If the person is not breathing normally, start "
+        "unconscious": f"URGENT: {_call}. If the person is not breathing normally, start "
                        "CPR if you can: the call handler will guide you.",
-        "seizure": f"URGENT: {_CALL[0].lower() + _CALL[1:]} if a seizure lasts more than 5 minutes, is a first "
+        "seizure": f"URGENT: {_call} if a seizure lasts more than 5 minutes, is a first "
                    "seizure, or the person is hurt or does not wake. Move hard objects away; put nothing in "
                    "their mouth.",
         "severe_infection": f"URGENT: fever with confusion, a stiff neck, a rash that does not fade or fast "
@@ -198,8 +199,9 @@ class Settings(BaseModel):
         # location: a clone in another folder must accept the committed head.
         h.update(json.dumps(self.router.model_dump(exclude={"head_path", "dev_file", "train_file", "min_confidence"}),
                             sort_keys=True).encode())
-        emb = self.embedding_model.path
-        h.update((emb if emb.startswith("embedded:") else Path(emb).name).encode())
+        from .models import model_identity
+
+        h.update(model_identity(self.embedding_model.path).encode())
         f = self.router.train_file
         if f and Path(f).is_file():
             h.update(hashlib.sha256(Path(f).read_bytes()).digest())

@@ -188,6 +188,14 @@ def load_lm(settings) -> LoadedLM:
         return loaded
 
 
+def model_identity(path: str | None) -> str | None:
+    """A configured model's identity, independent of where it is installed: `embedded:NAME` as is,
+    a folder by its name (a clone elsewhere must accept what was fitted or built with it)."""
+    if not path:
+        return None
+    return path if path.startswith("embedded:") else Path(path).name
+
+
 def load_embedder(settings):
     """The sentence-transformers model, loaded once and shared by the router and retrieval."""
     em = settings.embedding_model
