@@ -15,6 +15,8 @@ from pathlib import Path
 from medrouter.core.checks import check_text
 from medrouter.core.config import Settings, load_config
 
+from .conversation import (HISTORY_CHARS, HISTORY_TURNS, SHORT_WORDS, Conversation, _norm,  # noqa: F401
+                           clean_text, is_follow_up)
 from .stream import AnswerStream
 
 
@@ -31,121 +33,6 @@ ASK_FOR_DOCUMENT = ("I don't have that document yet. Paste its text into your me
                     "in the app; `medrouter ingest FILE --collection NAME` and `--collection NAME` on the command "
                     "line), then ask again.")
 NOT_CHECKED = "(Not checked against a source: this answer comes from the model alone and may be wrong.)"
-HISTORY_CHARS = 2000  # earlier turns the expert sees (newest first): SmolLM2's 2k-token window keeps room for excerpts
-HISTORY_TURNS = 6  # at most this many earlier messages (three exchanges)
-
-
-# ---- text hygiene --------------------------------------------------------------------------
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def clean_text(text: str, what: str = "request") -> str:
-    """`text` unchanged unless it holds a lone UTF-16 surrogate (a JSON "\\ud800" or bytes decoded with
-    surrogateescape): then an InputError naming the position, never a crash further down. The rule at
-    every door: invalid text is refused with a clear message, not silently replaced."""
-    from medrouter.core.errors import InputError
-
-    if isinstance(text, str):
-        bad = _SURROGATE.search(text)
-        if bad:
-            raise InputError(f"{what} is not valid Unicode text (a lone surrogate U+{ord(bad.group()):04X} at "
-                             f"character {bad.start()}); send UTF-8 text")
-    return text
-
-
-# ---- conversations -------------------------------------------------------------------------
-# A follow-up leans on the turn before it: it starts with a connective ("and for kids?", "what about
-# treatment"), refers back with a pronoun ("What are its side effects?") in one of the languages the
-# router serves, or is too short to stand alone. Chosen by measurement on bench/conversations.py's own
-# examples (never on data/conversations/test.jsonl): see that file for the candidates and numbers.
-_LEAD = re.compile(
-    r"^\s*(?:(?:ok(?:ay)?|thanks|thank you|great|sorry|danke|merci|gracias|grazie|obrigad[oa])\W+)?"
-    r"(and|or|but|also|so|then|what about|how about|what if|same|for|in|with|during|after|before|at|und|oder|aber|auch|et|ou|mais|"
-    r"aussi|y|o|pero|tambi[eé]n|e|ou|mas|tamb[eé]m|ma|anche|pure|und was|et pour|y para|e per|e para)\b", re.I)
-_BACK = re.compile(
-    r"\b(it|its|it's|this|that|these|those|they|them|their|he|she|him|her|his|one|ones|same|there|mine|"
-    r"es|sie|ihn|ihm|ihr|ihre|das|dies|dieser|diese|davon|dafür|dagegen|damit|"
-    r"il|elle|ils|elles|lui|leur|leurs|ça|cela|ceci|en|"
-    r"lo|los|las|le|les|eso|esto|ello|su|sus|"
-    r"esso|essa|questo|questa|quello|quella|suo|sua|suoi|ne|"
-    r"ele|ela|eles|elas|isso|isto|dele|dela|seu|sua|seus|suas)\b", re.I)
-SHORT_WORDS = 3  # "side effects?", "in children?": no request of their own
-
-
-def is_follow_up(text: str) -> bool:
-    """Whether `text` leans on the previous user turn (the rule above)."""
-    words = re.findall(r"\w+", text)
-    return len(words) <= SHORT_WORDS or bool(_LEAD.match(text)) or bool(_BACK.search(text))
-
-
-@dataclass
-class Conversation:
-    """A request and the turns before it, as the Assistant reads them.
-
-    Routing and retrieval read `context`: the request alone, or, for a follow-up (is_follow_up) of a
-    turn that was not refused, the context of the previous user turn joined to it ("What is metformin?
-    What are its side effects?"). The expert answers `request` with the recent `history` before it.
-    Caller system messages (`system`) are added to the expert's own system prompt, after it: the
-    expert's rules (scope, refusal, grounding, disclaimer) come first and win; they never reach the
-    router, and answers no model writes (refusals, quoted reference lines, fixed messages) do not change."""
-
-    request: str
-    context: str
-    history: list[dict] = field(default_factory=list)  # earlier {"role", "content"} turns, oldest first
-    system: list[str] = field(default_factory=list)
-    follows_up: bool = False
-
-    @classmethod
-    def of(cls, text_or_messages, refusal: str = "", what: str = "request") -> Conversation:
-        """A str is one request; a list of {"role", "content"} messages (OpenAI's roles: system,
-        developer, user, assistant) is a conversation that ends with the user's request."""
-        from medrouter.core.errors import InputError
-
-        if isinstance(text_or_messages, str) or text_or_messages is None:
-            clean_text(text_or_messages, what)
-            return cls(request=text_or_messages, context=text_or_messages)
-        msgs = []
-        for i, m in enumerate(text_or_messages):
-            role = m.get("role") if isinstance(m, dict) else getattr(m, "role", None)
-            content = m.get("content") if isinstance(m, dict) else getattr(m, "content", None)
-            if role == "developer":
-                role = "system"
-            if role not in ("system", "user", "assistant"):
-                raise InputError(f"messages[{i}].role must be system, developer, user or assistant, not {role!r}")
-            if not isinstance(content, str):
-                raise InputError(f"messages[{i}].content must be text")
-            clean_text(content, f"messages[{i}]")
-            msgs.append({"role": role, "content": content})
-        if not msgs or msgs[-1]["role"] != "user":
-            raise InputError("the last message must be from the user")
-        system = [m["content"] for m in msgs if m["role"] == "system" and m["content"].strip()]
-        turns = [m for m in msgs if m["role"] != "system"]
-        context, previous, refused, follows = "", None, False, False
-        norm_refusal = _norm(refusal) if refusal else None
-        for j, m in enumerate(turns):
-            if m["role"] == "assistant":
-                refused = bool(norm_refusal) and norm_refusal in _norm(m["content"])
-                continue
-            follows = previous is not None and not refused and is_follow_up(m["content"])
-            context = f"{previous.rstrip()} {m['content'].strip()}" if follows else m["content"]
-            previous, refused = context, False
-        return cls(request=turns[-1]["content"], context=context, history=turns[:-1], system=system,
-                   follows_up=follows)
-
-    def recent(self, disclaimer: str = "", chars: int = HISTORY_CHARS, turns: int = HISTORY_TURNS) -> list[dict]:
-        """The newest earlier turns that fit `chars` (answers without the disclaimer), oldest first;
-        a long turn (a pasted report) is cut to what fits."""
-        out, left = [], chars
-        for m in reversed(self.history[-turns:]):
-            text = m["content"].replace(disclaimer.strip(), "").strip() if disclaimer.strip() else m["content"].strip()
-            if left <= 0 or not text:
-                break
-            out.append({"role": m["role"], "content": text[:left]})
-            left -= len(text)
-        out.reverse()
-        if out and out[0]["role"] == "assistant":  # a chat template wants a user turn first
-            out = out[1:]
-        return out
 
 
 @dataclass
@@ -220,10 +107,6 @@ def _without_heading(line: str, section: str | None) -> str:
         if h and line.startswith(h + ": "):
             return line[len(h) + 2:]
     return line
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
 
 
 def without_refusal(reply: str, refusal: str, similar: float = 0.75) -> str:
@@ -399,7 +282,7 @@ class Assistant:
     def route(self, text_or_messages, has_documents: bool = False):
         """The router's decision for a request, or for a conversation's last request in its context."""
         conv = self.conversation(text_or_messages)
-        return self.router.route(conv.context, has_documents=has_documents)
+        return conv.routed(self.router.route(conv.context, has_documents=has_documents))
 
     def ask(self, text_or_messages, collection: str | None = None, expert: str | None = None, *,
             generation: dict | None = None) -> Answer:
@@ -493,6 +376,8 @@ class Assistant:
             timer.mark("retrieve", start)
         decision = self.router.route(text, has_documents=collection is not None,
                                      doc_match=max((h.score for h in doc_hits), default=None) if doc_hits else None)
+        if conv is not None:
+            decision = conv.routed(decision)
         timer.mark("route")
         if expert is not None:
             spec = s.expert(expert)  # UnknownExpertError if not configured
