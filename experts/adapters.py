@@ -137,9 +137,10 @@ class SharedBase:
 
     base: object
     model: object  # the base, or the peft model wrapping it once an adapter is loaded
-    lock: threading.Lock = field(default_factory=threading.Lock)  # one generate at a time on the model
+    lock: threading.Lock = field(default_factory=threading.Lock)  # one generate (or scheduler step) at a time
     loaded: dict[str, str] = field(default_factory=dict)  # adapter digest -> name inside the peft model
     fast: object | None = None  # fastlora.FastLoRA once adapters are loaded
+    scheduler: object | None = None  # scheduler.Scheduler: the thread that generates on this model (CPU)
 
     @property
     def adapter_names(self) -> list[str]:

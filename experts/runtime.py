@@ -1,8 +1,13 @@
 """One base model in memory, every expert's LoRA adapter loaded into one peft model, switched per
-request; a batch mixing experts is generated in one `generate` call (fastlora.py routes each row to
-its adapter; peft's `adapter_names` where the fast path does not cover a layer).
+row (fastlora.py routes each row to its adapter; peft's `adapter_names` where the fast path does not
+cover a layer).
 
-Batch, single request and stream all go through `_run`, so they stop, cut and report identically.
+On CPU, batch, single request and stream all go through the continuous batching scheduler
+(scheduler.py, one per base model): concurrent calls from the server, the UI and the Python API decode
+together in one running batch. On CUDA (and with `serve.continuous_batching: false`, or a model whose
+cache the scheduler cannot merge) they go through `_run`: one `generate` call at a time, on the CUDA
+graphs engine where it applies. Both paths end rows with the same RowStopper and finish them with
+`_generation`, so they stop, cut and report identically.
 """
 from __future__ import annotations
 
@@ -16,8 +21,9 @@ import torch
 from medrouter.core.errors import InputError, UnknownExpertError
 from medrouter.core.models import load_lm
 
-from .adapters import shared_base, validate_adapter
+from .adapters import SharedBase, shared_base, validate_adapter
 from .config import ExpertSpec, GenerationSettings
+from .scheduler import Job, Outcome, Scheduler, supports
 from .stopping import (PerRowRepetitionPenalty, RowLimits, RowStopper, Utf8Streamer, cut_at_stop_strings,
                        decode_text, drop_degenerate_tail, stop_token_ids)
 
@@ -72,9 +78,13 @@ class ExpertPool:
         # expert -> adapter name inside the shared peft model; experts without adapter run on the base
         self.adapter_of: dict[str, str] = {}
         infos = {n: validate_adapter(n, e.adapter, lm.model) for n, e in self.specs.items() if e.adapter}
-        with self.shared.lock:
+        with self.shared.lock:  # between two scheduler steps: a running batch keeps its rows' slots
             for n, info in infos.items():
                 self.adapter_of[n] = self.shared.load(n, info)
+        serve = settings.serve
+        self.scheduler: Scheduler | None = None
+        if serve.continuous_batching and not str(self.device).startswith("cuda") and supports(lm.model):
+            self.scheduler = scheduler_for(self.shared, serve.max_batch, serve.max_queue, serve.max_prefill_tokens)
 
     @property
     def model(self):
@@ -144,11 +154,25 @@ class ExpertPool:
 
     # ---- generation ------------------------------------------------------------------------
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
-        """Generate for a batch of requests, experts mixed; one `generate` call per sampling setting
-        (one in all for greedy experts)."""
+        """Generate for a batch of requests, experts mixed. Through the scheduler, the batch waits for
+        room in the queue rather than being refused (one caller's batch is backpressure, not load);
+        without it, one `generate` call per sampling setting (one in all for greedy experts)."""
         requests = list(requests)
         for r in requests:
             self.spec(r.expert)
+        if self.scheduler is not None:
+            prepared = [self._prepare(r) for r in requests]  # an unusable prompt fails before anything runs
+            for p in prepared:
+                self.scheduler.submit(p.job, block=True)
+            try:
+                outcomes = [p.job.future.result() for p in prepared]
+            except BaseException:
+                for p in prepared:  # one failed: the others stop at the next step
+                    p.job.cancel.set()
+                for p in prepared:
+                    p.job.future.exception()
+                raise
+            return [self._generation_of(p, o) for p, o in zip(prepared, outcomes)]
         groups: dict[tuple, list[int]] = {}
         for i, r in enumerate(requests):
             groups.setdefault(_sampling_key(r.settings or self.specs[r.expert].generation), []).append(i)
@@ -167,23 +191,35 @@ class ExpertPool:
         """Yield text pieces as they are generated, then the final Generation.
 
         Closing the iterator early (or setting `cancel`) stops generation at the next token, so a
-        client that disconnects does not keep the model busy."""
+        client that disconnects does not keep the model busy. Through the scheduler, a full queue
+        raises QueueFullError at the first read."""
         req = GenerationRequest(expert, messages, settings)
         self.spec(expert)
         stops = [s for s in (settings or self.specs[expert].generation).stop if s]
         streamer = Utf8Streamer(self.tokenizer, timeout=600)  # pieces are whole characters
         cancel = cancel or threading.Event()
         result: dict = {}
+        if self.scheduler is not None:
+            streamer.next_tokens_are_prompt = False  # the scheduler puts completion tokens only
+            prepared = self._prepare(req, streamer, cancel)
+            self.scheduler.submit(prepared.job)
 
-        def run():
-            try:
-                result["gen"] = self._run([req], streamer=streamer, cancel=cancel)[0]
-            except BaseException as exc:  # surfaced to the consumer below
-                result["error"] = exc
-                streamer.end()
+            def wait():
+                try:
+                    result["gen"] = self._generation_of(prepared, prepared.job.future.result())
+                except BaseException as exc:
+                    result["error"] = exc
+        else:
+            def run():
+                try:
+                    result["gen"] = self._run([req], streamer=streamer, cancel=cancel)[0]
+                except BaseException as exc:  # surfaced to the consumer below
+                    result["error"] = exc
+                    streamer.end()
 
-        thread = threading.Thread(target=run, daemon=True, name=f"generate-{expert}")
-        thread.start()
+            thread = threading.Thread(target=run, daemon=True, name=f"generate-{expert}")
+            thread.start()
+            wait = thread.join
         # Hold back a tail as long as the longest stop string, so a stop string split across
         # pieces is never shown; strip leading whitespace like the final text.
         hold = max((len(s) for s in stops), default=1) - 1
@@ -206,7 +242,7 @@ class ExpertPool:
         finally:
             if not completed:  # stop string seen, or the consumer went away (GeneratorExit): stop the model
                 cancel.set()
-            thread.join()
+            wait()
         if "error" in result:
             raise result["error"]
         gen: Generation = result["gen"]
@@ -214,6 +250,34 @@ class ExpertPool:
         if gen.text.startswith(streamed) and len(gen.text) > len(streamed):
             yield gen.text[len(streamed):]  # the held-back tail
         yield gen
+
+    def _prepare(self, r: GenerationRequest, streamer=None, cancel: threading.Event | None = None) -> _Prepared:
+        """A request as a scheduler Job: chat-templated, its brakes, sampling and adapter."""
+        t0 = time.perf_counter()
+        g = r.settings or self.specs[r.expert].generation
+        ids, truncated = self.encode(r.messages, g.max_new_tokens)
+        job = Job(ids=ids, limits=_limits(g), tokenizer=self.tokenizer, stop_ids=self.stop_ids,
+                  adapter=self.adapter_of.get(r.expert), temperature=g.temperature, top_p=g.top_p,
+                  repetition_penalty=g.repetition_penalty, streamer=streamer,
+                  cancel=cancel or threading.Event())
+        return _Prepared(r, g, ids, truncated, job, t0)
+
+    def _generation_of(self, p: _Prepared, o: Outcome) -> Generation:
+        timings = {**o.timings_ms, "total": round((time.perf_counter() - p.t0) * 1000, 1)}
+        return self._generation(p.request, p.settings, p.ids, p.truncated, o.tokens, o.reason, timings)
+
+    def _generation(self, r: GenerationRequest, g: GenerationSettings, ids: list[int], truncated: bool,
+                    row: list[int], reason: str, timings: dict) -> Generation:
+        """A finished row as a Generation: decoded, cut at a stop string, a degenerate tail dropped."""
+        text = decode_text(self.tokenizer, row)  # invalid byte sequences dropped, never U+FFFD
+        text, hit = cut_at_stop_strings(text, g.stop)
+        if hit:
+            reason = "stop_string"
+        elif reason == "degenerate":
+            text = drop_degenerate_tail(text, _limits(g).max_word_chars)
+        return Generation(text=text.strip(), finish_reason=finish_reason(reason), stop_reason=reason,
+                          prompt_tokens=len(ids), completion_tokens=len(row), truncated_prompt=truncated,
+                          expert=r.expert, timings_ms=timings)
 
     def _run(self, requests: list[GenerationRequest], streamer=None,
              cancel: threading.Event | None = None) -> list[Generation]:
@@ -229,8 +293,7 @@ class ExpertPool:
         for i, (ids, _) in enumerate(encoded):  # left padding: generation continues at the right edge
             input_ids[i, width - len(ids):] = torch.tensor(ids)
             attention[i, width - len(ids):] = 1
-        limits = [RowLimits(g.max_new_tokens, tuple(s for s in g.stop if s), g.repeat_ngram, g.repeat_times)
-                  for g in settings]
+        limits = [_limits(g) for g in settings]
         stopper = RowStopper(self.tokenizer, width, limits, self.stop_ids, cancel)
         from transformers import LogitsProcessorList
 
@@ -283,18 +346,32 @@ class ExpertPool:
                     if tok in self.stop_ids:
                         n, reason = j, "eos"
                         break
-            row = row[:n]
-            text = decode_text(self.tokenizer, row)  # invalid byte sequences dropped, never U+FFFD
-            text, hit = cut_at_stop_strings(text, g.stop)
-            if hit:
-                reason = "stop_string"
-            elif reason == "degenerate":
-                text = drop_degenerate_tail(text, limits[i].max_word_chars)
-            results.append(Generation(
-                text=text.strip(), finish_reason=finish_reason(reason), stop_reason=reason,
-                prompt_tokens=len(ids), completion_tokens=len(row), truncated_prompt=truncated,
-                expert=r.expert,
-                timings_ms={"generate": round(gen_ms, 1), "total": total_ms},
-            ))
+            results.append(self._generation(r, g, ids, truncated, row[:n], reason,
+                                            {"generate": round(gen_ms, 1), "total": total_ms}))
         return results
 
+
+@dataclass
+class _Prepared:
+    request: GenerationRequest
+    settings: GenerationSettings
+    ids: list[int]
+    truncated: bool
+    job: Job
+    t0: float
+
+
+def _limits(g: GenerationSettings) -> RowLimits:
+    return RowLimits(g.max_new_tokens, tuple(s for s in g.stop if s), g.repeat_ngram, g.repeat_times)
+
+
+_schedulers_lock = threading.Lock()
+
+
+def scheduler_for(shared: SharedBase, max_batch: int, max_queue: int, max_prefill_tokens: int) -> Scheduler:
+    """The one scheduler of a shared base model (every pool over it batches together); the first
+    pool's limits hold."""
+    with _schedulers_lock:
+        if shared.scheduler is None:
+            shared.scheduler = Scheduler(shared, max_batch, max_queue, max_prefill_tokens)
+        return shared.scheduler

@@ -19,12 +19,21 @@
   payload or unusable input (a lone surrogate included), 401 without the API key when one is set
   (`serve.api_key`, $MEDROUTER_API_KEY, --api-key), 404 for an unknown model; the server keeps
   serving. A client that goes away mid-stream stops its generation at the next token.
+* Load: at most `serve.max_batch + serve.max_queue` chat requests are in the server at once (the
+  scheduler decodes `max_batch` together, the rest wait); one more is answered 429 at once, streaming
+  or not, as OpenAI does (`type: rate_limit_error`, a `Retry-After` header in seconds), instead of
+  waiting minutes in a queue. A QueueFullError from the library (the queue shared with the UI or the
+  Python API filled first) is the same 429. Blocking work runs on the server's own thread limiter,
+  sized for that many requests, not anyio's default of 40 threads.
+* A streamed request reads its first piece before the response starts, so a full queue or an
+  unusable prompt is an HTTP status, not an error event inside a 200 stream.
 * The streamed and the non-streamed text of a request are the same characters.
 * `/docs` is off unless `serve.docs: true`.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import threading
@@ -37,7 +46,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from medrouter.core.checks import check_text
-from medrouter.core.errors import MedrouterError, UnknownExpertError
+from medrouter.core.errors import MedrouterError, QueueFullError, UnknownExpertError
 
 from .stream import AnswerStream
 
@@ -111,17 +120,26 @@ class ErrorResponse(BaseModel):
 
 
 def _error(status: int, message: str, type_: str = "invalid_request_error", param: str | None = None,
-           code: str | None = None):
+           code: str | None = None, headers: dict | None = None):
     from fastapi.responses import JSONResponse
 
     body = ErrorResponse(error=ErrorInfo(message=message, type=type_, param=param, code=code))
-    return JSONResponse(status_code=status, content=body.model_dump())
+    return JSONResponse(status_code=status, content=body.model_dump(), headers=headers)
+
+
+def _busy(message: str, retry_after: int):
+    """429 as OpenAI sends it when a rate limit is hit, with the seconds to wait."""
+    return _error(429, message, type_="rate_limit_error", code="rate_limit_exceeded",
+                  headers={"Retry-After": str(max(1, int(retry_after)))})
 
 
 def _library_error(exc: MedrouterError):
-    """A typed library error as a response: an unknown expert is a missing model, the rest bad input."""
+    """A typed library error as a response: an unknown expert is a missing model, a full queue 429,
+    the rest bad input."""
     if isinstance(exc, UnknownExpertError):
         return _error(404, str(exc), param="model", code="model_not_found")
+    if isinstance(exc, QueueFullError):
+        return _busy(str(exc), exc.retry_after)
     return _error(400, str(exc))
 
 
@@ -163,6 +181,40 @@ class ChatService:
 
     def __init__(self, settings, assistant):
         self.settings, self.assistant = settings, assistant
+        serve = settings.serve
+        self.capacity = serve.max_batch + serve.max_queue  # chat requests in the server at once
+        self.in_flight = 0  # touched only on the event loop's thread
+        self._request_seconds: float | None = None  # smoothed duration of a request: the Retry-After hint
+        self._limiter = None
+
+    # ---- load ----------------------------------------------------------------------------------
+    def admit(self):
+        """Count a request in, or the 429 to answer when the server already holds `capacity`."""
+        if self.in_flight >= self.capacity:
+            return _busy(f"the server is at capacity ({self.in_flight} requests in progress; serve.max_batch="
+                         f"{self.settings.serve.max_batch}, serve.max_queue={self.settings.serve.max_queue}): "
+                         "retry later", self.retry_after())
+        self.in_flight += 1
+        return None
+
+    def release(self, started: float) -> None:
+        self.in_flight -= 1
+        s = time.perf_counter() - started
+        self._request_seconds = s if self._request_seconds is None else 0.8 * self._request_seconds + 0.2 * s
+
+    def retry_after(self) -> int:
+        """Seconds until a place is likely free: the requests beyond one batch, a batch at a time."""
+        ahead = max(1, self.in_flight - self.settings.serve.max_batch + 1)
+        return max(1, math.ceil((self._request_seconds or 5.0) * ahead / self.settings.serve.max_batch))
+
+    async def run_sync(self, fn, *args):
+        """Blocking work on a thread, from a limiter sized for `capacity` requests (anyio's default
+        of 40 threads would queue the 41st request's tokens behind the others)."""
+        import anyio
+
+        if self._limiter is None:  # made on the event loop, at the first request
+            self._limiter = anyio.CapacityLimiter(self.capacity + 8)
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
 
     # ---- /v1/models ----------------------------------------------------------------------------
     def models(self) -> dict:
@@ -247,19 +299,19 @@ class ChatService:
             body["usage"] = final.usage
         return body
 
-    async def events(self, cid: str, req: ChatRequest, reply: Reply) -> AsyncIterator[str]:
-        """Server-sent events: a role chunk, one chunk per piece, the finish chunk [, usage], [DONE]."""
-        import anyio
-
-        model, pieces = req.model, iter(reply.stream)
+    async def events(self, cid: str, req: ChatRequest, reply: Reply, pieces, first, done) -> AsyncIterator[str]:
+        """Server-sent events: a role chunk, one chunk per piece, the finish chunk [, usage], [DONE].
+        `first` is the piece already read (None: the stream is over); `done` ends the request."""
+        model, piece = req.model, first
         try:
             yield _chunk(cid, model, {"role": "assistant", "content": ""})
             while True:
-                try:
-                    piece = await anyio.to_thread.run_sync(next, pieces, None)
-                except MedrouterError as exc:
-                    yield f"data: {json.dumps({'error': ErrorInfo(message=str(exc)).model_dump()})}\n\n"
-                    break
+                if piece is _UNREAD:
+                    try:
+                        piece = await self.run_sync(next, pieces, None)
+                    except MedrouterError as exc:
+                        yield f"data: {json.dumps({'error': ErrorInfo(message=str(exc)).model_dump()})}\n\n"
+                        break
                 if piece is None:
                     final = reply.final(reply.stream.answer)
                     yield _chunk(cid, model, {}, final.finish_reason, medrouter=final.meta)
@@ -269,12 +321,33 @@ class ChatService:
                         yield f"data: {json.dumps(body)}\n\n"
                     break
                 yield _chunk(cid, model, {"content": piece})
+                piece = _UNREAD
             yield "data: [DONE]\n\n"
         finally:
-            # client gone or stream done: stop the model at its next token, release the generator
+            await done()
+
+    def ender(self, reply: Reply, started: float):
+        """The one end of a request, however it ends (done, client gone, never started): stop the model
+        at its next token, close the generator, give the place back. Safe to await twice."""
+        import anyio
+
+        ended = False
+
+        async def done():
+            nonlocal ended
+            if ended:
+                return
+            ended = True
             reply.cancel.set()
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(reply.stream.close)
+                try:
+                    await self.run_sync(reply.stream.close)
+                finally:
+                    self.release(started)
+        return done
+
+
+_UNREAD = object()  # events(): the next piece is still to be read
 
 
 def _chunk(cid: str, model: str, delta: dict, finish: str | None = None, **extra) -> str:
@@ -308,9 +381,9 @@ def _add_error_handlers(app) -> None:
 
 def create_app(settings, assistant=None):
     """The FastAPI app over one Assistant (its experts run on `serve.backend`)."""
-    import anyio
     from fastapi import FastAPI
     from fastapi.responses import JSONResponse, StreamingResponse
+    from starlette.background import BackgroundTask
 
     from .assistant import Assistant
 
@@ -351,19 +424,31 @@ def create_app(settings, assistant=None):
     async def chat(req: ChatRequest):
         if not service.knows(req.model):
             return service.unknown_model(req.model)
+        busy = service.admit()
+        if busy is not None:
+            return busy
+        started, reply, streaming = time.perf_counter(), None, False
         cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         try:
             reply = service.reply(req)
+            if req.stream:
+                pieces = iter(reply.stream)
+                first = await service.run_sync(next, pieces, None)  # a full queue is a 429, not an event
+                done = service.ender(reply, started)
+                streaming = True  # from here the stream's end gives the place back, or the background task
+                return StreamingResponse(service.events(cid, req, reply, pieces, first, done),
+                                         media_type="text/event-stream", background=BackgroundTask(done),
+                                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+            answer = await service.run_sync(lambda: reply.stream.answer)
+            return JSONResponse(service.completion(cid, req.model, reply.final(answer)))
         except MedrouterError as exc:
             return _library_error(exc)
-        if req.stream:
-            return StreamingResponse(service.events(cid, req, reply), media_type="text/event-stream",
-                                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        try:
-            answer = await anyio.to_thread.run_sync(lambda: reply.stream.answer)
-        except MedrouterError as exc:
-            return _library_error(exc)
-        return JSONResponse(service.completion(cid, req.model, reply.final(answer)))
+        finally:
+            if not streaming:
+                if reply is not None:
+                    await service.ender(reply, started)()
+                else:
+                    service.release(started)
 
     return app
 

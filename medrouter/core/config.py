@@ -129,6 +129,19 @@ class ServeSettings(BaseModel):
     api_key: str | None = Field(default=None, description="require `Authorization: Bearer KEY` on /v1 (also "
                                 "$MEDROUTER_API_KEY or --api-key); None = no key")
     docs: bool = Field(default=False, description="serve the interactive API docs at /docs (off: nothing to probe)")
+    # continuous batching (experts/scheduler.py, the in-process backend on CPU)
+    continuous_batching: bool = Field(default=True, description=(
+        "decode concurrent requests together in one running batch that requests join and leave at every "
+        "token (off: one generate call at a time, as before)"))
+    max_batch: int = Field(default=16, ge=1, le=256, description=(
+        "rows decoded together; on 2 CPU cores a step of 16 rows costs little more than one of 1 (the "
+        "weights are read once per step), beyond that each step slows every stream"))
+    max_queue: int = Field(default=64, ge=0, le=4096, description=(
+        "requests waiting for a row beyond max_batch; one more is refused at once (HTTP 429 with "
+        "Retry-After) instead of waiting minutes"))
+    max_prefill_tokens: int = Field(default=2048, ge=1, description=(
+        "prompt tokens prefilled at one step boundary (a longer prompt alone still goes in one piece): "
+        "newcomers beyond it join at the next step, so running streams are not stalled by a wave of arrivals"))
 
 
 class Settings(BaseModel):

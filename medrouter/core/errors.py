@@ -78,3 +78,14 @@ class RetrievalError(MedrouterError):
     """A collection or document problem: unknown collection, corrupted index, bad file."""
 
     exit_code = 2
+
+
+class QueueFullError(MedrouterError):
+    """The generation queue is full (`serve.max_batch` rows decoding and `serve.max_queue` waiting): try
+    again after `retry_after` seconds. The HTTP server answers 429 with a Retry-After header."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
