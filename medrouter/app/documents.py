@@ -7,12 +7,15 @@
 A document that fits (prompt + answer <= base_model.max_context_tokens) is summarized in one call.
 A longer one goes map-reduce: token-aware pieces are summarized in batched `ExpertPool.generate`
 calls (map), the partial summaries are summarized together (reduce, repeated until they fit).
-The model's lines are checked against the document (a clause with a number or a word the document
-does not have is left out); then every key fact of the document — vital signs, abnormal findings,
-assessment, recommendations, medications, as whole sentences, list items or table rows copied
-verbatim, filed by the document's own headings or, without headings, by their wording — that the
-kept lines do not already say is added under its kind, so a 135M model's paraphrase never loses a
-finding or a plan item, and nothing is said twice. `key_facts` in the result holds them all.
+The model's lines are checked against the document: a clause is kept only where one sentence, list
+item or table row of the report holds its numbers and words (and no "no" it drops). Then every key fact
+of the document — presenting problem, vital signs, abnormal findings, results, procedure, assessment,
+recommendations, medications, as whole sentences, list items or table rows copied verbatim (Markdown
+markup and list markers taken off), filed by the document's own headings (plain, CAPS, Markdown '#',
+bold '**Plan**' / '**Plan:** ...', numbered) or, without headings, by their wording — that the kept
+lines do not already say is added under its kind. A table row ('|' or aligned columns) is read
+against its reference cell and H/L flags. A fact said twice (the report repeats a finding in its
+conclusion) is shown once, the fuller way. `key_facts` in the result holds them all.
 """
 from __future__ import annotations
 
@@ -42,20 +45,26 @@ def load_text(path: str | os.PathLike, max_file_mb: float | None = None) -> tupl
 # filed under one kind. The heading a unit sits under decides first (the report's own headings:
 # Markdown, ALL CAPS, numbered, underlined or a "Plan:" label); a unit without a telling heading
 # (a report without headings, or a history paragraph) is filed by its own wording.
-KINDS = {"vital_signs": "Vital signs", "abnormal_findings": "Abnormal findings", "assessment": "Assessment",
-         "recommendations": "Recommendations", "medications": "Medications"}
+KINDS = {"presentation": "Presenting problem", "vital_signs": "Vital signs", "abnormal_findings": "Abnormal findings",
+         "results": "Results", "procedure": "Procedure", "assessment": "Assessment", "recommendations": "Recommendations",
+         "medications": "Medications"}
 _FACT_NAMES = KINDS  # the old name
 MAX_PER_KIND = 40  # a safety bound for pathological input; a real report's plan is far shorter
 
 _HEAD_KIND = [  # heading words -> kind, first match wins ("Discharge medications" before "discharge")
+    ("procedure", re.compile(r"^\s*(procedures?|operations?|surgery)( performed| done)?\s*$", re.I)),
     ("medications", re.compile(r"medic|medicine|drug|prescri|\btto\b|treatment on discharge", re.I)),
     ("recommendations", re.compile(r"plan|recommend|follow[- ]?up|advice|next steps|management|actions?\b|"
                                    r"to do|instructions|referrals?\b|requests?\b|outcome|disposition", re.I)),
     ("assessment", re.compile(r"assessment|impression|conclusion|diagnos|summary|problem|opinion|"
                               r"interpretation|comment|formulation", re.I)),
-    ("vital_signs", re.compile(r"vital|observation|measurement", re.I)),
-    ("findings", re.compile(r"finding|result|exam|investigation|\blabs?\b|blood|imaging|test|panel|"
+    ("vital_signs", re.compile(r"vital|observations", re.I)),
+    ("findings", re.compile(r"finding|result|measurement|exam|investigation|\blabs?\b|blood|imaging|test|panel|"
                             r"report|scan|echo|ultrasound|x-ray|radiograph|procedure|operat|culture", re.I)),
+    # why the patient came: the complaint, a request's indication, a letter's concerns (not the past history)
+    ("presentation", re.compile(r"presenting|complaint|presentation|reason for (referral|admission|attendance|visit)|"
+                                r"indication|clinical (information|details|history)|concerns?\b|symptoms|"
+                                r"questionnaire|history of present", re.I)),
     ("history", re.compile(r"history|background|social|family|allerg|presenting|complaint|demograph|"
                            r"patient|details|reason|indication|clinical information|technique|consent|date|number|location|"
                            r"referring|referred by|clinician|cardiologist|consultant|doctor|\bGP\b|name|address|"
@@ -66,7 +75,7 @@ _SIGN_OFF = re.compile(r"^(signed|yours|electronically signed|dictated|authori[s
                        r"with best wishes|many thanks|dear\b)", re.I)
 _VITAL = re.compile(
     r"(blood pressure|\bBP\b|heart rate|pulse|respiratory rate|resp(?:iratory)? rate|\bRR\b|oxygen saturation|"
-    r"\bSp ?O2\b|\bsats?\b|temperature|\btemp\b|\bBMI\b|weight|height|waist|mmHg|\bbpm\b|beats per minute|"
+    r"\bSp ?O2\b|\bsats?\b|temperature|\btemp\b|\bBMI\b|weight|height|waist|\d{2,3}/\d{2,3}\s?mmHg|\bbpm\b|beats per minute|"
     r"breaths per minute|°C)", re.I)
 _ABNORMAL = re.compile(
     r"((?:^|[\s|(])(H|L|HH|LL|HIGH|LOW)\s*[|)]?\s*$|[↑↓]|\babnormal|\braised\b|\belevated\b|\bincreased\b|\breduced\b|"
@@ -77,7 +86,10 @@ _ABNORMAL = re.compile(
     r"\bwors|\bnew\b|\bprolong|\bdelayed|\bborderline|\babove\b|\bbelow\b|\boutside\b|\bout of range|"
     r"\bover\b target|\bsuboptimal|\buncontrolled|\bfatty|\bsteatos|\batroph|\bischaem|\bischem|\binfarct|"
     r"\bfibrillation|\btachycard|\bbradycard|\bhypo|\bhyper|\banaemi|\banemi|\bobes|"
-    r"\boverweight|\bdeformit|\bscar|\bbleed|\bhaemorrh|\bhemorrh|\bgrowth|\bisolated|\bcultured|\bcfu\b)", re.I)
+    r"\boverweight|\bdeformit|\bscar|\bbleed|\bhaemorrh|\bhemorrh|\bgrowth|\bisolated|\bcultured|\bcfu\b|"
+    r"\bosteopeni|\bosteopor|\berosion|\badhesion|\bcalcifi|\bthromb|\baneurysm|\bdysplas|\bcarcinoma|\badenoma|"
+    r"\btumou?r|\bmalignan|\bmetasta|\bspiculat|\bobstruct|\bregurgita|\bhypertroph|\bdysfunction|\bimpairment|"
+    r"\bdeficit|\btremor|\brigidity|\bbradykinesia|\banosmia)", re.I)
 _NEGATION = re.compile(r"\b(no|nil|not|without|negative for|free of|absence of|denies|denied|ruled out)\b"
                        r"[^,;.]*|\bnon-\w+", re.I)
 _ASSESS = re.compile(
@@ -90,7 +102,7 @@ _RECOMMEND = re.compile(
     r"discontinue|withhold|continue|increase|reduce|decrease|switch|titrate|avoid|should|please|plan\w*|"
     r"will (be|need|have|see|arrange|review|contact|write|repeat|start|stop)|we will|I will|I have (asked|"
     r"arranged|requested|referred|started|increased|reduced|stopped)|I would|to return|return if|seek|"
-    r"attend|appointment|request\w*|consider\w*|needs?|must|to be (seen|repeated|checked|reviewed)|"
+    r"attend|appointment|request\w*|consider\w*|needs?|must|(?:is|are) to be \w+|to be (seen|repeated|checked|reviewed)|"
     r"(in|within|after) \d+ (days?|weeks?|months?|years?))\b", re.I)
 _RECOMMEND_LEAD = re.compile(r"\s*(please|suggest|recommend|advise|repeat|refer|arrange|start|stop|continue|"
                              r"increase|reduce|review|follow|consider|check|book|request|recheck|monitor)\b", re.I)
@@ -100,24 +112,95 @@ _DRUG = re.compile(
     r"\binjection|\bpatch\b|\b\w+(pril|sartan|olol|statin|formin|dipine|azole|cillin|mycin|floxacin|prazole|"
     r"parin|xaban|gatran|gliptin|gliflozin|semide|thiazide|glutide|lukast|solone|olone|"
     r"tropium|cycline|triptan|oxetine|zepam|profen)\b)", re.I)
+_MEASURE = re.compile(  # a measured value: "132 µmol/L", "18.6 × 10⁹/L", "560 L/min", "52 mm/h", "43 mmol/mol"
+    r"\d(?:[\d.,]*\d)?\s?(?:[×x]\s?10\S*|%|(?:m|µ|u|n|p|k)?(?:mol|g|U|IU|L|iu)/(?:L|dL|mol|mmol|24 ?h|g|kg)\b|"
+    r"mmol/mol|mU/L|mIU/m?L|fL|mm/h|L/min|mL/min|mL/m²|g/m²|cm²|m/s|ms\b|mmHg|ng/mL)")
+_HISTORY_SYMPTOM = re.compile(r"\b(reports?|complain\w*|describes?|presented with|noticed|has had|developed|"
+                              r"has become|worse|worsening|lost|can no longer|difficulty|pain|swelling|stiffness|"
+                              r"breathless\w*|cough|fatigue|tired\w*|fevers?|nause\w*|vomit\w*|dizz\w*|palpitations?|"
+                              r"weight loss)\b", re.I)
+_PROSE_SYMPTOM = re.compile(r"\b(reports?|complain\w*|describes?|presented with|noticed|has become|"
+                            r"has lost|lost (his|her|their)|can no longer|difficulty)\b", re.I)
+_PROCEDURE = re.compile(r"\b(underwent|was performed|were performed|performed under|operation was)\b", re.I)
+_SCORE = re.compile(r"\bscore\b[^.;]{0,30}?\b\d", re.I)
+_NEGATIVE_ONLY = re.compile(r"^(no|nil|non-\w+\.?$|denies|there (is|was|were) no|(he|she|they) (has|had|have|is|was) no|"
+                            r"not|negative)\b", re.I)
+# a signature or a title line, not a fact: "Ruth Abernethy, OHNP", "Dr. Caroline Ashdown, Consultant Geriatrician",
+# "Pre-employment Health Assessment"
+_NAME_LINE = re.compile(r"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|da|of|and))+"
+                        r"(?:,\s*[^,]{1,60}){0,3}$")
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s?(?:-|–|—|to)\s?(\d+(?:\.\d+)?)")
 _NUMBER = re.compile(r"(?<![\d.×x^])\d+(?:\.\d+)?(?![\d⁰¹²³⁴⁵⁶⁷⁸⁹])")  # not the 10 of "×10⁹/L"
 _LABEL_ONLY = re.compile(r"^\s*(?:\d+[.)]\s*)?\**([A-Za-z][A-Za-z /&()-]{1,50}?)\**\s*:?\**\s*$")
 _INLINE_LABEL = re.compile(r"^\s*(?:\d+[.)]\s*)?\**([A-Za-z][A-Za-z /&()-]{1,40}?)\**\s*:\**\s+\S")
 _ITEM = re.compile(r"^\s*([-*•]|\d{1,2}[.)]\s|\|)")
-_ABBREV = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|vs|approx|Fig|No|e\.g|i\.e|cf|ca|Ref|ref)|(?:^|[\s(])[A-Z])\.$")  # "J. Smith", not "37.8 °C."
+_ABBREV = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|vs|approx|Fig|No|no|e\.g|i\.e|cf|ca|Ref|ref)|(?:^|[\s(])[A-Z])\.$")  # "J. Smith", not "37.8 °C."
 _SENTENCE_GAP = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9(\[\"'])")
+# Headings a report writes in Markdown ("## Assessment"), as a bold line ("**Plan**", "**Plan:**"), in
+# capitals, underlined, or numbered ("2. Findings"); a numbered line is a heading only when it is a few
+# words that name a section, so "1. Community-acquired pneumonia, right lower lobe" stays a list item.
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+_BOLD_HEADING = re.compile(r"^\s*(?:\*\*|__)([^*_\n]{2,80}?)(?:\*\*|__)\s*:?\s*$")
+_UNDERLINE = re.compile(r"^\s*([-=_~*])\1{2,}\s*$")
+_NUMBERED_HEADING = re.compile(r"^\s*(?:\d{1,2}|[IVX]{1,4})[.)]\s+([A-Z][A-Za-z /&-]{2,40})\s*:?\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")  # |---|:---:|
+_ALIGNED = re.compile(r"[^\s.!?](?: {2,}|\t+)(?=\S)")  # cells set apart by runs of spaces ("Sodium    137    mmol/L")
+_FLAG_CELL = re.compile(r"^(?:[<>≤≥]?\s*[-−]?\d[\d.,]*\s*)?(H|L|HH|LL|HIGH|LOW|High|Low|↑|↓|\*)$")
+_REF_CELL = re.compile(r"^\s*(?:[<>≤≥]\s*[-−]?\d+(?:\.\d+)?|[-−]?\d+(?:\.\d+)?\s?(?:-|–|—|to)\s?[-−]?\d+(?:\.\d+)?)"
+                       r"(?:\s*[^\d\s].*)?$")
+_REF_HEAD = re.compile(r"ref|normal|range|interval|target", re.I)
+_OLD_HEAD = re.compile(r"previous|prior|last|baseline|old", re.I)
 
 
-def _sections_of(text: str):
-    from retrieval.loaders import Section, sections_from_plain
+def _is_caps_heading(line: str) -> bool:
+    s = line.strip().strip("*").strip()
+    letters = [c for c in s if c.isalpha()]
+    # "  " (runs of spaces) marks a fixed-width table row such as "ALT    31   U/L", not a heading
+    return (3 <= len(s) <= 90 and len(letters) >= 3 and all(c.isupper() for c in letters)
+            and "  " not in s and "|" not in s and not s.endswith((".", ",", ";")))
 
-    md = re.split(r"(?m)^#{1,6}\s+(.+)$", text)
-    if len(md) > 1:  # Markdown headings
-        out = [Section(None, md[0])] if md[0].strip() else []
-        out += [Section(md[i].strip(" *"), md[i + 1]) for i in range(1, len(md) - 1, 2)]
-        return out
-    return sections_from_plain(text)
+
+def _heading_of(line: str, next_line: str) -> tuple[str | None, bool]:
+    """(heading, whether it takes the next line too) when `line` is a section heading, else (None, False)."""
+    s = line.strip()
+    if not s:
+        return None, False
+    m = _MD_HEADING.match(line)
+    if m:
+        return _clean(m.group(1)).rstrip(":"), False
+    m = _BOLD_HEADING.match(line)
+    if m and not m.group(1).rstrip().endswith(".") and len(m.group(1).split()) <= 8:
+        return _clean(m.group(1)).rstrip(":"), False
+    if _UNDERLINE.match(next_line) and len(s) <= 90 and "|" not in s and not _ALIGNED.search(s):
+        return _clean(s).rstrip(":"), True
+    if _is_caps_heading(line):
+        return _clean(s).rstrip(":"), False
+    m = _NUMBERED_HEADING.match(line)
+    if m and len(m.group(1).split()) <= 4 and _kind_of_heading(m.group(1)):
+        return m.group(1).strip(), False
+    return None, False
+
+
+def _sections_of(text: str, first_heading: str | None = None):
+    """The report's sections, at the headings it writes (see _heading_of), Markdown markers and all."""
+    from retrieval.loaders import Section
+
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").split("\n")
+    out, heading, buf, skip = [], first_heading, [], False
+    for i, ln in enumerate(lines):
+        if skip:
+            skip = False
+            continue
+        h, skip = _heading_of(ln, lines[i + 1] if i + 1 < len(lines) else "")
+        if h is None:
+            buf.append(ln)
+            continue
+        if "\n".join(buf).strip():
+            out.append(Section(heading, "\n".join(buf).strip("\n")))
+        heading, buf = h, []
+    if "\n".join(buf).strip():
+        out.append(Section(heading, "\n".join(buf).strip("\n")))
+    return out
 
 
 def _sentences(paragraph: str) -> list[str]:
@@ -133,51 +216,166 @@ def _sentences(paragraph: str) -> list[str]:
     return [u for u in out if u]
 
 
+def _unmark(text: str) -> str:
+    """Markdown emphasis off, the words kept: '**Stop doxazosin**' -> 'Stop doxazosin', '*E. coli*' -> 'E. coli'."""
+    text = text.replace("**", "").replace("__", "")
+    return re.sub(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])", r"\1", text)
+
+
 def _clean(unit: str) -> str:
-    unit = unit.replace("**", "").strip(" -*•#\t")
+    unit = re.sub(r"^\s*(?:[-*•]\s+)?\d{1,2}[.)]\s+(?=\S)", "", _unmark(unit)).strip(" -*•#\t")  # list markers are markup
     if unit.startswith("|") or unit.count("|") >= 2:  # a table row: its cells, one space apart
         unit = " | ".join(c.strip() for c in unit.strip("|").split("|") if c.strip())
     return " ".join(unit.split())
 
 
+def _cells(row: str) -> list[tuple[int, str]]:
+    """(offset, text) of each cell of a table row: '|' cells, or cells set apart by runs of spaces."""
+    if row.strip().startswith("|") or row.count("|") >= 2:
+        out, pos = [], 0
+        for c in row.split("|"):
+            if c.strip():
+                out.append((pos, _unmark(c).strip()))
+            pos += len(c) + 1
+        return out
+    return [(m.start(), m.group(0).strip()) for m in re.finditer(r"\S(?:\S| (?! ))*", row)]
+
+
+def _number(cell: str) -> float | None:
+    m = re.match(r"\s*[<>≤≥]?\s*([-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?![\d/:])", cell)  # "6.1", "−2.7", "8,940"; not "12/11/2026"
+    return float(m.group(1).replace("−", "-").replace(",", "")) if m else None
+
+
+def _outside(value: float, ref: str) -> bool:
+    """Whether a value lies outside a reference cell: '3.5-5.3', '< 34 (male)', '≥ 54', '> 60'."""
+    m = re.match(r"\s*([<>≤≥])\s*([-−]?\d+(?:\.\d+)?)", ref)
+    if m:
+        bound = float(m.group(2).replace("−", "-"))
+        return {"<": value >= bound, "≤": value > bound, ">": value <= bound, "≥": value < bound}[m.group(1)]
+    m = re.match(r"\s*([-−]?\d+(?:\.\d+)?)\s?(?:-|–|—|to)\s?([-−]?\d+(?:\.\d+)?)", ref)
+    if m:
+        lo, hi = (float(x.replace("−", "-")) for x in m.groups())
+        return lo < hi and not lo <= value <= hi
+    return False
+
+
+class _Table:
+    """One table of a report: its header (column names by offset; for '|' tables by position), so a row
+    is read as label, values, reference and previous values."""
+
+    def __init__(self):
+        self.header: list[tuple[int, str]] | None = None
+
+    def column(self, i: int, offset: int, piped: bool) -> str:
+        if not self.header:
+            return ""
+        if piped:
+            return self.header[i][1] if i < len(self.header) else ""
+        names = [name for start, name in self.header if start <= offset + 1]
+        return names[-1] if names else ""
+
+    def abnormal(self, row: str) -> bool | None:
+        """True for a row flagged H/L or with a value outside the reference it gives, False for one in
+        range, None when the row gives neither flag nor reference."""
+        piped = row.strip().startswith("|") or row.count("|") >= 2
+        cells = _cells(row)
+        values, refs, flagged = [], [], False
+        for i, (off, c) in enumerate(cells[1:], 1):
+            col = self.column(i, off, piped)
+            if _FLAG_CELL.match(c):
+                flagged = True
+            elif _REF_HEAD.search(col) or (not col and values and _REF_CELL.match(c)):
+                refs.append(c)
+            elif not _OLD_HEAD.search(col) and _number(c) is not None:
+                values.append(_number(c))
+        if not values and cells:  # "Interventricular septum (diastole) 1.4 cm     0.6-0.9": one space before the value
+            nums = _NUMBER.findall(cells[0][1])
+            values = [float(nums[-1])] if nums else []
+        if flagged:
+            return True
+        if not refs:
+            return None
+        return any(_outside(v, r) for v in values for r in refs)
+
+
+_JOINERS = (",", " and", " or", " with", " of", " to", " the", " a", "-")
+
+
+def _is_row(line: str) -> bool:
+    s = line.strip()
+    return s.startswith("|") or s.count("|") >= 2 or len(_ALIGNED.findall(s)) >= 2
+
+
 def report_units(text_or_sections) -> list[tuple[str, str]]:
-    """(heading, unit) in reading order. The heading is the section's (or a label line's such as
-    "Plan:" on its own); wrapped lines of one paragraph are joined before splitting into sentences."""
-    sections = _sections_of(text_or_sections) if isinstance(text_or_sections, str) else text_or_sections
-    out: list[tuple[str, str]] = []
+    """(heading, unit) in reading order; see _units."""
+    return [(h, u) for h, u, _ in _units(text_or_sections)]
+
+
+def _units(text_or_sections) -> list[tuple[str, str, bool]]:
+    """(heading, unit, table row out of range) in reading order. The heading is the most specific one
+    that names a kind: a unit's own paragraph label ("**Opinion:** ..." and the list under it), then a
+    label line ("Plan:" on its own, until the next), then the section's heading. Wrapped lines of one
+    paragraph are joined before splitting into sentences; a list item and a table row are one unit."""
+    if isinstance(text_or_sections, str):
+        sections = _sections_of(text_or_sections)
+    else:  # a loader's sections (PDF, DOCX, HTML): the headings it read, and any the text itself writes
+        sections = [s for sec in text_or_sections for s in _sections_of(sec.text, (sec.heading or "").strip() or None)]
+    out: list[tuple[str, str, bool]] = []
     for sec in sections:
         heading, label = (sec.heading or "").strip(" *#:"), ""
-        paragraphs: list[tuple[str, str]] = []  # (label, text)
-        for ln in sec.text.splitlines():
-            if not ln.strip() or set(ln.strip()) <= set("-|:= "):
-                if paragraphs and paragraphs[-1][1]:
-                    paragraphs.append((label, ""))  # a blank line ends the paragraph
+        paragraphs: list[list] = []  # [block label, label, text, table row out of range]
+        block, table = "", None
+        lines = sec.text.splitlines()
+        for i, ln in enumerate(lines):
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            if not ln.strip():
+                if paragraphs and paragraphs[-1][2]:
+                    paragraphs.append([block, label, "", None])  # a blank line ends the paragraph
+                block, table = "", None
                 continue
+            if _TABLE_RULE.match(ln) or set(ln.strip()) <= set("-|:= "):
+                continue
+            if _is_row(ln) or (table is not None and _ALIGNED.search(ln.strip())):
+                cells = _cells(ln)
+                if table is None:
+                    table = _Table()
+                    # a header row: followed by |---|, or aligned names without a value
+                    if _TABLE_RULE.match(nxt) or not any(_number(c) is not None for _, c in cells[1:]):
+                        table.header = cells
+                        continue
+                paragraphs.append([block, label, ln, table.abnormal(ln)])
+                continue
+            table = None
             m = _LABEL_ONLY.match(ln)
             if m and (ln.rstrip().endswith(":") or ln.strip().startswith("**")) and not re.search(r"\d", ln):
-                label = m.group(1).strip()
-                paragraphs.append((label, ""))
+                label, block = m.group(1).strip(), ""
+                paragraphs.append([block, label, "", None])
                 continue
             m = _INLINE_LABEL.match(ln)
+            if not _ITEM.match(ln):
+                block = ""  # a paragraph label covers its paragraph and the list right under it
             if m and _kind_of_heading(m.group(1)) in ("recommendations", "medications", "assessment",
-                                                      "vital_signs", "findings", "history"):
-                label = m.group(1).strip()
-            prev = paragraphs[-1][1] if paragraphs else ""
-            joins = (prev and not _ITEM.match(ln) and not m and not prev.rstrip().endswith((".", ":", "!", "?"))
-                     and not prev.lstrip().startswith("|") and (ln.lstrip()[:1].islower() or prev.rstrip().endswith(
-                         (",", " and", " or", " with", " of", " to", " the", " a", "-"))))
+                                                      "vital_signs", "findings", "history", "presentation"):
+                block = m.group(1).strip()  # its paragraph, and the list right under it
+            prev = paragraphs[-1][2] if paragraphs else ""
+            # a wrapped line continues its paragraph or list item; a new item, label or row does not
+            joins = bool(prev) and not _is_row(prev) and not _ITEM.match(ln) and not m and (
+                (not prev.rstrip().endswith((".", ":", "!", "?")) and (ln.lstrip()[:1].islower()
+                                                                      or prev.rstrip().endswith(_JOINERS)))
+                or (bool(_ITEM.match(prev)) and ln.startswith((" ", "\t"))))
             if joins:
-                paragraphs[-1] = (paragraphs[-1][0], prev.rstrip() + " " + ln.strip())
+                paragraphs[-1][2] = prev.rstrip() + " " + ln.strip()
             else:
-                paragraphs.append((label, ln.strip()))
-        for lab, para in paragraphs:
+                paragraphs.append([block, label, ln.strip(), None])
+        for blk, lab, para, off in paragraphs:
             if not para:
                 continue
-            units = [para] if _ITEM.match(para) and para.lstrip().startswith("|") else _sentences(para)
+            head = next((h for h in (blk, lab, heading) if h and _kind_of_heading(h)), heading)
+            units = [para] if _is_row(para) else _sentences(para)
             for u in units:
                 u = _clean(u)
                 if len(u) > 3 and re.search(r"[^\W\d_]", u):
-                    out.append((f"{heading} {lab}".strip(), u))
+                    out.append((head, u, off))
     return out
 
 
@@ -207,37 +405,65 @@ def _abnormal(unit: str) -> bool:
     return bool(_ABNORMAL.search(_NEGATION.sub(" ", body)) or _out_of_range(unit))
 
 
-def classify(heading: str, unit: str) -> str | None:
-    """The kind of one unit of a report, or None when it is none of the key facts."""
-    if _SIGN_OFF.match(unit):
+def classify(heading: str, unit: str, row: bool | None = None) -> str | None:
+    """The kind of one unit of a report, or None when it is none of the key facts. `row`: for a table
+    row, whether its values lie outside the reference it gives (None: it gives none)."""
+    if _SIGN_OFF.match(unit) or (_NAME_LINE.match(unit) and not re.search(r"\d|[.:;]$", unit)):
         return None
     by_head = _kind_of_heading(heading)
     # the unit's own label outranks its section ("Plan: ..." inside "Assessment and plan")
     own = _INLINE_LABEL.match(unit)
     own_kind = _kind_of_heading(own.group(1)) if own else None
-    if own_kind in ("recommendations", "medications", "assessment", "vital_signs", "history"):
+    if own_kind in ("recommendations", "medications", "assessment", "vital_signs", "history", "presentation"):
         by_head = own_kind  # "Referring clinician: ..." is a header field, whatever section it is in
     if by_head == "assessment" and _RECOMMEND_LEAD.match(unit[own.end() - 1:] if own else unit):
         return "recommendations"  # "Comment: Please repeat on an early-morning sample ..."
     if by_head in ("recommendations", "medications", "assessment"):
         return by_head
+    if by_head == "procedure" or (by_head in (None, "findings") and _PROCEDURE.search(unit)):
+        return "procedure"
+    if by_head == "presentation":  # why the patient came, but not what they do not have
+        return None if _NEGATIVE_ONLY.match(unit[own.end() - 1:] if own else unit) else "presentation"
     vital = bool(_VITAL.search(unit)) and bool(re.search(r"\d", unit)) and len(unit) < 200
     if by_head == "vital_signs":
         return "vital_signs" if re.search(r"\d", unit) else ("abnormal_findings" if _abnormal(unit) else None)
+    if row is not None and by_head != "history":  # a table row with a reference: the values decide
+        return "abnormal_findings" if row else None
     if _RECOMMEND.search(unit) and by_head != "history":
         # "I have started ferrous sulfate 200 mg once daily": a medication change
         return "medications" if _DRUG.search(unit) and re.search(r"\d", unit) else "recommendations"
     if _ASSESS.search(_NEGATION.sub(" ", unit)) and by_head != "history":
         return "assessment"
     if by_head == "history":
-        return "medications" if _DRUG.search(unit) and _RECOMMEND.search(unit) else None
+        if _DRUG.search(unit) and _RECOMMEND.search(unit):
+            return "medications"
+        # "She reports fatigue, constipation and polyuria" in a history paragraph: a symptom, not background
+        symptom = (_HISTORY_SYMPTOM.search(unit) and not re.search(r"past|medical|family|social|drug|allerg", heading, re.I)
+                   and not _NEGATIVE_ONLY.match(unit))
+        return "presentation" if symptom else None
     if vital:
         return "vital_signs"
-    if _abnormal(unit):
+    if by_head is None and _PROSE_SYMPTOM.search(unit) and not _NEGATIVE_ONLY.match(unit):
+        return "presentation"  # a letter's "His handwriting has become smaller"
+    if row if row is not None else _abnormal(unit):
         return "abnormal_findings"
     if _DRUG.search(unit) and re.search(r"\d", unit):
         return "medications"
+    if (_MEASURE.search(unit) or _SCORE.search(unit)) and not _RANGE.search(unit):  # values without a range to read them by: shown as written
+        return "results"
     return None
+
+
+def fact_source(doc):
+    """What key facts are read from, for a loaded document: a text or Markdown file's own text, with
+    its '#' headings, bold labels and '|' tables as written (the loaders keep a plain file's text
+    whole and take the markers out of Markdown); a PDF, DOCX or HTML file's sections."""
+    if getattr(doc, "kind", "") in ("txt", "md"):
+        from retrieval.loaders import _decode
+
+        path = Path(doc.path)
+        return _decode(path, path.read_bytes())
+    return doc.sections
 
 
 def _label_free(kind: str, unit: str) -> str:
@@ -245,26 +471,41 @@ def _label_free(kind: str, unit: str) -> str:
 
 
 def key_facts(text_or_sections, per_kind: int = MAX_PER_KIND) -> dict[str, list[str]]:
-    """Vital signs, abnormal findings, assessment, recommendations and medications: units copied
-    verbatim from the document, each once, each under one kind. Takes the document text, or the
-    loader's sections (headings known from the file format)."""
-    facts: dict[str, list[str]] = {k: [] for k in KINDS}
-    seen: list[set] = []
-    for heading, unit in report_units(text_or_sections):
-        kind = classify(heading, unit)
-        if kind is None or len(facts[kind]) >= per_kind:
+    """The key facts — presenting problem, vital signs, abnormal findings, results, assessment,
+    recommendations, medications — as units copied verbatim from the document, each once, each under
+    one kind. Takes the document text, or the loader's sections (headings known from the file format).
+    A unit that says no more than another (the report repeats a finding in its conclusion, "Mild aortic
+    regurgitation." beside "Mild aortic and mild mitral regurgitation.") is shown once, the fuller one."""
+    found: list[tuple[str, str, frozenset]] = []
+    for heading, unit, row in _units(text_or_sections):
+        kind = classify(heading, unit, row)
+        if kind is None:
             continue
         unit = _label_free(kind, unit)
-        words = _word_set(unit)
-        if any(words <= s for s in seen):  # said already (the report repeats its results in its summary)
+        key = _key(unit)
+        if any(key <= k for _, _, k in found):  # said already
             continue
-        facts[kind].append(unit)
-        seen.append(words)
+        found = [f for f in found if not f[2] <= key]  # a later unit says it and more
+        found.append((kind, unit, key))
+    facts: dict[str, list[str]] = {k: [] for k in KINDS}
+    for kind, unit, _ in found:
+        if len(facts[kind]) < per_kind:
+            facts[kind].append(unit)
     return facts
 
 
+def _key(text: str) -> frozenset:
+    """A unit's words and numbers, normalised so that a repeat matches whatever its layout: case,
+    plurals, markup and thousands separators ("8,940" is "8940") aside."""
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text.replace("−", "-"))
+    return frozenset(_fold(w) for w in re.findall(r"\d+(?:\.\d+)?|[^\W\d_]+", text.lower())) - _FILLER
+
+
+_FILLER = frozenset("a an the of and or to in on at for with is are was were be been has have had by as".split())
+
+
 def _word_set(text: str) -> set[str]:
-    return set(re.findall(r"[^\W_]+", text.lower()))
+    return set(_key(text))
 
 
 def _facts_block(facts: dict[str, list[str]], title: str = "Key facts from the document (copied verbatim):") -> str:
@@ -293,12 +534,16 @@ def _fold(w: str) -> str:
     return w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w
 
 
-def check_model_lines(text: str, report: str) -> dict[str, list[str]]:
-    """The model's clauses that the report supports, by kind: each number as written in the report,
-    and each word of 4+ letters in the report (or a common word). A 135M model writes
-    "low\\ufffdmorrowed ALT" or a value of the wrong test; those clauses are left out."""
-    numbers = set(_CLAIM_NUMBER.findall(report))
-    words = {_fold(w) for w in re.findall(r"[^\W\d_]+", report)}
+def check_model_lines(text: str, report) -> dict[str, list[str]]:
+    """The model's clauses that one unit of the report supports, by kind: a sentence, list item or row
+    of the report holds each of the clause's numbers as written and each of its words of 4+ letters
+    (or a common word), and a clause drops no 'no'/'not' of it. A 135M model writes
+    "low\\ufffdmorrowed ALT", a value of another test ("Elevated blood pressure (6.4 mmol/L)" where 6.4 is
+    the glucose) or "murmur" of "No murmurs"; those clauses are left out."""
+    support = []
+    for _, unit, _ in _units(report):
+        support.append((set(_CLAIM_NUMBER.findall(unit)), {_fold(w) for w in re.findall(r"[^\W\d_]+", unit)},
+                        bool(_NEGATION.search(unit))))
     out: dict[str, list[str]] = {k: [] for k in KINDS}
     kind = "abnormal_findings"
     for line in text.splitlines():
@@ -308,13 +553,13 @@ def check_model_lines(text: str, report: str) -> dict[str, list[str]]:
             line = line[m.end():]
         for clause in _CLAUSE.split(line):
             clause = " ".join(clause.split()).strip(" ,;.")
-            if len(clause) < 4 or not re.search(r"[^\W\d_]", clause):
+            if len(clause) < 4 or not re.search(r"[^\W\d_]", clause) or \
+                    re.search(r"\b(none|nil|n/a|not (stated|reported|given))\b", clause, re.I):
                 continue
-            bad_num = [n for n in _CLAIM_NUMBER.findall(clause) if n not in numbers]
-            bad_word = [w for w in re.findall(r"[^\W\d_]{4,}", clause)
-                        if _fold(w) not in words and w.lower() not in _COMMON]
-            if not bad_num and not bad_word and not re.search(r"\b(none|nil|n/a|not (stated|reported|given))\b",
-                                                              clause, re.I):
+            nums = set(_CLAIM_NUMBER.findall(clause))
+            words = {_fold(w) for w in re.findall(r"[^\W\d_]{4,}", clause) if w.lower() not in _COMMON}
+            negated = bool(_NEGATION.search(clause))
+            if any(nums <= n and words <= w and (negated or not neg) for n, w, neg in support):
                 out[kind].append(clause)
     return out
 
@@ -369,7 +614,7 @@ def summarize_document(assistant_or_pool, settings, path_or_text, max_new_tokens
         from retrieval.loaders import load_document
 
         doc = load_document(path_or_text, settings.retrieval.max_file_mb)
-        text, pages, source, sections = doc.text, doc.pages, Path(path_or_text).name, doc.sections
+        text, pages, source, sections = doc.text, doc.pages, Path(path_or_text).name, fact_source(doc)
     else:
         text, pages, source = str(path_or_text or ""), None, None
         sections = text
@@ -431,7 +676,7 @@ def summarize_document(assistant_or_pool, settings, path_or_text, max_new_tokens
     # that they do not say is added verbatim under its kind, and nothing is said twice.
     tc = time.perf_counter()
     facts = key_facts(sections)
-    kept, added = merge(check_model_lines(final.text, text), facts)
+    kept, added = merge(check_model_lines(final.text, sections), facts)
     timings["check"] = round((time.perf_counter() - tc) * 1000, 1)
     lines = "\n".join(f"{KINDS[k]}: " + "; ".join(v) for k, v in kept.items() if v)
     block = _facts_block(added)

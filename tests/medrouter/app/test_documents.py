@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from medrouter.app.documents import _is_path, check_model_lines, key_facts, load_text, merge
+from medrouter.app.documents import _is_path, check_model_lines, fact_source, key_facts, load_text, merge
 
 from ...conftest import ROOT
 
@@ -39,6 +39,102 @@ Plan:
 - Refer for coronary angiography.
 - Review in clinic in 6 weeks.
 """
+
+# Markdown: '#' headings, a '|' table with its header and rule, bold inside list items.
+MARKDOWN = """# Respiratory clinic note
+
+**Patient:** Tomás Øberg, 71 M   **Date:** 03/03/2026
+
+## History
+Mr Øberg reports a cough for six weeks. He was seen by his GP in January.
+
+## Investigations
+
+| Test | Result | Reference |
+|---|---|---|
+| CRP | 48 mg/L | < 5 |
+| Sodium | 139 mmol/L | 135–145 |
+| eGFR | 52 mL/min/1.73 m² | > 60 |
+
+## Assessment
+1. **Right middle lobe pneumonia**, improving.
+2. Mild chronic kidney disease.
+
+## Plan
+- **Stop** ibuprofen.
+- Repeat chest X-ray in 6 weeks.
+"""
+
+# Bold inline labels, a bold label line, a label that covers the list under it.
+BOLD = """Occupational health review
+**Name:** Ana Ruiz   **Date:** 02/02/2026
+**Vital signs:** BP 162/98 mmHg, HR 90 bpm.
+**Skin:** inflamed, scaly patches on both hands.
+**Chest:** clear.
+**Opinion:** Fit for work with adjustments.
+- Irritant hand dermatitis.
+**Plan**
+- Emollient after each hand wash.
+- Review in 4 weeks.
+
+Ana Pereira, OHNP
+"""
+
+# The same finding in the findings and the conclusion, a number written two ways.
+REPEATS = """FINDINGS
+Mild aortic regurgitation. Ferritin 8,940 µg/L (30-400).
+
+CONCLUSION
+1. Mild aortic and mild mitral regurgitation.
+2. Ferritin 8940 µg/L (30-400), raised.
+"""
+
+
+def test_markdown_headings_and_a_pipe_table():
+    facts = key_facts(MARKDOWN)
+    # a table row is one fact, read against its reference cell; the header and the rule are no facts
+    assert facts["abnormal_findings"] == ["CRP | 48 mg/L | < 5", "eGFR | 52 mL/min/1.73 m² | > 60"]
+    assert facts["assessment"] == ["Right middle lobe pneumonia, improving.", "Mild chronic kidney disease."]
+    assert facts["recommendations"] == ["Stop ibuprofen.", "Repeat chest X-ray in 6 weeks."]
+    assert facts["presentation"] == ["Mr Øberg reports a cough for six weeks."]
+    every = [u for v in facts.values() for u in v]
+    assert not any(w in u for u in every for w in ("Sodium", "Test | Result", "GP in January", "Patient", "**", "#"))
+
+
+def test_a_markdown_file_is_read_with_its_markers(tmp_path):
+    # the loaders take '#' and '**' out of a .md file and keep a .txt whole: key facts read the file as written
+    for name in ("note.md", "note.txt"):
+        (tmp_path / name).write_text(MARKDOWN, encoding="utf-8")
+        from retrieval.loaders import load_document
+
+        assert key_facts(fact_source(load_document(tmp_path / name))) == key_facts(MARKDOWN)
+
+
+def test_bold_labels_file_each_line_and_the_list_under_them():
+    facts = key_facts(BOLD)
+    assert facts["vital_signs"] == ["BP 162/98 mmHg, HR 90 bpm."]
+    assert facts["abnormal_findings"] == ["Skin: inflamed, scaly patches on both hands."]
+    assert facts["assessment"] == ["Opinion: Fit for work with adjustments.", "Irritant hand dermatitis."]
+    assert facts["recommendations"] == ["Emollient after each hand wash.", "Review in 4 weeks."]
+    every = [u for v in facts.values() for u in v]
+    assert not any(w in u for u in every for w in ("Ana Ruiz", "Chest", "Ana Pereira", "Occupational health review"))
+
+
+def test_a_fact_the_report_repeats_is_shown_once_the_fuller_way():
+    facts = key_facts(REPEATS)
+    every = [u for v in facts.values() for u in v]
+    assert every == ["Mild aortic and mild mitral regurgitation.", "Ferritin 8940 µg/L (30-400), raised."]
+    # the model's clause saying one of them again is not shown beside it
+    kept, added = merge(check_model_lines("Assessment: mild aortic and mild mitral regurgitation", REPEATS), facts)
+    assert not any(kept.values()) and added == facts
+
+
+def test_a_model_clause_is_kept_only_where_one_line_of_the_report_says_it():
+    report = "Blood pressure 150/95 mmHg, raised. Fasting glucose 6.4 mmol/L. No murmur."
+    checked = check_model_lines("Abnormal findings: raised blood pressure (6.4 mmol/L); fasting glucose 6.4 mmol/L; "
+                                "murmur; no murmur", report)
+    # 6.4 is the glucose, not the pressure; "murmur" drops the report's "No"
+    assert checked["abnormal_findings"] == ["fasting glucose 6.4 mmol/L", "no murmur"]
 
 
 def test_a_pasted_string_is_never_read_as_a_server_file():
@@ -92,9 +188,11 @@ def test_key_facts_follow_the_reports_own_headings():
                                         "Start bisoprolol 1.25 mg once daily and titrate every two weeks.",
                                         "Refer for coronary angiography.", "Review in clinic in 6 weeks."]
     assert facts["medications"] == []
+    # the complaint in the history is why he came; the rest of the history is background
+    assert facts["presentation"] == ["Mr José García reports breathlessness on exertion for three months."]
     every = [u for v in facts.values() for u in v]
-    # history, normal findings and normal results are no key facts
-    assert not any(w in u for u in every for w in ("breathlessness", "Potassium", "No murmurs", "Chest clear"))
+    # background history, normal findings and normal results are no key facts
+    assert not any(w in u for u in every for w in ("GP in May", "Potassium", "No murmurs", "Chest clear"))
 
 
 def test_facts_are_whole_sentences_never_cut_inside_a_word_or_a_number():
@@ -127,7 +225,7 @@ def test_the_models_lines_are_checked_against_the_report_and_nothing_is_said_twi
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("report", [NO_HEADINGS, HEADINGS], ids=["no_headings", "headings"])
+@pytest.mark.parametrize("report", [NO_HEADINGS, HEADINGS, MARKDOWN], ids=["no_headings", "headings", "markdown"])
 def test_a_summary_holds_every_key_fact_once_and_nothing_the_report_lacks(assistant, report):
     out = assistant.summarize(report)
     body = out["answer"].replace(assistant.settings.disclaimer, "")
@@ -138,8 +236,12 @@ def test_a_summary_holds_every_key_fact_once_and_nothing_the_report_lacks(assist
     numbers = set(re.findall(r"\d+(?:\.\d+)?", report))
     assert set(re.findall(r"\d+(?:\.\d+)?", body)) <= numbers
     flat = " ".join(body.split())
-    for must in ("ferrous sulfate 200 mg", "full blood count in 8 weeks", "iron deficiency anaemia") \
-            if report is NO_HEADINGS else ("bisoprolol 1.25 mg", "coronary angiography", "Review in clinic in 6 weeks",
-                                           "possibly ischaemic", "repeat sodium in 2 weeks"):
+    musts = {id(NO_HEADINGS): ("ferrous sulfate 200 mg", "full blood count in 8 weeks", "iron deficiency anaemia"),
+             id(HEADINGS): ("bisoprolol 1.25 mg", "coronary angiography", "Review in clinic in 6 weeks",
+                            "possibly ischaemic", "repeat sodium in 2 weeks"),
+             id(MARKDOWN): ("CRP | 48 mg/L | < 5", "Right middle lobe pneumonia, improving", "Stop ibuprofen",
+                            "Repeat chest X-ray in 6 weeks")}
+    for must in musts[id(report)]:
         assert must in flat
+    assert "**" not in body and "\n#" not in body
     assert "Key facts from the document (copied verbatim):" in body or "Recommendations:" in body
