@@ -1,13 +1,18 @@
 """Summaries on the blind report set: key facts kept, facts invented, duplicates, broken text.
 
-    python bench/summaries.py [--config experts.yaml] [--set data/eval_summaries] [--limit N] [--answers OUT.jsonl]
-                              [--baseline REV]
+    python bench/summaries.py [--config experts.yaml] [--set data/eval_summaries_dev] [--limit N] [--answers OUT.jsonl]
+                              [--baseline REV] [--generations CACHE.jsonl]
+
+--set picks the report folder: data/eval_summaries_dev (the default) is the set to tune on;
+data/eval_summaries is the blind test set, scored once for a result, never tuned on. --generations keeps
+each model call's answers (and the model time it took) in a file, so a rerun that sends the same
+prompts scores a changed summarizer in seconds, with the latency of the run that generated them.
 
 Before and after in one run: the summarizer of git revision REV (its medrouter/app/documents.py, and
 whole rows decoded as the runtime then did, U+FFFD and all) and today's are scored on the same
 generations. Both send the model the same prompts with the same settings, so each report's model
-calls run once (the baseline's, timed in its latency) and today's latency is its own wall time plus
-that model time. On 2 shared cores set OMP_NUM_THREADS=1 (two spinning threads per process on two
+calls run once, and each one's latency is its own wall time (reading, checking, extracting) plus the
+model time of the calls it made. On 2 shared cores set OMP_NUM_THREADS=1 (two spinning threads per process on two
 busy cores made one summary take ~5 minutes instead of ~40 s).
 
 The reports and their key facts (data/eval_summaries, written blind by a helper who never saw the
@@ -27,6 +32,8 @@ card's plain substring rule is reported beside it (recall_substring). Each repor
   broken_chars      U+FFFD replacement characters, lone surrogates and C1 control characters
   mid_word_cuts     items that end inside a word of the report ("ALT 52 U/L (mi", also before a "…")
   latency           whole-summary ms on this machine
+Recall is also given by heading_style (plain / markdown / bold / none / mixed) where the set has it, and
+the facts missed per report are in --answers.
 Prints one JSON object: {"before": totals, "after": totals}; progress per report on stderr.
 """
 from __future__ import annotations
@@ -134,10 +141,21 @@ def broken(text: str) -> int:
 class _SharedGenerations:
     """The pool, with each `generate` call's answers kept: the baseline's summarizer and today's send
     the same prompts with the same settings, so the model runs once per report and both are scored
-    on the same generations. `fresh_ms` is the model time of the calls that really ran."""
+    on the same generations. Per run (`start()`): `model_ms`, the model time of every call it made
+    (as measured when the answer was generated, here or by the run that wrote the --generations file),
+    and `gen_wall_ms`, the time spent generating in this run."""
 
-    def __init__(self, pool):
-        self._pool, self._cache, self.fresh_ms, self.clean = pool, {}, 0.0, False
+    def __init__(self, pool, store: dict | None = None, cache_file=None):
+        self._pool, self._cache, self.clean = pool, {} if store is None else store, False
+        self._file = cache_file
+        self.start()
+
+    def start(self):
+        self.model_ms, self.gen_wall_ms = 0.0, 0.0
+
+    def latency(self, wall_ms: float) -> float:
+        """A run's latency: its own work plus the model time of its calls, however they were served."""
+        return wall_ms - self.gen_wall_ms + self.model_ms
 
     def __getattr__(self, name):
         return getattr(self._pool, name)
@@ -147,14 +165,36 @@ class _SharedGenerations:
                          sort_keys=True, default=str)
         if key not in self._cache:
             t0 = time.perf_counter()
-            self._cache[key] = self._pool.generate(requests)
-            self.fresh_ms += (time.perf_counter() - t0) * 1000
-        gens = self._cache[key]
+            gens = self._pool.generate(requests)
+            ms = (time.perf_counter() - t0) * 1000
+            self.gen_wall_ms += ms
+            self._cache[key] = (gens, ms)
+            if self._file is not None:
+                from dataclasses import asdict
+
+                self._file.write(json.dumps({"key": key, "ms": ms, "gens": [asdict(g) for g in gens]},
+                                            ensure_ascii=False, default=str) + "\n")
+                self._file.flush()
+        gens, ms = self._cache[key]
+        self.model_ms += ms  # a stored answer counts the model time it took when it was generated
         if self.clean:  # today's decoding drops the bytes that form no character (experts/stopping.decode_text)
             from dataclasses import replace
 
             gens = [replace(g, text=g.text.replace("\ufffd", "").strip()) for g in gens]
         return gens
+
+
+def _load_generations(path: Path) -> dict:
+    """key -> (generations, model ms) from a --generations file written by an earlier run."""
+    from experts import Generation
+
+    store = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                store[rec["key"]] = ([Generation(**g) for g in rec["gens"]], rec["ms"])
+    return store
 
 
 def _baseline_module(rev: str):
@@ -177,11 +217,14 @@ def score(r: dict, report: str, answer: str, disclaimer: str, ms: float, strateg
     held = [f for f in r["key_facts"] if holds(body, f["match"])]
     return {
         "report": r["report"], "kind": r["kind"], "has_headings": r["has_headings"], "words": r["words"],
+        "heading_style": r.get("heading_style"),
         "strategy": strategy, "key_facts": len(r["key_facts"]), "held": len(held),
         "held_substring": sum(holds(body, f["match"], substring=True) for f in r["key_facts"]), "chars": len(body),
         "held_by_type": Counter(f["type"] for f in held), "n_by_type": Counter(f["type"] for f in r["key_facts"]),
-        "missed": [f["fact"] for f in r["key_facts"] if f not in held],
-        "absent_held": [f["fact"] for f in r.get("absent_facts", []) if holds(body, f["match"])],
+        "missed": [f"{f['type']}: {f['fact']}" for f in r["key_facts"] if f not in held],
+        # the blind set names them absent_facts/fact, the dev set not_in_report/claim
+        "absent_held": [f.get("fact") or f.get("claim") for f in r.get("absent_facts", r.get("not_in_report", []))
+                        if holds(body, f["match"])],
         "numbers_not_in_report": numbers_not_in(body, report), "duplicates": duplicates(items),
         "duplicated_facts": duplicated_facts(items, r["key_facts"]),
         "broken_chars": broken(body), "mid_word_cuts": mid_word_cuts(list(dict.fromkeys(lines + items)), report),
@@ -202,6 +245,8 @@ def totals(set_name: str, per: list[dict]) -> dict:
         "recall_substring": round(sum(p["held_substring"] for p in per) / total, 4) if total else None,
         "recall_by_type": {t: round(held_t[t] / n, 4) for t, n in sorted(n_t.items())},
         "recall_no_headings": _recall([p for p in per if not p["has_headings"]]),
+        "recall_by_heading_style": {st: _recall([p for p in per if p["heading_style"] == st])
+                                    for st in sorted({p["heading_style"] for p in per if p["heading_style"]})},
         "recall_long": _recall([p for p in per if p["words"] >= 1500]),
         "reports_all_held": sum(p["held"] == p["key_facts"] for p in per),
         "absent_held": sum(len(p["absent_held"]) for p in per),
@@ -213,7 +258,8 @@ def totals(set_name: str, per: list[dict]) -> dict:
         "summary_chars_p50": statistics.median(p["chars"] for p in per),
         "latency_ms": {"p50": round(statistics.median(ms), 1), "max": ms[-1]},
         "map_reduce": sum(1 for p in per if p["strategy"] == "map_reduce"),
-        "per_report": [{k: p[k] for k in ("report", "held", "key_facts", "absent_held", "numbers_not_in_report",
+        "per_report": [{k: p[k] for k in ("report", "heading_style", "held", "key_facts", "absent_held",
+                                          "numbers_not_in_report",
                                           "duplicates", "mid_word_cuts", "broken_chars", "ms")} for p in per],
     }
 
@@ -221,9 +267,11 @@ def totals(set_name: str, per: list[dict]) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default=None)
-    ap.add_argument("--set", default="data/eval_summaries")
+    ap.add_argument("--set", default="data/eval_summaries_dev")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--answers", default=None)
+    ap.add_argument("--generations", default=None, help="a JSONL file of the model's answers, read and extended")
+    ap.add_argument("--only", default=None, help="comma-separated report file names (prefixes) to run")
     ap.add_argument("--baseline", default="e7b645a",
                     help="git revision whose summarizer (medrouter/app/documents.py, raw decoding) is scored on the "
                          "same generations in the same run; '' for none")
@@ -234,7 +282,11 @@ def main() -> int:
 
     root = Path(args.set)
     rows = [json.loads(x) for x in (root / "key_facts.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    if args.only:  # in the order given
+        rows = [r for p in args.only.split(",") for r in rows if r["report"].startswith(p)]
     rows = rows[: args.limit] if args.limit else rows
+    store = _load_generations(Path(args.generations)) if args.generations else {}
+    gen_f = open(args.generations, "a", encoding="utf-8") if args.generations else None
     s = load_config(args.config)
     a = Assistant(s)
     a.summarize("Vital signs: BP 120/80 mmHg, HR 70 bpm. Plan: review in 1 year.")  # load the models first
@@ -244,23 +296,24 @@ def main() -> int:
     for r in rows:
         path = root / "reports" / r["report"]
         report = path.read_text(encoding="utf-8")
-        shared = _SharedGenerations(a.pool)
+        shared = _SharedGenerations(a.pool, store, gen_f)
         runs = []
-        if base is not None:  # the baseline first: its model calls are the fresh ones, timed in its latency
+        if base is not None:
             import experts.runtime as rt
 
             today, rt.decode_text = rt.decode_text, lambda tok, ids: tok.decode(ids, skip_special_tokens=True)
+            shared.start()
             t0 = time.perf_counter()
             try:  # the baseline's decoding too: whole rows decoded as they were, U+FFFD and all
                 res = base.summarize_document(shared, s, path)
             finally:
                 rt.decode_text = today
-            runs.append(("before", res, (time.perf_counter() - t0) * 1000))
-        shared.clean, model_ms = True, shared.fresh_ms
+            runs.append(("before", res, shared.latency((time.perf_counter() - t0) * 1000)))
+        shared.clean = True
+        shared.start()
         t0 = time.perf_counter()
         res = documents.summarize_document(shared, s, path)
-        # today's latency: its own wall time, plus the model time of calls it shares with the baseline
-        runs.append(("after", res, (time.perf_counter() - t0) * 1000 + (model_ms if base is not None else 0.0)))
+        runs.append(("after", res, shared.latency((time.perf_counter() - t0) * 1000)))
         for name, res, ms in runs:
             rec = score(r, report, res["answer"], s.disclaimer, ms, res.get("strategy"))
             per[name].append(rec)
