@@ -23,13 +23,18 @@ from dataclasses import dataclass, field
 
 from medrouter.core.errors import RetrievalError
 
+from .fusion import rrf
 from .reference import ReferencePage, describe, read_source
+from .subject import NameIndex, Subject
 
 # The floor measured on data/reference/calibration.jsonl when none is configured (see calibrate)
 DEFAULT_FLOOR = 0.307
 # an excerpt this close in meaning covers the question even when none of its uncommon words is in it
 # (data/reference/calibration.jsonl: questions on topics with no page reach 0.53 at their 90th percentile)
 STRONG_MATCH = 0.55
+# how much a line of a section the question asks for is preferred, as a reciprocal-rank weight
+# (the line's own rankings, dense, BM25 and its excerpt's rank, weigh 1, 1 and 2)
+SECTION_WEIGHT = 3.0
 _WORD = re.compile(r"[^\W\d_][^\W_\-']{3,}", re.U)
 _NAME = re.compile(r"(?<=[\w,;:)'\-] )[A-Z][a-z]{3,}|(?<=-)[A-Z][a-z]{3,}")
 _QUESTION_WORDS = {
@@ -48,9 +53,11 @@ class Coverage:
     best: float  # best excerpt cosine
     floor: float
     missing: list[str] = field(default_factory=list)  # uncommon question words no excerpt holds
+    unnamed: list[str] = field(default_factory=list)  # what the question names that no page is called
 
     def to_dict(self) -> dict:
-        return {"covered": self.covered, "best": round(self.best, 4), "floor": self.floor, "missing": self.missing}
+        return {"covered": self.covered, "best": round(self.best, 4), "floor": self.floor, "missing": self.missing,
+                "unnamed": self.unnamed}
 
 
 def read_pages(settings, progress: Callable[[str, int], None] | None = None) -> list[ReferencePage]:
@@ -81,6 +88,8 @@ class Library:
         self.store = store
         self._known = None
         self._vocab = None
+        self._names = None
+        self._subjects: dict[str, Subject] = {}
 
     # ---- building ------------------------------------------------------------------------------
     def build(self, progress=None, on_source=None) -> dict:
@@ -115,19 +124,29 @@ class Library:
         return DEFAULT_FLOOR if v is None else v
 
     def search(self, question: str, k: int | None = None):
-        """The top-k excerpts; pages the question names (title or alias) first. "What is the purpose
-        of a colonoscopy?" must reach the Colonoscopy page before the pages that mention one."""
+        """The top-k excerpts; pages the question names (title or alias) first and alone. "What is
+        the purpose of a colonoscopy?" must reach the Colonoscopy page before the pages that mention
+        one; "tuberous sclerosis" must never reach the multiple sclerosis page (retrieval/subject.py)."""
         if not self.exists():
             raise RetrievalError(f"reference library '{self.name}' is not built; run: medrouter reference build "
                                  "(medrouter prepare builds the shipped one)")
         k = k or self.settings.reference.top_k
         hits = self.store.search(self.name, question, k=max(10 * k, 40))
-        q = f" {_plain(question)} "
+        subj = self.subject(question)
+        # a page about a different thing whose name shares a word is never quoted; what the question
+        # names that no page is called may only be answered by an excerpt that mentions it
+        hits = [h for h in hits if h.source not in subj.conflicting and subj.mentions(h.text)]
         page = [h.source for h in hits]
-        # the pages the question is about: those it names, else the two closest in meaning (the
-        # fused order leans on shared words: "side effects" is on every medicine page)
-        focus = {page[i] for i, h in enumerate(hits) if any(f" {n} " in q for n in _names(h))}
-        if not focus:
+        named = subj.named & set(page)
+        if named:
+            # the pages the question names answer it alone: "lisinopril dry cough" from the
+            # lisinopril page, not from the cough page beside it
+            hits = [h for h in hits if h.source in named]
+            page = [h.source for h in hits]
+            focus = named
+        else:
+            # the two closest in meaning (the fused order leans on shared words: "side effects" is on
+            # every medicine page)
             best: dict[str, float] = {}
             for h in hits:
                 best[h.source] = max(best.get(h.source, -1.0), h.score)
@@ -136,7 +155,47 @@ class Library:
         asked = [bool(wanted) and (h.section or "").lower() in wanted for h in hits]
         # stable: the fused order within each group
         order = sorted(range(len(hits)), key=lambda i: (page[i] not in focus, not asked[i]))
+        if len(named) > 1:
+            # a comparison ("benadryl vs zyrtec"): each named page's best excerpts in turn
+            seen: dict[str, int] = {}
+            turn = {}
+            for i in order:
+                turn[i] = seen.get(page[i], 0)
+                seen[page[i]] = turn[i] + 1
+            order = sorted(order, key=lambda i: turn[i])
         return [hits[i] for i in order[:k]]
+
+    def subject(self, question: str) -> Subject:
+        """The pages `question` names, those it must not be answered from, what it names that no page is."""
+        got = self._subjects.get(question)
+        if got is None:
+            got = self._name_index().subject(question, rare_words(question, self.known_word(), self._vocabulary()))
+            if len(self._subjects) > 256:
+                self._subjects.clear()
+            self._subjects[question] = got
+        return got
+
+    def _name_index(self) -> NameIndex:
+        loaded = self.store._load(self.name)
+        if self._names is None or self._names[0] is not loaded:
+            pages: dict[str, list] = {}
+            for ch in loaded.chunks:
+                ref = ch.get("ref") or {}
+                p = pages.setdefault(ch["source"], [ch["source"], ch.get("title") or "", ref.get("aliases", []), []])
+                p[3].append(ch["text"])
+            self._names = (loaded, NameIndex([(s, t, a, "\n".join(x)) for s, t, a, x in pages.values()]))
+        return self._names[1]
+
+    def evidence(self, question: str, hits, n: int):
+        """The page lines that answer `question`, each with its excerpt's [n] (retrieval/grounding.py);
+        when the question names something no page is called, only lines that mention it."""
+        subj = self.subject(question)
+        wanted = intent_sections(question)
+        # a line of a section the question asks for ("what should my LDL be": Normal range) before a
+        # closer-worded line of another section ("LDL is often called bad cholesterol")
+        boost = [rrf(0, SECTION_WEIGHT) if (h.section or "").lower() in wanted else 0.0 for h in hits]
+        return self.store.evidence(self.name, question, hits, n=n, sentences=True,
+                                   keep=subj.mentions if subj.unnamed else None, boost=boost)
 
     def known_word(self):
         if self._known is None:
@@ -156,7 +215,7 @@ class Library:
         # word is "toddler" or "autoimmune")
         named_nowhere = bool(rare) and len(missing) == len(rare) and best < STRONG_MATCH
         return Coverage(covered=bool(hits) and best >= floor and not named_nowhere, best=float(best), floor=floor,
-                        missing=missing)
+                        missing=missing, unnamed=[" ".join(e) for e in self.subject(question).unnamed])
 
     def _vocabulary(self) -> dict:
         """The embedder's whole-word vocabulary by (first letter, length), to tell a misspelt common
@@ -178,7 +237,10 @@ _INTENTS = [
     (r"\b(side[- ]?effects?|adverse|reactions?)\b", ("common side effects", "serious side effects", "side effects and risks")),
     (r"\b(interact\w*|together with|mix|combine|with alcohol|and alcohol|grapefruit|pregnan\w*|breastfeed\w*)\b|"
      r"\b(take|taking|have|use)\b.*\bwith\b", ("interactions and cautions",)),
-    (r"\b(normal|range|level|levels|target|healthy|high|low|reading)\b", ("normal range", "high values", "low values")),
+    (r"\b(normal|range|target|healthy|ideal)\b|\bshould (my|it|a|the|your)\b.*\bbe\b", ("normal range",)),
+    (r"\b(high|raised|elevated)\b", ("normal range", "high values")),
+    (r"\blow\b", ("normal range", "low values")),
+    (r"\b(level|levels|reading|readings)\b", ("normal range", "high values", "low values")),
     (r"\b(what is it for|used for|use of|purpose|why (would|do|is|are)|why .* (need|done|have)|reason for)\b",
      ("what it is for", "why it is done", "what it measures", "who it is for")),
     (r"\b(how does|how do|work|works|mechanism)\b", ("how it works",)),
@@ -192,7 +254,13 @@ _INTENTS = [
     (r"\b(prepare|preparation|before (the|my|a))\b", ("preparation",)),
     (r"\b(recover\w*|after (the|my|a)|results?)\b", ("recovery and results",)),
     (r"\b(risks?|dangerous|safe)\b", ("risks", "serious side effects", "interactions and cautions")),
-    (r"\b(what happens|during|how is it done|procedure)\b", ("what happens",)),
+    (r"\b(what happens|during|how is it done|procedure)\b", ("what happens", "what it is")),
+    (r"\b(hurts?|painful|uncomfortable)\b", ("what happens", "risks", "recovery and results")),
+    (r"\bhow long (until|before|till|does it take|to recover|after)\b|\brecovery\b", ("recovery and results",)),
+    (r"\bhow long (does|will|do|can) .*\b(last|take to go|go away)\b|\blast\w*\b", ("outlook and prevention", "treatment")),
+    (r"\bwho (needs|should (get|have|take)|can (get|have)|is eligible|qualifies)\b|\beligib\w*", ("who it is for", "why it is done")),
+    (r"\b(tips|just (got|been) (prescribed|started)|started taking|what should i know|missed|forgot|forget)\b",
+     ("how to take it", "interactions and cautions", "common side effects")),
     (r"^\W*(what|what's|whats) (is|are) (a |an |the )?[\w' -]+\W*$|\bdefin\w*|\bmean\b", ("what it is", "what it measures", "what it is for")),
 ]
 _INTENT_RE = [(re.compile(p, re.I), tuple(h)) for p, h in _INTENTS]
@@ -201,9 +269,14 @@ _INTENT_RE = [(re.compile(p, re.I), tuple(h)) for p, h in _INTENTS]
 def intent_sections(question: str) -> set[str]:
     """The section headings (lower case) that answer what `question` asks, in the library's page format."""
     out: set[str] = set()
-    for rx, heads in _INTENT_RE:
+    for rx, heads in _INTENT_RE[:-1]:
         if rx.search(question):
             out.update(heads)
+    # "what is X?" asks for a definition only when it asks for nothing else ("what are the side
+    # effects of X" is not a definition question)
+    rx, heads = _INTENT_RE[-1]
+    if not out and rx.search(question):
+        out.update(heads)
     return out
 
 

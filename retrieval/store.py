@@ -551,13 +551,15 @@ class Store:
     def _meta_tokens(chunk: dict) -> set[str]:
         return meta_tokens(chunk.get("title"), chunk.get("date"))
 
-    def evidence(self, collection: str, query: str, hits: list[Hit], n: int | None = None, sentences: bool = False):
-        """The lines of `hits` that best answer `query`, quoted with their [n] (retrieval/grounding.py)."""
+    def evidence(self, collection: str, query: str, hits: list[Hit], n: int | None = None, sentences: bool = False,
+                 keep=None, boost=None):
+        """The lines of `hits` that best answer `query`, quoted with their [n] (retrieval/grounding.py);
+        `keep(line)`: only the lines it accepts; `boost[i]`: a bonus for every line of hits[i]."""
         from .grounding import select_evidence
 
         c = self._load(collection)
         return select_evidence(query, hits, self.embed, c.bm25, n=self.cfg.evidence_lines if n is None else n,
-                               sentences=sentences)
+                               sentences=sentences, keep=keep, boost=boost)
 
     def check_claims(self, answer: str, hits: list[Hit], question: str = ""):
         """`answer` without the sentences the excerpts do not support (retrieval/grounding.py)."""

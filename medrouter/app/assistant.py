@@ -420,7 +420,7 @@ class Assistant:
             return (yield from self._generate(turn, hits, sources, timer, store=lib.store, collection=lib.name,
                                               coverage=cov.to_dict()))
         start = time.perf_counter()
-        evidence = lib.store.evidence(lib.name, turn.query, hits, n=g.lines, sentences=True)
+        evidence = lib.evidence(turn.query, hits, n=g.lines)
         timer.mark("ground", start)
         # one bullet a line: whole lines in plain text, and in Markdown (the UI), where single line breaks join
         lines = [f"- {_without_heading(e.text, hits[e.index - 1].section)} [{e.index}]" for e in evidence]

@@ -1,0 +1,221 @@
+"""What a question is about, in the library's own names: the pages it names, the pages it must not be
+answered from, and the things it names that no page is about.
+
+A question that names a condition must never be answered from a page about a different condition
+whose name merely shares a word: "tuberous sclerosis" is not "multiple sclerosis", "type 1 diabetes"
+is not "type 2 diabetes", "Addison's disease" is not "Crohn's disease". Three readings of the
+question against every page's title and aliases (the names a reviewer wrote for it):
+
+- **named**: a page whose title or alias is in the question ("lisinopril dry cough" names the
+  Lisinopril page; "type 1 and type 2 diabetes" names both diabetes pages).
+- **conflicting**: a page with a name of two or more words whose head word is in the question
+  after a different modifier ("tuberous sclerosis" against "multiple sclerosis"), where that
+  modifier is a designator ("type 1" vs "type 2", "vitamin d" vs "vitamin b12") or a word the page
+  never uses ("tuberous" is nowhere on the multiple sclerosis page; "stomach" is on the abdominal
+  pain page, so "stomach pain" does not conflict with it). Such a page is never quoted.
+- **unnamed**: what the question names that no page is called: a modifier + head pair that is no
+  part of any page name ("tuberous sclerosis", "addisons disease", "mouth disease"), or an uncommon
+  word next to a head word or another uncommon word ("guillain barre"). Only lines that mention it
+  may answer; where none does, the library does not cover the question.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# words that modify a head word without naming a different thing ("severe asthma", "my diabetes",
+# "chronic back pain"): never a conflict or an unnamed entity
+GENERIC = {
+    "a", "an", "the", "my", "your", "his", "her", "our", "their", "its", "this", "that", "these", "those", "of", "for",
+    "in", "on", "with", "and", "or", "to", "from", "by", "at", "as", "is", "are", "was", "be", "been", "do", "does",
+    "did", "have", "has", "had", "can", "could", "should", "would", "will", "what", "whats", "which", "who", "how",
+    "why", "when", "where", "it", "i", "im", "me", "you", "we", "they", "not", "no", "any", "some", "about", "vs",
+    "versus", "like", "than", "if", "get", "got", "getting", "after", "before", "during", "while", "since", "s",
+    "bad", "severe", "mild", "moderate", "chronic", "acute", "sudden", "constant", "sharp", "dull", "early", "late",
+    "new", "old", "recurrent", "recurring", "persistent", "frequent", "mild", "serious", "little", "big", "small",
+    "left", "right", "upper", "lower", "both", "same", "other", "another", "real", "true", "possible", "suspected",
+    "common", "rare", "normal", "high", "low", "very", "really", "much", "more", "less", "most", "least", "all",
+    "worst", "worse", "better", "best", "first", "second", "last", "long", "short", "term", "mean", "means",
+    "treat", "treatment", "cause", "causes", "symptoms", "signs", "test", "tests", "type", "kind", "sort", "stage",
+    "mine", "kids", "kid", "child", "childs", "childrens", "baby", "babys", "adult", "adults", "elderly", "pregnant",
+    "pregnancy", "daily", "nighttime", "night", "morning", "one", "two", "three", "many", "few", "full", "half",
+    "non", "self", "post", "pre", "anti", "sign", "symptom", "feel", "feeling", "having", "had", "got",
+}
+# heads of names too general to tell two things apart by the word before them
+_WEAK_HEADS = {"the", "of", "and", "a", "in", "s", "test", "tests", "level", "levels", "count", "range", "reading",
+               "therapy", "treatment", "medicine", "tablets", "tablet", "cream", "injection", "function"}
+_COMPARE = re.compile(r"\b(vs|versus|difference|differences|diffrence|differ|compare|compared|or|better|between)\b")
+_DESIGNATOR = re.compile(r"^(\d+[a-z]?|[a-z]\d*|i{1,3}|iv|one|two)$")
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case word tokens; apostrophes dropped ("Crohn's" -> "crohns"), hyphens split."""
+    return re.findall(r"[^\W_]+", re.sub(r"['’`]", "", (text or "").lower()))
+
+
+def _fold(w: str) -> str:
+    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+
+
+def _has(seq: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    f = tuple(_fold(w) for w in phrase)
+    folded = [_fold(w) for w in seq]
+    return any(tuple(folded[i:i + n]) == f for i in range(len(seq) - n + 1))
+
+
+def _designator(w: str) -> bool:
+    return bool(_DESIGNATOR.match(w))
+
+
+@dataclass
+class Subject:
+    named: set[str] = field(default_factory=set)  # sources (page ids) the question names
+    conflicting: set[str] = field(default_factory=set)  # sources it must not be answered from
+    unnamed: list[tuple[str, ...]] = field(default_factory=list)  # what it names that no page is called
+
+    def mentions(self, text: str) -> bool:
+        """Does `text` mention one of the unnamed things (all of them, when none is set)?"""
+        if not self.unnamed:
+            return True
+        toks = tokens(text)
+        return any(_has(toks, e) or (len(e) == 1 and _near(e[0], toks)) for e in self.unnamed)
+
+
+def _near(word: str, toks: list[str]) -> bool:
+    import difflib
+
+    if len(word) < 5:
+        return False
+    return any(t.startswith(word) or word.startswith(t) for t in toks if len(t) >= 5) or bool(
+        difflib.get_close_matches(word, [t for t in toks if len(t) >= 4], n=1, cutoff=0.8))
+
+
+class NameIndex:
+    """Every page's names (title and aliases, as token tuples) and the words its text uses."""
+
+    def __init__(self, pages: list[tuple[str, str, list[str], str]]):
+        # pages: (source, title, aliases, whole text)
+        self.names: dict[str, list[tuple[str, ...]]] = {}
+        self.upper: dict[str, set[str]] = {}  # short all-capital aliases ("MS", "TB"): matched as written
+        self.words: dict[str, set[str]] = {}
+        self.text: dict[str, list[str]] = {}
+        self.name_words: set[str] = set()
+        self.heads: set[str] = set()
+        self.subphrases: set[tuple[str, ...]] = set()  # every run of two or more words inside a name
+        self.by_head: dict[str, set[str]] = {}  # head word -> pages with a name that ends in it
+        for source, title, aliases, text in pages:
+            ns = []
+            # "Benadryl (US)" is the name "Benadryl"
+            for name in [title, *aliases, *(re.sub(r"\s*\(.*?\)", "", a) for a in aliases if "(" in a)]:
+                t = tuple(tokens(name))
+                if len(t) == 1 and len(t[0]) < 3:
+                    if name.strip().isupper():
+                        self.upper.setdefault(source, set()).add(name.strip())
+                    continue
+                if t:
+                    ns.append(t)
+            self.names[source] = ns
+            self.name_words.update(_fold(w) for n in ns for w in n)
+            self.text[source] = tokens(text)
+            self.words[source] = {_fold(w) for w in tokens(" ".join([title, *aliases, text]))}
+            # head words come from titles (an alias such as "bad back" would make "sore back" a name)
+            t = tuple(tokens(title))
+            if len(t) >= 2 and t[-1] not in _WEAK_HEADS and t[-1] not in GENERIC and not _designator(t[-1]):
+                self.heads.add(_fold(t[-1]))
+            for t in ns:
+                self.by_head.setdefault(_fold(t[-1]), set()).add(source)
+                if len(t) >= 2:
+                    for i in range(len(t)):
+                        for j in range(i + 2, len(t) + 1):
+                            self.subphrases.add(tuple(_fold(w) for w in t[i:j]))
+
+    def named_in(self, question: str, q: list[str] | None = None) -> set[str]:
+        """The pages `question` names; of two named pages where one's name is on the other page and not
+        the reverse, the other ("lisinopril dry cough": the lisinopril page says "cough", the cough
+        page never says "lisinopril"), unless the question compares them."""
+        q = tokens(question) if q is None else q
+        matched: dict[str, list[tuple[str, ...]]] = {}
+        for source, ns in self.names.items():
+            got = [n for n in ns if _has(q, n) or _coordinated(q, n)]
+            got += [tuple(tokens(u)) for u in self.upper.get(source, ()) if re.search(rf"\b{re.escape(u)}\b", question)]
+            if got:
+                matched[source] = got
+        if len(matched) > 1 and not _COMPARE.search(" ".join(q)):
+            on = {(a, b): any(_has(self.text[b], n) for n in matched[a]) for a in matched for b in matched if a != b}
+            inside = {a for a in matched if any(on[(a, b)] and not on[(b, a)] for b in matched if b != a)}
+            if inside and inside != set(matched):
+                return set(matched) - inside
+        return set(matched)
+
+    def subject(self, question: str, rare: list[str] = ()) -> Subject:
+        """The question's named, conflicting and unnamed things (`rare`: its uncommon words, library.rare_words)."""
+        q = tokens(question)
+        named = self.named_in(question, q)
+        conflicting = set()
+        for source, ns in self.names.items():
+            if source in named:
+                continue
+            words = self.words[source]
+            for n in ns:
+                if len(n) >= 2 and _conflicts(q, n, words):
+                    conflicting.add(source)
+                    break
+        named_words = {_fold(w) for s in named for n in self.names[s] for w in n}
+        unnamed: list[tuple[str, ...]] = []
+        fq = [_fold(w) for w in q]
+        rare_set = {_fold(w) for w in rare}
+        for i in range(1, len(q)):
+            m, h = q[i - 1], q[i]
+            if fq[i] in self.heads and m not in GENERIC and not _designator(m) and (fq[i - 1], fq[i]) not in self.subphrases:
+                # a name no page has, when no page ending in that head word uses the modifier at all
+                # ("knee pain" is on the joint pain page; "tuberous" is on no "... sclerosis" page)
+                if fq[i - 1] not in named_words and not any(
+                        fq[i - 1] in self.words[s] for s in self.by_head.get(fq[i], ())):
+                    unnamed.append((m,))
+        # uncommon words that name something: beside a head word or another uncommon word ("guillain barre")
+        for i, w in enumerate(q):
+            if _fold(w) not in rare_set or _fold(w) in self.name_words or any(w in e for e in unnamed):
+                continue
+            beside = [fq[j] for j in (i - 1, i + 1) if 0 <= j < len(q)]
+            if any(b in self.heads or b in rare_set for b in beside):
+                unnamed.append((w,))
+        return Subject(named=named, conflicting=conflicting, unnamed=unnamed)
+
+
+def _coordinated(q: list[str], name: tuple[str, ...]) -> bool:
+    """"type 1 and type 2 diabetes" names "type 1 diabetes": the name's modifier, then within three
+    words joined by and/or/vs, its head."""
+    if len(name) < 2:
+        return False
+    mod, head = name[:-1], _fold(name[-1])
+    n = len(mod)
+    for i in range(len(q) - n + 1):
+        if tuple(q[i:i + n]) != mod:
+            continue
+        rest = q[i + n:i + n + 5]
+        for j, w in enumerate(rest):
+            if _fold(w) == head:
+                between = rest[:j]
+                if between and len(between) <= 4 and any(b in ("and", "or", "vs", "versus") for b in between):
+                    return True
+                break
+    return False
+
+
+def _conflicts(q: list[str], name: tuple[str, ...], page_words: set[str]) -> bool:
+    """`q` has `name`'s head after a different modifier that names something else, or its first word
+    before a different designator ("hepatitis c" against "hepatitis b")."""
+    head, first = _fold(name[-1]), _fold(name[0])
+    inside = {_fold(w) for w in name}
+    for i, w in enumerate(q):
+        fw = _fold(w)
+        if i > 0 and fw == head and head not in _WEAK_HEADS and head not in GENERIC and not _designator(head):
+            m = q[i - 1]
+            if _fold(m) not in inside and m not in GENERIC and (_designator(m) or _fold(m) not in page_words):
+                return True
+        if i + 1 < len(q) and fw == first and _designator(name[1]):
+            m = q[i + 1]
+            if _designator(m) and _fold(m) not in inside:
+                return True
+    return False

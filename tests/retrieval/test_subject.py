@@ -1,0 +1,97 @@
+"""What a question names, against the library's page names: never an answer from a page whose name
+merely shares a word with what was asked (retrieval/subject.py, Library.search / coverage / evidence)."""
+from __future__ import annotations
+
+import pytest
+
+from retrieval.library import intent_sections
+from retrieval.subject import NameIndex
+
+PAGES = [
+    ("ms", "Multiple sclerosis", ["MS", "disseminated sclerosis"], "Multiple sclerosis affects the nerves."),
+    ("t1", "Type 1 diabetes", ["T1D"], "Type 1 diabetes is autoimmune. It is not type 2 diabetes."),
+    ("t2", "Type 2 diabetes", ["T2D"], "Type 2 diabetes is insulin resistance. Type 1 diabetes is different."),
+    ("abdo", "Abdominal pain", ["tummy ache"], "Abdominal pain is pain in the stomach area."),
+    ("diph", "Diphenhydramine", ["Benadryl (US)"], "Diphenhydramine is a sedating antihistamine."),
+    ("lis", "Lisinopril", [], "Lisinopril can cause a dry cough."),
+    ("cough", "Cough", [], "A cough clears the airways."),
+    ("crohn", "Crohn's disease", [], "Crohn's disease inflames the gut."),
+]
+
+
+@pytest.fixture(scope="module")
+def names():
+    return NameIndex(PAGES)
+
+
+def test_a_name_sharing_a_word_is_a_conflict_not_a_match(names):
+    s = names.subject("what is tuberous sclerosis")
+    assert not s.named and "ms" in s.conflicting and ("tuberous",) in s.unnamed
+    assert not s.mentions("Multiple sclerosis affects the nerves.")
+    s = names.subject("addisons disease what is it")
+    assert "crohn" in s.conflicting and ("addisons",) in s.unnamed
+    assert s.mentions("People with Addison's disease should not take it.")
+
+
+def test_types_are_told_apart_and_a_comparison_names_both(names):
+    s = names.subject("type 1 diabetes symptoms")
+    assert s.named == {"t1"} and "t2" in s.conflicting
+    s = names.subject("whats the diffrence between type 1 and type 2 diabetes")
+    assert s.named == {"t1", "t2"} and not s.conflicting
+
+
+def test_a_word_the_page_uses_is_no_conflict(names):
+    s = names.subject("stomach pain after eating")
+    assert "abdo" not in s.conflicting and not s.unnamed
+
+
+def test_aliases_name_pages_and_the_more_specific_name_wins(names):
+    assert names.subject("is benadryl safe").named == {"diph"}  # "Benadryl (US)"
+    assert names.subject("MS fatigue").named == {"ms"}  # a short capital alias, as written
+    assert names.subject("lisinopril dry cough").named == {"lis"}  # the cough page never says lisinopril
+    assert names.subject("lisinopril or cough medicine").named == {"lis", "cough"}  # a comparison keeps both
+
+
+# ---- on the shipped library and the real embedder -------------------------------------------------
+def test_tuberous_sclerosis_is_not_answered_from_multiple_sclerosis(reference_library):
+    q = "What is tuberous sclerosis?"
+    hits = reference_library.search(q)
+    assert all("multiple-sclerosis" not in h.source for h in hits)
+    assert not reference_library.coverage(q, hits).covered
+
+
+def test_type_1_is_answered_from_the_type_1_page(reference_library):
+    hits = reference_library.search("what are the symptoms of type 1 diabetes")
+    assert hits and {h.title for h in hits} == {"Type 1 diabetes"} and hits[0].section == "Symptoms"
+    both = {h.title for h in reference_library.search("difference between type 1 and type 2 diabetes")}
+    assert both == {"Type 1 diabetes", "Type 2 diabetes"}
+
+
+def test_a_named_medicine_answers_alone(reference_library):
+    q = "lisinopril dry cough"
+    hits = reference_library.search(q)
+    assert {h.title for h in hits} == {"Lisinopril"}
+    lines = reference_library.evidence(q, hits, n=3)
+    assert any("cough" in e.text.lower() for e in lines)
+
+
+def test_an_unnamed_condition_is_only_answered_by_lines_that_mention_it(reference_library):
+    q = "addisons disease what is it"
+    hits = reference_library.search(q)
+    assert all(h.title not in ("Crohn's disease", "Coeliac disease") for h in hits)
+    cov = reference_library.coverage(q, hits)
+    if cov.covered:
+        assert all("addison" in e.text.lower() for e in reference_library.evidence(q, hits, n=5))
+
+
+@pytest.mark.parametrize("question, section", [
+    ("what should my LDL be", "Normal range"),
+    ("how long until I recover after a hip replacement", "Recovery and results"),
+    ("doxycycline tips, just got prescribed", "How to take it"),
+    ("who should get the shingles vaccine", "Who it is for"),
+    ("missed my combined pill what now", "How to take it"),
+])
+def test_the_question_reaches_the_section_that_answers_it(reference_library, question, section):
+    assert section.lower() in intent_sections(question)
+    hits = reference_library.search(question)
+    assert section in [h.section for h in hits[:2]]
