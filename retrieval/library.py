@@ -181,9 +181,10 @@ class Library:
             pages: dict[str, list] = {}
             for ch in loaded.chunks:
                 ref = ch.get("ref") or {}
-                p = pages.setdefault(ch["source"], [ch["source"], ch.get("title") or "", ref.get("aliases", []), []])
+                p = pages.setdefault(ch["source"], [ch["source"], ch.get("title") or "", ref.get("aliases", []), [],
+                                                    ref.get("category")])
                 p[3].append(ch["text"])
-            self._names = (loaded, NameIndex([(s, t, a, "\n".join(x)) for s, t, a, x in pages.values()]))
+            self._names = (loaded, NameIndex([(s, t, a, "\n".join(x), c) for s, t, a, x, c in pages.values()]))
         return self._names[1]
 
     def evidence(self, question: str, hits, n: int):
@@ -250,7 +251,9 @@ _INTENTS = [
     (r"\b(diagnos\w*|tested|test for)\b", ("tests and diagnosis",)),
     (r"\b(treat\w*|cure|get rid|manage|remed\w*)\b", ("treatment", "self-care")),
     (r"\b(prevent\w*|avoid|outlook|long[- ]term|go away|contagious|catch|spread)\b", ("outlook and prevention", "what it is")),
-    (r"\b(when (should|to)|worry|worried|see a doctor|emergency|urgent|serious)\b", ("when to seek care",)),
+    (r"\bwhen (should|to|do) (i |you |we )?(see|call|go|get help|seek|worry|contact|visit|phone)|"
+     r"\b(worry|worried|see a doctor|emergency|urgent|serious)\b", ("when to seek care",)),
+    (r"\bwhen (should|do|to) .*\b(start|begin|stop)\b|\bwhat age\b|\bhow old\b", ("who it is for",)),
     (r"\b(prepare|preparation|before (the|my|a))\b", ("preparation",)),
     (r"\b(recover\w*|after (the|my|a)|results?)\b", ("recovery and results",)),
     (r"\b(risks?|dangerous|safe)\b", ("risks", "serious side effects", "interactions and cautions")),

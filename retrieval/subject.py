@@ -13,10 +13,10 @@ question against every page's title and aliases (the names a reviewer wrote for 
   modifier is a designator ("type 1" vs "type 2", "vitamin d" vs "vitamin b12") or a word the page
   never uses ("tuberous" is nowhere on the multiple sclerosis page; "stomach" is on the abdominal
   pain page, so "stomach pain" does not conflict with it). Such a page is never quoted.
-- **unnamed**: what the question names that no page is called: a modifier + head pair that is no
-  part of any page name ("tuberous sclerosis", "addisons disease", "mouth disease"), or an uncommon
-  word next to a head word or another uncommon word ("guillain barre"). Only lines that mention it
-  may answer; where none does, the library does not cover the question.
+- **unnamed**: what the question names that no page is called: the modifier of a head word when
+  no page whose name ends in that head uses it ("tuberous" sclerosis, "addisons" disease), an
+  uncommon word next to a head word or another uncommon word, or an abbreviation ("TIPS", "CJD").
+  Only lines that mention it may answer; where none does, the library does not cover the question.
 """
 from __future__ import annotations
 
@@ -45,6 +45,9 @@ GENERIC = {
 _WEAK_HEADS = {"the", "of", "and", "a", "in", "s", "test", "tests", "level", "levels", "count", "range", "reading",
                "therapy", "treatment", "medicine", "tablets", "tablet", "cream", "injection", "function"}
 _COMPARE = re.compile(r"\b(vs|versus|difference|differences|diffrence|differ|compare|compared|or|better|between)\b")
+# two-letter abbreviations people also type in lower case, which are no English word ("yeast vs bv")
+_LOWER_OK = {"BV", "TB", "MS", "UC", "OA", "RA", "AF", "BP"}
+_ABBREV = re.compile(r"^[A-Z]{3,6}s?$")
 _DESIGNATOR = re.compile(r"^(\d+[a-z]?|[a-z]\d*|i{1,3}|iv|one|two)$")
 
 
@@ -79,7 +82,8 @@ class Subject:
         if not self.unnamed:
             return True
         toks = tokens(text)
-        return any(_has(toks, e) or (len(e) == 1 and _near(e[0], toks)) for e in self.unnamed)
+        return any(re.search(rf"\b{re.escape(e[0])}\b", text) if e[0].isupper()
+                   else _has(toks, e) or (len(e) == 1 and _near(e[0], toks)) for e in self.unnamed)
 
 
 def _near(word: str, toks: list[str]) -> bool:
@@ -94,8 +98,8 @@ def _near(word: str, toks: list[str]) -> bool:
 class NameIndex:
     """Every page's names (title and aliases, as token tuples) and the words its text uses."""
 
-    def __init__(self, pages: list[tuple[str, str, list[str], str]]):
-        # pages: (source, title, aliases, whole text)
+    def __init__(self, pages: list[tuple]):
+        # pages: (source, title, aliases, whole text[, category])
         self.names: dict[str, list[tuple[str, ...]]] = {}
         self.upper: dict[str, set[str]] = {}  # short all-capital aliases ("MS", "TB"): matched as written
         self.words: dict[str, set[str]] = {}
@@ -104,7 +108,10 @@ class NameIndex:
         self.heads: set[str] = set()
         self.subphrases: set[tuple[str, ...]] = set()  # every run of two or more words inside a name
         self.by_head: dict[str, set[str]] = {}  # head word -> pages with a name that ends in it
-        for source, title, aliases, text in pages:
+        self.by_token: dict[str, set[str]] = {}  # any word of a name -> its pages (the candidates of a question)
+        self.category: dict[str, str | None] = {}
+        for source, title, aliases, text, *category in pages:
+            self.category[source] = category[0] if category else None
             ns = []
             # "Benadryl (US)" is the name "Benadryl"
             for name in [title, *aliases, *(re.sub(r"\s*\(.*?\)", "", a) for a in aliases if "(" in a)]:
@@ -116,7 +123,10 @@ class NameIndex:
                 if t:
                     ns.append(t)
             self.names[source] = ns
-            self.name_words.update(_fold(w) for n in ns for w in n)
+            for n in ns:
+                for w in n:
+                    self.name_words.add(_fold(w))
+                    self.by_token.setdefault(_fold(w), set()).add(source)
             self.text[source] = tokens(text)
             self.words[source] = {_fold(w) for w in tokens(" ".join([title, *aliases, text]))}
             # head words come from titles (an alias such as "bad back" would make "sore back" a name)
@@ -130,20 +140,33 @@ class NameIndex:
                         for j in range(i + 2, len(t) + 1):
                             self.subphrases.add(tuple(_fold(w) for w in t[i:j]))
 
-    def named_in(self, question: str, q: list[str] | None = None) -> set[str]:
+    def _candidates(self, q: list[str]) -> set[str]:
+        """The pages with a name that shares a word with `q`: the only ones it can name or conflict with."""
+        out: set[str] = set()
+        for w in q:
+            if w not in GENERIC:  # every name with "the" or "of" is no candidate for that alone
+                out |= self.by_token.get(_fold(w), set())
+        return out
+
+    def named_in(self, question: str, q: list[str] | None = None, rare: set[str] = frozenset()) -> set[str]:
         """The pages `question` names; of two named pages where one's name is on the other page and not
         the reverse, the other ("lisinopril dry cough": the lisinopril page says "cough", the cough
         page never says "lisinopril"), unless the question compares them."""
         q = tokens(question) if q is None else q
         matched: dict[str, list[tuple[str, ...]]] = {}
-        for source, ns in self.names.items():
-            got = [n for n in ns if _has(q, n) or _coordinated(q, n)]
-            got += [tuple(tokens(u)) for u in self.upper.get(source, ()) if re.search(rf"\b{re.escape(u)}\b", question)]
+        for source in self._candidates(q) | {s for s in self.upper if s not in matched}:
+            got = [n for n in self.names[source] if _has(q, n) or _coordinated(q, n)]
+            got += [tuple(tokens(u)) for u in self.upper.get(source, ())
+                    if re.search(rf"\b{re.escape(u)}\b", question)
+                    or (u in _LOWER_OK and re.search(rf"\b{re.escape(u.lower())}\b", question))]
             if got:
                 matched[source] = got
         if len(matched) > 1 and not _COMPARE.search(" ".join(q)):
             on = {(a, b): any(_has(self.text[b], n) for n in matched[a]) for a in matched for b in matched if a != b}
-            inside = {a for a in matched if any(on[(a, b)] and not on[(b, a)] for b in matched if b != a)}
+            # only a symptom page gives way ("cough", "headache", "fever" are on many pages); "colon
+            # cancer screening" keeps the bowel cancer page and the screening overview
+            plain = {a for a in matched if self.category.get(a) == "symptom"}
+            inside = {a for a in plain if any(on[(a, b)] and not on[(b, a)] for b in matched if b != a)}
             if inside and inside != set(matched):
                 return set(matched) - inside
         return set(matched)
@@ -151,13 +174,11 @@ class NameIndex:
     def subject(self, question: str, rare: list[str] = ()) -> Subject:
         """The question's named, conflicting and unnamed things (`rare`: its uncommon words, library.rare_words)."""
         q = tokens(question)
-        named = self.named_in(question, q)
+        named = self.named_in(question, q, {_fold(w) for w in rare})
         conflicting = set()
-        for source, ns in self.names.items():
-            if source in named:
-                continue
+        for source in self._candidates(q) - named:
             words = self.words[source]
-            for n in ns:
+            for n in self.names[source]:
                 if len(n) >= 2 and _conflicts(q, n, words):
                     conflicting.add(source)
                     break
@@ -180,6 +201,15 @@ class NameIndex:
             beside = [fq[j] for j in (i - 1, i + 1) if 0 <= j < len(q)]
             if any(b in self.heads or b in rare_set for b in beside):
                 unnamed.append((w,))
+        # an abbreviation no page is called ("TIPS procedure", "CJD"), unless the whole question is in capitals
+        words = re.findall(r"[^\W_]+", question)
+        caps = [w for w in words if _ABBREV.match(w)]
+        if caps and sum(1 for w in words if w.isupper()) * 2 < len(words):
+            upper = {u for s in named for u in self.upper.get(s, ())}
+            for w in caps:
+                t = _fold(w.lower())
+                if t not in self.name_words and w not in upper and not any(w.lower() in e for e in unnamed):  # noqa
+                    unnamed.append((w,))  # matched as written: "TIPS" is not "tips"
         return Subject(named=named, conflicting=conflicting, unnamed=unnamed)
 
 

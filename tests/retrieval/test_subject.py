@@ -14,7 +14,7 @@ PAGES = [
     ("abdo", "Abdominal pain", ["tummy ache"], "Abdominal pain is pain in the stomach area."),
     ("diph", "Diphenhydramine", ["Benadryl (US)"], "Diphenhydramine is a sedating antihistamine."),
     ("lis", "Lisinopril", [], "Lisinopril can cause a dry cough."),
-    ("cough", "Cough", [], "A cough clears the airways."),
+    ("cough", "Cough", ["dry cough"], "A cough clears the airways.", "symptom"),
     ("crohn", "Crohn's disease", [], "Crohn's disease inflames the gut."),
 ]
 
@@ -31,6 +31,13 @@ def test_a_name_sharing_a_word_is_a_conflict_not_a_match(names):
     s = names.subject("addisons disease what is it")
     assert "crohn" in s.conflicting and ("addisons",) in s.unnamed
     assert s.mentions("People with Addison's disease should not take it.")
+
+
+def test_an_abbreviation_no_page_is_called_must_be_mentioned(names):
+    s = names.subject("TIPS procedure for the liver, what is it")
+    assert ("TIPS",) in s.unnamed and not s.mentions("Cirrhosis scars the liver. The tip of the line.")
+    assert s.mentions("A TIPS shunt lowers the pressure.")
+    assert not names.subject("WHAT IS MULTIPLE SCLEROSIS").unnamed  # a question in capitals names nothing by case
 
 
 def test_types_are_told_apart_and_a_comparison_names_both(names):
