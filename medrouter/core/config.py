@@ -35,8 +35,14 @@ class BaseModelSettings(BaseModel):
     )
     gguf_file: str | None = Field(default=None, description="GGUF file name inside `path`, if any")
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
-    quantization: Literal["none", "nf4"] = Field(default="none", description="nf4 = 4-bit via bitsandbytes (CUDA)")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(default="auto", description=(
+        "activations and unquantized weights. auto = bfloat16 on CUDA, float32 on CPU: a whole bf16 model "
+        "decodes slower than fp32 there (0.8x, bench/cpu_decode.py) even with AMX; on CPU the speed comes "
+        "from quantization: auto, whose int4 matmuls take bf16 inputs where the CPU has native bf16"))
+    quantization: Literal["auto", "none", "nf4", "int4"] = Field(default="auto", description=(
+        "auto = int4 on a CPU with native bf16 (AVX512-BF16/AMX) when the Linear weights are exactly 4-bit "
+        "groups of 32 (a Q4_0/Q4_1 GGUF such as the embedded base: same weights, ~1/7 of the bytes per "
+        "token), else none; int4 = pack them even when that rounds (CPU); nf4 = 4-bit via bitsandbytes (CUDA)"))
     max_context_tokens: int = Field(default=2048, ge=256, description="prompt + answer budget")
 
 

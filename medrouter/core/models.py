@@ -143,6 +143,37 @@ class LoadedLM:
     tokenizer: object
     path: Path
     device: str
+    quantization: str = "none"  # what was applied: none | nf4 | int4 (base_model.quantization resolved)
+
+
+def _torch_dtype(name: str, device: str):
+    import torch
+
+    if name == "auto":  # CPU: fp32 activations; int4 quantization (below) is where the CPU speed comes from
+        return torch.bfloat16 if device == "cuda" else torch.float32
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
+
+
+def _quantize_cpu(model, mode: str) -> str:
+    """base_model.quantization auto|int4 on CPU: pack the decoder's Linear layers as int4 groups of 32
+    and give the output projection an int8 decode copy (int4.py). `auto` packs only weights that are
+    exactly 4-bit already and only where the CPU has native bf16 (the int4 kernel's fast inputs);
+    returns what was applied."""
+    import torch
+
+    from .int4 import int4_available, native_bf16, quantize_head, quantize_linears
+
+    if not int4_available() or (mode == "auto" and not native_bf16()):
+        if mode == "int4":
+            from .errors import ConfigError
+
+            raise ConfigError("base_model.quantization: int4 needs torch's CPU int4 kernel "
+                              "(aten._weight_int4pack_mm_for_cpu, torch >= 2.5)")
+        return "none"
+    if quantize_linears(model, torch.bfloat16, exact_only=mode == "auto") == 0:
+        return "none"
+    quantize_head(model, torch.bfloat16)
+    return "int4"
 
 
 def load_lm(settings) -> LoadedLM:
@@ -156,19 +187,20 @@ def load_lm(settings) -> LoadedLM:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        folder = resolve_lm_path(bm.path, bm.gguf_file, settings.cache_dir)
-        dtype = {
-            "auto": torch.bfloat16 if device == "cuda" else torch.float32,
-            "float32": torch.float32,
-            "bfloat16": torch.bfloat16,
-            "float16": torch.float16,
-        }[bm.dtype]
-        kwargs: dict = {"dtype": dtype}
-        if bm.quantization == "nf4":
-            if device != "cuda":
-                from .errors import ConfigError
+        from .errors import ConfigError
 
-                raise ConfigError("base_model.quantization: nf4 needs a CUDA device (bitsandbytes)")
+        folder = resolve_lm_path(bm.path, bm.gguf_file, settings.cache_dir)
+        dtype = _torch_dtype(bm.dtype, device)
+        quant = bm.quantization
+        if quant == "auto":
+            quant = "auto" if device == "cpu" else "none"
+        if quant == "nf4" and device != "cuda":
+            raise ConfigError("base_model.quantization: nf4 needs a CUDA device (bitsandbytes)")
+        if quant == "int4" and device != "cpu":
+            raise ConfigError("base_model.quantization: int4 is the CPU kernel; on CUDA use nf4")
+        # int4 packs from the fp32 weights (their exact 4-bit groups), then the rest is cast to `dtype`
+        kwargs: dict = {"dtype": torch.float32 if quant in ("auto", "int4") else dtype}
+        if quant == "nf4":
             from transformers import BitsAndBytesConfig
 
             kwargs["quantization_config"] = BitsAndBytesConfig(
@@ -178,12 +210,17 @@ def load_lm(settings) -> LoadedLM:
             kwargs["device_map"] = {"": 0}
         tok = AutoTokenizer.from_pretrained(str(folder))
         model = AutoModelForCausalLM.from_pretrained(str(folder), **kwargs)
-        if bm.quantization != "nf4":
+        applied = quant
+        if quant in ("auto", "int4"):
+            applied = _quantize_cpu(model, quant)
+            if dtype != torch.float32:
+                model.to(dtype)
+        if quant != "nf4":
             model.to(device)
         model.eval()
         if tok.pad_token_id is None:
             tok.pad_token = tok.eos_token
-        loaded = LoadedLM(model=model, tokenizer=tok, path=folder, device=device)
+        loaded = LoadedLM(model=model, tokenizer=tok, path=folder, device=device, quantization=applied)
         _cache[key] = loaded
         return loaded
 
