@@ -136,6 +136,10 @@ class Library:
         # a page about a different thing whose name shares a word is never quoted; what the question
         # names that no page is called may only be answered by an excerpt that mentions it
         hits = [h for h in hits if h.source not in subj.conflicting and subj.mentions(h.text)]
+        left_out = subj.named - {h.source for h in hits}
+        if left_out and not subj.unnamed:
+            # a page the question names that the fused search did not bring up: all its sections
+            hits += self.store.document_hits(self.name, question, left_out)
         page = [h.source for h in hits]
         named = subj.named & set(page)
         if named:
@@ -247,6 +251,7 @@ _INTENTS = [
     (r"\b(how does|how do|work|works|mechanism)\b", ("how it works",)),
     (r"\b(how (should|do) i take|dose|dosage|how much|how often|when to take|max|maximum|per day|a day)\b", ("how to take it",)),
     (r"\b(symptoms?|signs?|feel like|warning)\b", ("symptoms",)),
+    (r"\bhow (do|can|would|will) (i|you|we) (tell|know)\b|\bhow to tell\b|\bdo i have\b", ("symptoms",)),
     (r"\b(causes?|caused|why do i|risk factors?|who gets)\b", ("causes and risk factors", "common causes")),
     (r"\b(diagnos\w*|tested|test for)\b", ("tests and diagnosis",)),
     (r"\b(treat\w*|cure|get rid|manage|remed\w*)\b", ("treatment", "self-care")),

@@ -569,6 +569,23 @@ class Store:
             self._known_word = vocabulary_checker(getattr(self.embedder, "tokenizer", None))
         return check_claims(answer, [h.text for h in hits], question, self._known_word)
 
+    def document_hits(self, collection: str, query: str, sources: set[str]) -> list[Hit]:
+        """Every chunk of the documents `sources`, scored by its cosine with `query`, best first (a page
+        the question names that the fused search left out: "fever" is on many pages)."""
+        c = self._load(collection)
+        rows = [i for i, ch in enumerate(c.chunks) if ch["source"] in sources]
+        if not rows:
+            return []
+        qvec = self.embed_query(expand(query))[0]
+        out = []
+        for i in rows:
+            ch = c.chunks[i]
+            text, flags = neutralize(ch["text"])
+            out.append(Hit(source=ch["source"], page=ch["page"], score=float(c.index.reconstruct(i) @ qvec), text=text,
+                           chunk_id=ch["chunk_id"], section=ch["section"], title=ch.get("title"), date=ch.get("date"),
+                           flags=flags, ref=ch.get("ref")))
+        return sorted(out, key=lambda h: -h.score)
+
     # ---- search ----------------------------------------------------------------------------
     def search(self, collection: str, query: str, k: int | None = None) -> list[Hit]:
         """Top-k chunks for `query`: dense (FAISS) and BM25 candidates fused by reciprocal rank.

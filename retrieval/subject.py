@@ -40,6 +40,14 @@ GENERIC = {
     "mine", "kids", "kid", "child", "childs", "childrens", "baby", "babys", "adult", "adults", "elderly", "pregnant",
     "pregnancy", "daily", "nighttime", "night", "morning", "one", "two", "three", "many", "few", "full", "half",
     "non", "self", "post", "pre", "anti", "sign", "symptom", "feel", "feeling", "having", "had", "got",
+    # verbs and adverbs a question puts before a name ("can you explain herpes", "how to cure thrush")
+    "explain", "describe", "define", "understand", "cure", "cured", "prevent", "stop", "avoid", "catch", "spread",
+    "manage", "diagnose", "diagnosed", "check", "checked", "start", "started", "caused", "because", "give", "given",
+    "take", "took", "taking", "use", "using", "happen", "happens", "still", "again", "also", "just", "even", "only",
+    "ever", "never", "always", "often", "sometimes", "usually", "go", "going", "come", "comes", "say", "said",
+    "told", "think", "worried", "scared", "okay", "ok", "fine", "called", "need", "help", "know", "tell", "please",
+    "want", "there", "here", "now", "then", "so", "but", "am", "were", "being", "such", "into", "over", "under",
+    "up", "down", "out", "off", "through", "without", "against", "between", "every", "each", "same",
 }
 # heads of names too general to tell two things apart by the word before them
 _WEAK_HEADS = {"the", "of", "and", "a", "in", "s", "test", "tests", "level", "levels", "count", "range", "reading",
@@ -65,6 +73,12 @@ def _has(seq: list[str], phrase: tuple[str, ...]) -> bool:
     f = tuple(_fold(w) for w in phrase)
     folded = [_fold(w) for w in seq]
     return any(tuple(folded[i:i + n]) == f for i in range(len(seq) - n + 1))
+
+
+def _uses(words: set[str], w: str) -> bool:
+    """Does a page with `words` use `w`, or a word of the same stem ("skipping" / "skipped")?"""
+    w = _fold(w)
+    return w in words or (len(w) >= 6 and any(x.startswith(w[:5]) for x in words))
 
 
 def _designator(w: str) -> bool:
@@ -192,7 +206,7 @@ class NameIndex:
                 # a name no page has, when no page ending in that head word uses the modifier at all
                 # ("knee pain" is on the joint pain page; "tuberous" is on no "... sclerosis" page)
                 if fq[i - 1] not in named_words and not any(
-                        fq[i - 1] in self.words[s] for s in self.by_head.get(fq[i], ())):
+                        _uses(self.words[s], m) for s in self.by_head.get(fq[i], ())):
                     unnamed.append((m,))
         # uncommon words that name something: beside a head word or another uncommon word ("guillain barre")
         for i, w in enumerate(q):
@@ -242,7 +256,7 @@ def _conflicts(q: list[str], name: tuple[str, ...], page_words: set[str]) -> boo
         fw = _fold(w)
         if i > 0 and fw == head and head not in _WEAK_HEADS and head not in GENERIC and not _designator(head):
             m = q[i - 1]
-            if _fold(m) not in inside and m not in GENERIC and (_designator(m) or _fold(m) not in page_words):
+            if _fold(m) not in inside and m not in GENERIC and (_designator(m) or not _uses(page_words, m)):
                 return True
         if i + 1 < len(q) and fw == first and _designator(name[1]):
             m = q[i + 1]

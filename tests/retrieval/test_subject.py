@@ -16,6 +16,7 @@ PAGES = [
     ("lis", "Lisinopril", [], "Lisinopril can cause a dry cough."),
     ("cough", "Cough", ["dry cough"], "A cough clears the airways.", "symptom"),
     ("crohn", "Crohn's disease", [], "Crohn's disease inflames the gut."),
+    ("palp", "Palpitations", ["skipped beats"], "Palpitations can feel like skipped beats.", "symptom"),
 ]
 
 
@@ -50,6 +51,7 @@ def test_types_are_told_apart_and_a_comparison_names_both(names):
 def test_a_word_the_page_uses_is_no_conflict(names):
     s = names.subject("stomach pain after eating")
     assert "abdo" not in s.conflicting and not s.unnamed
+    assert "palp" not in names.subject("heart skipping beats sometimes").conflicting  # same stem as "skipped"
 
 
 def test_aliases_name_pages_and_the_more_specific_name_wins(names):
@@ -91,14 +93,35 @@ def test_an_unnamed_condition_is_only_answered_by_lines_that_mention_it(referenc
         assert all("addison" in e.text.lower() for e in reference_library.evidence(q, hits, n=5))
 
 
+def test_timing_and_seeking_care_are_different_questions():
+    assert intent_sections("when should I start bowel cancer screening") == {"who it is for"}
+    assert intent_sections("when should I see a doctor about a cough") == {"when to seek care"}
+    assert "what it is" not in intent_sections("what are the side effects of ibuprofen")
+
+
 @pytest.mark.parametrize("question, section", [
     ("what should my LDL be", "Normal range"),
     ("how long until I recover after a hip replacement", "Recovery and results"),
     ("doxycycline tips, just got prescribed", "How to take it"),
     ("who should get the shingles vaccine", "Who it is for"),
     ("missed my combined pill what now", "How to take it"),
+    ("yeast infection vs bv how to tell", "Symptoms"),
 ])
 def test_the_question_reaches_the_section_that_answers_it(reference_library, question, section):
     assert section.lower() in intent_sections(question)
     hits = reference_library.search(question)
     assert section in [h.section for h in hits[:2]]
+
+
+def test_pages_added_for_common_topics_answer_by_their_lay_names(reference_library):
+    q = "plan b how many days after"
+    hits = reference_library.search(q)
+    assert hits and {h.title for h in hits} == {"Emergency contraception"}
+    assert any("72 hours" in e.text for e in reference_library.evidence(q, hits, n=5))
+
+
+def test_a_named_page_the_fused_search_left_out_still_answers(reference_library):
+    # "fever" is on many pages (glandular fever, cellulitis, pneumonia): the Fever page answers
+    hits = reference_library.search("When should I see a doctor about Fever?")
+    assert hits and {h.title for h in hits} == {"Fever"} and hits[0].section == "When to seek care"
+    assert reference_library.coverage("can you explain herpes", reference_library.search("can you explain herpes")).covered
