@@ -30,6 +30,7 @@ from collections import Counter, defaultdict
 import hard_cases  # round-two hard cases, train only (same folder)
 import round3  # round-three cases, train only (same folder)
 import round4  # round-four cases, train only (same folder)
+import round5  # round-five cases, train only, read from round5.jsonl (same folder)
 
 SEED = 20240611
 DEV_PERCENT = 30
@@ -52,7 +53,7 @@ def add(text, label, tags=(), docs=False, train_only=False):
 
 
 def add_train_only(text, label, tags=(), docs=False):
-    """The hard-case rounds (hard_cases.py, round3.py, round4.py) add train-only examples."""
+    """The hard-case rounds (hard_cases.py, round3.py, round4.py, round5.py) add train-only examples."""
     add(text, label, tags, docs, train_only=True)
 
 
@@ -2203,12 +2204,15 @@ def main():
     hard_cases.build(add_train_only, typoify, rng)  # last: the first-round material's random stream is unchanged
     round3.build(add_train_only, typoify, rng)  # after round two: its examples and random stream are unchanged too
     round4.build(add_train_only, typoify, rng)  # after round three, likewise
+    round5.build(add_train_only)  # after round four; reads round5.jsonl, draws nothing from rng
     data = finalize(EXAMPLES)
     first = [ex for ex in data if not ex["_train_only"]]
-    extra = [ex for ex in data if ex["_train_only"]]
+    extra = [ex for ex in data if ex["_train_only"] and round5.TAG not in ex["tags"]]
+    fifth = [ex for ex in data if round5.TAG in ex["tags"]]
     random.Random(SEED + 1).shuffle(first)  # the first-round order, unchanged by the hard cases
     random.Random(SEED + 2).shuffle(extra)
-    data = first + extra
+    random.Random(SEED + 3).shuffle(fifth)  # appended: the earlier lines of train.jsonl stay as they were
+    data = first + extra + fifth
     splits = {"train": [], "dev": []}
     for ex in data:
         splits[ex["_split"]].append({k: v for k, v in ex.items() if not k.startswith("_")})
@@ -2256,7 +2260,10 @@ def check(splits):
     for r in ROUTES:
         if sum(1 for x in allrows if x["label"] == r) < 180:
             errors.append("route %s has fewer than 180 examples" % r)
-    missing = sorted(set(tr_tags) - set(dv_tags))
+    # Round five (round5.jsonl) keeps its blind writer's own tags (lang_en, doc_named_missing, ...):
+    # train only, so those tags cannot be in dev; every other tag must be.
+    older = {t for x in allrows if round5.TAG not in x["tags"] for t in x["tags"]}
+    missing = sorted((set(tr_tags) & older) - set(dv_tags))
     if missing:
         errors.append("tags missing from dev: %s" % missing)
     total_tags = tr_tags + dv_tags
