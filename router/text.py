@@ -148,12 +148,23 @@ _HEALTH_DOC = (
     r"(care|action|treatment|asthma) plan|prescriptions?|referral( letter)?|(clinic|doctor'?s|gp) letter|"
     r"panel|biopsy|pathology|histology|imaging|findings|sleep study|(post-?op )?instructions|"
     r"(physio )?assessment|medication list|urinalysis|(gp|doctor|hospital|surgeon|consultant|specialist)'?s? (letter|notes|file|papers)|"
+    r"(physio(therapy)?|rehab(ilitation)?|exercise|medication|birth) (plan|programme|program)|"
+    r"(care|care home|needs|occupational therapy) assessment|(antenatal|prenatal|maternity|physio|therapy) notes|"
+    r"(dental|vaccination|immuni[sz]ation|vaccine|medical|health) records?|"
+    r"(eye|hearing|liver function|kidney function|lung function|thyroid|allergy|pregnancy) tests?|"
+    r"\w+(ology|ologist'?s?) (letter|notes|report)|letter from (my|the) (surgeon|doctor|gp|hospital|clinic|consultant|"
+    r"specialist|\w+ologist)|"
     # de / fr / it / pt / es
     r"bericht|befunde?|arztbrief|entlassungsbrief|laborwerte|blutwerte|ergebnisse|röntgenbild|behandlungsplan|"
-    r"rapport|compte[- ]rendu|résultats|bilan|ordonnance|analyses|lettre de sortie|"
-    r"referto|referti|risultati|esami|analisi|lettera di dimissione|piano terapeutico|"
+    r"\w*befun[dt]\w*|(entlassungs|arzt|kranken\w*|klinik|reha|op|röntgen|mrt|labor|patho\w*)bericht\w*|blutbild|"
+    r"\w*therapieplan|medikationsplan|impfpass|"
+    r"rapport|compte[- ]rendu|résultats?|bilan|ordonnance|analyses|lettre de sortie|prise de sang|irm|"
+    r"referto|referti|risultati|esam[ei]|analisi|lettera di dimissione|piano terapeutico|ricetta|"
     r"laudo|relatório|resultados|exames?|receita|"
-    r"informe|análisis|analítica|receta")
+    r"informe|análisis|analítica|receta|"
+    # an ECG / an MRI in the five languages (also misspelt: "resonansia"), a physiotherapy plan
+    r"[ée]l[ée]ctrocardiogram(me|ma|a)?|elettrocardiogramma|eletrocardiograma|r[ei]ss?on[aâ]n[csz]i?a|"
+    r"(plan|plano|programa|programma|piano|programme) (de|di) (fisioterapia|kin[ée]sith[ée]rapie|riabilitazione)")
 _ANY_DOC = _HEALTH_DOC + r"|letters?|notes|files?|documents?|attachments?|pdf|papers|paperwork|plan|summary|" \
     r"brief|dokument|datei|lettre|fichier|lettera|documento|carta|arquivo|ficheiro|archivo"
 _DOC_DET = (
@@ -180,7 +191,10 @@ _NOT_HEALTH = re.compile(r"\b(earnings|quarterly|financial|sales|business|annual
                          r"meeting|code|unit tests?|test suite|homework|car|vet|veterinary|dog|cat|horse|pet|"
                          r"server|build|logs?|ci|pipeline|lease|tenancy|contratt?o|insurance|manual|screenplay|story|poem|"
                          r"speech|cover letter|proposal|itinerary|newsletter|handbook|transcript|lecture|paper on|"
-                         r"terms and conditions|virus|windows|claims?|crash\w*|segmentation|unrelated|malware|election|exam paper|spreadsheet)\b", re.I)
+                         r"terms and conditions|virus|windows|claims?|crash\w*|segmentation|unrelated|malware|election|exam paper|spreadsheet|"
+                         # receta / ricetta / receita are a prescription and a recipe
+                         r"recipe|tortilla|paella|carbonara|lasagn\w*|tiramis\w*|pizza|pasta|cake|torta|tarta|bolo|g[âa]teau|"
+                         r"kuchen|sopa|zuppa|soup|cook\w*|cocin\w*|cucin\w*|cuisine|bak(e|ing)|dessert|postre)\b", re.I)
 # the document's content right after it: "...urinalysis: protein 2+, glucose negative", or more lines
 _INLINE_CONTENT = re.compile(r":[^?\n]*\d|\n\s*\S")
 

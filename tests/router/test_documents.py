@@ -17,6 +17,14 @@ from router.text import names_document, names_health_document, needs_document, s
     "Riassumi il mio referto, per favore.",
     "Resuma o meu laudo da ressonância.",
     "Resume mi informe de alta.",
+    # round five's wording (data/routing/round5.jsonl): compounds, ECG / MRI, plans, records, letters
+    "Fasse meinen Entlassungsbericht aus dem Krankenhaus zusammen.",
+    "Sollte ich mir laut meinem Blutbild Sorgen machen?",
+    "Que signifie mon électrocardiogramme pour ma pratique du sport ?",
+    "segun mi resonansia me tienen que operar?",
+    "Riassumi il mio programma di fisioterapia.",
+    "Summarize my neurologist's letter.",
+    "Looking at my vaccination record, do I need another hepatitis B shot?",
 ])
 def test_names_a_health_document(text):
     ri = split_request(text)
@@ -32,6 +40,8 @@ def test_names_a_health_document(text):
     "How do I quarantine a file in Windows Defender?",
     "Summarize the following urinalysis: protein 2+, glucose negative, blood trace.",  # pasted inline
     "What is hypertension?",
+    "Dame la receta de una tortilla de patatas jugosa.",  # receta: a recipe, not a prescription
+    "Dammi la ricetta della carbonara.",
 ])
 def test_does_not_name_a_missing_health_document(text):
     ri = split_request(text)
