@@ -28,7 +28,11 @@ EMERGENCY_PATTERNS: dict[str, list[str]] = {
                   r"short(ness)? of breath .{0,30}(sudden|severe|at rest|can'?t)", r"can'?t lie flat",
                   r"choking", r"lips (are |turning |going )?blue", r"pulmonary embol", r"\bblood clot in (my|the) lung",
                   r"no puedo respirar", r"me cuesta respirar", r"não consigo respirar", r"je n'?arrive pas (à|a) respirer",
-                  r"ne respire plus", r"kann nicht atmen", r"atemnot", r"non riesco a respirare"],
+                  r"ne respire plus", r"kann nicht atmen", r"atemnot", r"non riesco a respirare",
+                  # too breathless to speak in sentences: a red flag of severe asthma
+                  r"(can only|can'?t|cannot|unable to) (get out|say|speak|talk) (one|a|a few) words? at a time",
+                  r"(can'?t|cannot|unable to) (speak|talk|finish|complete) (in )?(full|whole|complete) sentences",
+                  r"too (breathless|out of breath) to (speak|talk)"],
     "anaphylaxis": [r"anaphyla", r"epi-?pen", r"throat (feels |is )?(tight|closing|swelling|swollen)",
                     r"(tongue|lips?|face) (is |are )?(swelling|swollen)", r"allergic reaction .{0,30}(breath|throat|swell)"],
     "overdose": [r"overdos", r"took (too many|a (whole )?(bottle|pack|bunch|handful)|all (my|the|of (my|the)))",

@@ -45,6 +45,9 @@ def test_pasted_reports_do_not_raise_false_alarms(split):
     ("Me duele mucho el pecho", "chest_pain"),
     ("je veux mourir", "suicide"),
     ("Mein Vater hat Atemnot und Brustschmerzen", "chest_pain"),
+    # too breathless to speak in sentences (a pattern since the E5 head put it at P 0.96, under its 0.98)
+    ("my son is wheezing so hard he can only get out one word at a time", "breathing"),
+    ("she can't speak in full sentences, her inhaler isn't helping", "breathing"),
 ])
 def test_emergencies(text, kind):
     assert detect_emergency(text) == kind
@@ -57,6 +60,7 @@ def test_emergencies(text, kind):
     "Suicide Squad review", "the startup's burn rate is giving me a heart attack", "choking hazard label",
     "unconscious bias training", "DNS cache poisoning", "collapsed menu in the sidebar",
     "I hurt myself playing football last week",
+    "I can only say one word in German", "I can't say a word about the plot", "he can only speak a few words of English",
 ])
 def test_false_friends(text):
     assert detect_emergency(text) is None
@@ -67,7 +71,6 @@ def test_false_friends(text):
 HEAD_URGENT = [
     ("my husband just went grey, is sweating and says it feels like a truck is parked on his ribs", "chest_pain"),
     ("grandma's mouth is lopsided all of a sudden and her words come out jumbled", "stroke"),
-    ("my son is wheezing so hard he can only get out one word at a time", "breathing"),
     ("ate a cookie with peanuts and now my lips feel huge and my voice is going hoarse", "anaphylaxis"),
     ("my teenager swallowed most of a box of her antidepressants about an hour ago", "overdose"),
     ("blood is pouring out of the gash on his leg and the towel is soaked through", "bleeding"),
