@@ -119,7 +119,7 @@ def test_load_lm_quantization_setting(settings):
     packed = [m for m in auto.model.modules() if isinstance(m, int4.Int4Linear)]
     if int4.native_bf16():
         assert auto.quantization == "int4" and len(packed) == 7 * auto.model.config.num_hidden_layers
-        assert isinstance(auto.model.get_output_embeddings(), int4.Int8Head)
+        assert type(auto.model.get_output_embeddings()) is torch.nn.Linear  # the head stays float
         assert next(auto.model.parameters()).dtype == torch.float32  # activations stay fp32 on CPU
         ids = torch.tensor([[1, 504, 3458, 314, 260]])
         with torch.inference_mode():
