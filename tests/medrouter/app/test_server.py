@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 
 import httpx
@@ -12,13 +10,9 @@ import pytest
 from experts import GenerationRequest, load_backend
 from experts.config import GenerationSettings
 
+from .live_server import live_server
+
 QUESTION = [{"role": "user", "content": "What is hypertension?"}]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -34,24 +28,8 @@ def served(settings, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(served):
-    import uvicorn
-
-    from medrouter.app.server import create_app
-
-    assistant = served
-
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(assistant.settings, assistant), host="127.0.0.1", port=port,
-                                        log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started:
-        assert time.time() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(served.settings, served) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

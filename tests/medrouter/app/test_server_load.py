@@ -2,8 +2,6 @@
 once, in OpenAI's shape with Retry-After, streaming or not; the place is given back when the stream ends."""
 from __future__ import annotations
 
-import socket
-import threading
 import time
 
 import httpx
@@ -11,35 +9,18 @@ import pytest
 
 from medrouter.core.errors import QueueFullError
 
+from .live_server import live_server
+
 QUESTION = [{"role": "user", "content": "What is hypertension?"}]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def one_place_server(assistant):
     """The session's Assistant behind an app that holds one chat request at a time."""
-    import uvicorn
-
-    from medrouter.app.server import create_app
-
     s = assistant.settings.model_copy(deep=True)
     s.serve.max_batch, s.serve.max_queue = 1, 0
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(s, assistant), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started:
-        assert time.time() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(s, assistant) as url:
+        yield url
 
 
 def _assert_429(r):
