@@ -66,16 +66,104 @@ def test_false_friends(text):
     assert detect_emergency(text) is None
 
 
+# ---- first-person suicide / self-harm, overdose and poisoning: passive and indirect wording, six languages --
+SELF_HARM_STATEMENTS = [
+    "I don't want to wake up tomorrow", "everyone would be better off without me", "I've been saving up my pills",
+    "I wrote goodbye letters", "I have written my goodbye letters and tonight I am going to go through with it",
+    "I can't go on anymore", "i wish i could just go to sleep and not wake up",
+    "there's no point in living anymore", "nobody would even notice if I was gone", "I'm so tired of being alive",
+    "I keep thinking about ending it", "I have been hoarding my antidepressants", "thinking of taking my own life tonight",
+    "I keep cutting myself again", "i wanna die tbh", "I'm going to jump off the bridge tonight",
+    "my son is threatening to kill himself", "my girlfriend says she wants to die and won't open the door",
+    "ich will nicht mehr leben", "Ich möchte nicht mehr leben", "Ich habe Tabletten gesammelt",
+    "Ich denke daran, mir das Leben zu nehmen", "Ich bin lebensmüde",
+    "je veux en finir", "je ne veux plus vivre", "tout le monde serait mieux sans moi", "j'ai écrit des lettres d'adieu",
+    "je pense à mettre fin à mes jours",
+    "quiero desaparecer", "ya no quiero vivir", "todos estarían mejor sin mí", "he estado juntando pastillas",
+    "quiero quitarme la vida",
+    "non ce la faccio più a vivere", "non voglio più vivere", "voglio farla finita", "ho pensato di togliermi la vita",
+    "quero morrer", "não quero mais viver", "todos ficariam melhor sem mim", "estou pensando em me matar",
+]
+
+
+@pytest.mark.parametrize("text", SELF_HARM_STATEMENTS)
+def test_first_person_self_harm_gets_the_banner(text):
+    from router.emergency import emergency_mode
+
+    assert detect_emergency(text) == "suicide"
+    assert emergency_mode(text, "suicide") == "urgent"
+
+
+def test_self_harm_said_inside_a_question_stays_urgent():
+    from router.emergency import emergency_mode
+
+    for text in ["is it normal that I don't want to wake up anymore?", "what do I do, I've been saving up my pills"]:
+        assert emergency_mode(text, detect_emergency(text)) == "urgent", text
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("I took the whole bottle of paracetamol", "overdose"),
+    # were head-only paraphrases (HEAD_URGENT) before these patterns
+    ("my teenager swallowed most of a box of her antidepressants about an hour ago", "overdose"), ("I took a whole packet of paracetamol an hour ago", "overdose"),
+    ("just swallowed 40 ibuprofen", "overdose"), ("i took 16 paracetamol earlier, feel fine", "overdose"),
+    ("he took a month's worth of sertraline at once", "overdose"), ("my toddler got into the paracetamol", "overdose"),
+    ("my friend took too much and he is not waking up", "overdose"), ("i think i od'd", "overdose"),
+    ("Ich habe eine ganze Packung Paracetamol genommen", "overdose"), ("j'ai avalé 20 comprimés de doliprane", "overdose"),
+    ("mi novia se tomó un frasco de pastillas", "overdose"), ("ho preso tutte le mie pastiglie", "overdose"),
+    ("meu irmão tomou muitos comprimidos", "overdose"),
+    ("my toddler drank bleach", "poisoning"), ("my kid drank some weedkiller", "poisoning"),
+    ("I think my daughter swallowed a magnet", "poisoning"), ("the CO alarm is beeping and we all have headaches", "poisoning"),
+    ("mein Sohn hat Waschmittel getrunken", "poisoning"), ("ma fille a avalé de la javel", "poisoning"),
+    ("mi hijo bebió lejía", "poisoning"), ("mio figlio ha bevuto la candeggina", "poisoning"),
+    ("meu filho bebeu água sanitária", "poisoning"),
+])
+def test_first_person_overdose_and_poisoning_get_the_banner(text, kind):
+    from router.emergency import emergency_mode
+
+    assert detect_emergency(text) == kind
+    assert emergency_mode(text, kind) == "urgent"
+
+
+@pytest.mark.parametrize("text", [
+    "what are the warning signs of suicide?", "how much paracetamol is an overdose?", "what is passive suicidal ideation?",
+    "how many sleeping pills would it take to overdose?", "can you die from drinking bleach?",
+    "what should I do if I find someone who has overdosed?", "where should I put a carbon monoxide alarm?",
+    "Wie erkenne ich Suizidgedanken bei Jugendlichen?", "Woran erkenne ich einen Schlaganfall?",
+    "¿cuáles son las señales de alerta del suicidio?", "quels sont les signes d'une overdose ?",
+    "quali sono i sintomi di un avvelenamento da funghi?", "cosa bisogna fare se un amico va in overdose?",
+    "quais são os sintomas de intoxicação alimentar?",
+])
+def test_questions_about_self_harm_overdose_poisoning_get_the_pointer_not_the_banner(text):
+    from router.emergency import emergency_mode
+
+    kind = detect_emergency(text)
+    assert kind is not None and emergency_mode(text, kind) == "informational", kind
+
+
+@pytest.mark.parametrize("text", [
+    "I could kill for a coffee", "this job is killing me", "dying to see the new film", "I'm so bored I could die",
+    "I wanted to die of embarrassment", "I overdosed on Christmas films this weekend", "the gossip poisoned the team atmosphere",
+    "I took 2 paracetamol for my headache", "I took 20 mg of diazepam as prescribed", "we took a bunch of photos",
+    "took all my courage to ask her out", "I took too many photos on holiday", "it took too much time",
+    "I ate a whole box of cookies", "I'm saving up for a new car", "I'm saving my pills for the trip",
+    "I'm thinking about ending it with my girlfriend", "I want to disappear for a week to a beach",
+    "je veux en finir avec ce projet", "voglio farla finita con questo progetto", "Die Deadline bringt mich noch um",
+    "ich will mit ihm Schluss machen", "voglio tagliarmi i capelli", "my AWS KMS key rotation fails",
+])
+def test_figurative_self_harm_and_overdose_words_raise_nothing(text):
+    assert detect_emergency(text) is None
+
+
 # ---- the emergency head (router/emergency_head.py) on the real embedded encoder ---------------------
 # Examples written for these tests, not taken from data/emergency (neither dev nor the blind test set).
 HEAD_URGENT = [
     ("my husband just went grey, is sweating and says it feels like a truck is parked on his ribs", "chest_pain"),
     ("grandma's mouth is lopsided all of a sudden and her words come out jumbled", "stroke"),
     ("ate a cookie with peanuts and now my lips feel huge and my voice is going hoarse", "anaphylaxis"),
-    ("my teenager swallowed most of a box of her antidepressants about an hour ago", "overdose"),
+    ("my teenager gulped down most of her antidepressants about an hour ago", "overdose"),
     ("blood is pouring out of the gash on his leg and the towel is soaked through", "bleeding"),
     ("my friend is on the floor jerking all over and it has been going on for six minutes", "seizure"),
-    ("I have written my goodbye letters and tonight I am going to go through with it", "suicide"),
+    ("I have made my peace with everyone and tonight I am going to go through with it", "suicide"),
 ]
 HEAD_INFORMATIONAL = [
     "What are the early warning signs of a heart attack in women?",
