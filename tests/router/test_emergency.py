@@ -226,9 +226,6 @@ def test_head_gives_no_banner_for_figurative_speech(head_router, text):
     assert d.emergency_mode != "urgent", (d.emergency, d.emergency_mode)
 
 
-@pytest.mark.xfail(reason="known gap: short pasted reports (<= 60 words, read whole, many not in English: "
-                          "'Laudo: radiografia de tórax...') get the head's banner: 20 of 94 train, 3 of dev; "
-                          "long pastes are kept from the head (routing text None)", strict=False)
 @pytest.mark.parametrize("split", ["train", "dev"])
 def test_head_raises_no_banner_for_pasted_reports(head_router, split):
     # the head reads the routing text of a request, which for a short paste is the whole report
