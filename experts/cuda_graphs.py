@@ -44,6 +44,22 @@ def _rms(x, w, eps):
     return w * xf.to(w.dtype)
 
 
+def _grouped_lora(h, lo, a_key, outputs):
+    """Projections that read the same input share one A matmul (their A matrices stacked side by
+    side, `lo[a_key]`); each output then adds its own slice of h @ A times its B. `outputs`:
+    (B key, base output) pairs in the stacking order; an output without a B is returned unchanged."""
+    ha = torch.bmm(h, lo[a_key])
+    o, outs = 0, []
+    for name, t in outputs:
+        Bm = lo.get(name)
+        if Bm is not None:
+            r = Bm.shape[1]
+            t = t + torch.bmm(ha[..., o:o + r], Bm)
+            o += r
+        outs.append(t)
+    return outs
+
+
 def _rot(x, cos, sin):
     h = x.shape[-1] // 2
     rx = torch.cat((-x[..., h:], x[..., :h]), dim=-1)
@@ -55,19 +71,8 @@ def _layer(x, cos, sin, mask, cols, kc, vc, w, lo, nh, nkv, hd, eps, scale, L):
     B, T, _ = x.shape
     h = _rms(x, w["ln1"], eps)
     q, k, v = F.linear(h, w["q"]), F.linear(h, w["k"]), F.linear(h, w["v"])
-    if lo is not None:
-        if "Aqkv" in lo:
-            ha = torch.bmm(h, lo["Aqkv"])
-            o = 0
-            outs = []
-            for name, t in (("Bq", q), ("Bk", k), ("Bv", v)):
-                Bm = lo.get(name)
-                if Bm is not None:
-                    r = Bm.shape[1]
-                    t = t + torch.bmm(ha[..., o:o + r], Bm)
-                    o += r
-                outs.append(t)
-            q, k, v = outs
+    if lo is not None and "Aqkv" in lo:
+        q, k, v = _grouped_lora(h, lo, "Aqkv", (("Bq", q), ("Bk", k), ("Bv", v)))
     q = q.view(B, T, nh, hd).transpose(1, 2)
     k = k.view(B, T, nkv, hd).transpose(1, 2)
     v = v.view(B, T, nkv, hd).transpose(1, 2)
@@ -84,17 +89,7 @@ def _layer(x, cos, sin, mask, cols, kc, vc, w, lo, nh, nkv, hd, eps, scale, L):
     h = _rms(x, w["ln2"], eps)
     g, u = F.linear(h, w["gate"]), F.linear(h, w["up"])
     if lo is not None and "Agu" in lo:
-        ha = torch.bmm(h, lo["Agu"])
-        o = 0
-        outs = []
-        for name, t in (("Bgate", g), ("Bup", u)):
-            Bm = lo.get(name)
-            if Bm is not None:
-                r = Bm.shape[1]
-                t = t + torch.bmm(ha[..., o:o + r], Bm)
-                o += r
-            outs.append(t)
-        g, u = outs
+        g, u = _grouped_lora(h, lo, "Agu", (("Bgate", g), ("Bup", u)))
     m = F.silu(g) * u
     d = F.linear(m, w["down"])
     if lo is not None and "Adown" in lo:

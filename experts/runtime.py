@@ -23,7 +23,7 @@ from medrouter.core.models import load_lm
 
 from .adapters import SharedBase, shared_base, validate_adapter
 from .config import ExpertSpec, GenerationSettings
-from .scheduler import Job, Outcome, Scheduler, supports
+from .scheduler import Job, Outcome, Scheduler, left_pad, supports
 from .stopping import (PerRowRepetitionPenalty, RowLimits, RowStopper, Utf8Streamer, cut_at_stop_strings,
                        decode_text, drop_degenerate_tail, stop_token_ids)
 
@@ -286,13 +286,9 @@ class ExpertPool:
         specs = [self.specs[r.expert] for r in requests]
         settings = [r.settings or s.generation for r, s in zip(requests, specs)]
         encoded = [self.encode(r.messages, g.max_new_tokens) for r, g in zip(requests, settings)]
-        width = max(len(ids) for ids, _ in encoded)
         pad = self.tokenizer.pad_token_id
-        input_ids = torch.full((len(requests), width), pad, dtype=torch.long)
-        attention = torch.zeros((len(requests), width), dtype=torch.long)
-        for i, (ids, _) in enumerate(encoded):  # left padding: generation continues at the right edge
-            input_ids[i, width - len(ids):] = torch.tensor(ids)
-            attention[i, width - len(ids):] = 1
+        input_ids, attention = left_pad([ids for ids, _ in encoded], pad)
+        width = input_ids.shape[1]
         limits = [_limits(g) for g in settings]
         stopper = RowStopper(self.tokenizer, width, limits, self.stop_ids, cancel)
         from transformers import LogitsProcessorList

@@ -110,6 +110,18 @@ class _Row:
         return Outcome(self.tokens[:n] if n is not None else list(self.tokens), reason, timings)
 
 
+def left_pad(seqs: list[list[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token rows left-padded to one width, and their attention mask: every prompt ends in the last
+    column, so generation continues at the right edge of every row. (B, W) each."""
+    width = max(len(q) for q in seqs)
+    ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    for i, q in enumerate(seqs):
+        ids[i, width - len(q):] = torch.tensor(q)
+        mask[i, width - len(q):] = 1
+    return ids, mask
+
+
 def _ms(s: float) -> float:
     return round(s * 1000, 1)
 
@@ -363,13 +375,7 @@ class Scheduler:
 
     def _prefill(self, rows: list[_Row]) -> list:
         device = self.shared.base.device
-        n, width = len(rows), max(len(r.job.ids) for r in rows)
-        pad = rows[0].job.tokenizer.pad_token_id or 0
-        ids = torch.full((n, width), pad, dtype=torch.long)
-        mask = torch.zeros((n, width), dtype=torch.long)
-        for i, r in enumerate(rows):  # left padding: every prompt ends in the last column
-            ids[i, width - len(r.job.ids):] = torch.tensor(r.job.ids)
-            mask[i, width - len(r.job.ids):] = 1
+        ids, mask = left_pad([r.job.ids for r in rows], rows[0].job.tokenizer.pad_token_id or 0)
         pos = (mask.cumsum(-1) - 1).masked_fill_(mask == 0, 1)  # as generate computes them
         ids, mask, pos = ids.to(device), mask.to(device), pos.to(device)
         cache = _growing_cache(self.config)

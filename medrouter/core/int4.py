@@ -65,6 +65,16 @@ def is_exact_int4(w: torch.Tensor, group: int = GROUP, rtol: float = 1e-4) -> bo
     return _groups(w, group)[3] <= rtol
 
 
+def _by_rows(x: torch.Tensor, dtype: torch.dtype, out_features: int, dense_weight, packed_mm) -> torch.Tensor:
+    """x (..., K) through a quantized Linear: a call of more than DENSE_ROWS rows (a prompt) is one GEMM
+    on the float copy `dense_weight(x2)`, a decode step the packed kernel `packed_mm(x2)`; in `dtype`,
+    back in x's dtype. (..., N)"""
+    shape = x.shape
+    x2 = x.reshape(-1, shape[-1]).to(dtype)
+    y = torch.nn.functional.linear(x2, dense_weight(x2)) if x2.shape[0] > DENSE_ROWS else packed_mm(x2)
+    return y.reshape(*shape[:-1], out_features).to(x.dtype)
+
+
 class Int4Linear(torch.nn.Linear):
     """A bias-free Linear whose weight is packed int4 (groups of GROUP along the input).
 
@@ -97,13 +107,9 @@ class Int4Linear(torch.nn.Linear):
         return self.scales_and_zeros.dtype
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        shape = x.shape
-        x2 = x.reshape(-1, shape[-1]).to(self.compute_dtype)
-        if x2.shape[0] > DENSE_ROWS:
-            y = torch.nn.functional.linear(x2, self.dense.to(x2.dtype))
-        else:
-            y = torch.ops.aten._weight_int4pack_mm_for_cpu(x2, self.weight, self.group, self.scales_and_zeros)
-        return y.reshape(*shape[:-1], self.out_features).to(x.dtype)
+        return _by_rows(x, self.compute_dtype, self.out_features, lambda x2: self.dense.to(x2.dtype),
+                        lambda x2: torch.ops.aten._weight_int4pack_mm_for_cpu(x2, self.weight, self.group,
+                                                                              self.scales_and_zeros))
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, int4 groups of {self.group}"
@@ -136,13 +142,8 @@ class Int8Head(torch.nn.Linear):
         return self.s8.dtype
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        shape = x.shape
-        x2 = x.reshape(-1, shape[-1]).to(self.compute_dtype)
-        if x2.shape[0] > DENSE_ROWS:
-            y = torch.nn.functional.linear(x2, self.weight.to(self.compute_dtype))
-        else:
-            y = torch.ops.aten._weight_int8pack_mm(x2, self.w8, self.s8)
-        return y.reshape(*shape[:-1], self.out_features).to(x.dtype)
+        return _by_rows(x, self.compute_dtype, self.out_features, lambda x2: self.weight.to(x2.dtype),
+                        lambda x2: torch.ops.aten._weight_int8pack_mm(x2, self.w8, self.s8))
 
 
 def quantize_head(model: torch.nn.Module, dtype: torch.dtype = torch.bfloat16) -> bool:
