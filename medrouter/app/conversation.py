@@ -86,15 +86,16 @@ _SUMMARY_ASK = re.compile(
     r"^\W*(?:(?:can|could|would) (?:you|u) |please |pls )?(?:summari[sz]e|sumari[sz]e|sum up|give me a summary of|"
     r"condense|tl;?dr of|r[ée]sume|r[ée]sumer|fasse?\w* zusammen|riassumi|mi riassumi|resum[ae]|peux-tu r[ée]sumer)\b\W*",
     re.I)
-PASTE_WORDS = 60  # a longer turn holds a pasted document: its own instruction stays with it (router/text.py reads it whole)
 
 
 def _topic_of(previous: str, follow_up: str) -> str:
     """What of the previous context a follow-up is joined to: all of it, less a leading request for a
-    summary when the follow-up itself asks for none ("shorter please" keeps it)."""
+    summary when the follow-up itself asks for none ("shorter please" keeps it). A turn longer than the
+    router reads whole holds a pasted document: its own instruction stays with it."""
+    from router.text import SHORT_WORDS as READ_WHOLE_WORDS
     from router.text import asks_for_summary
 
-    if len(previous.split()) > PASTE_WORDS or asks_for_summary(follow_up):
+    if len(previous.split()) > READ_WHOLE_WORDS or asks_for_summary(follow_up):
         return previous
     topic = _SUMMARY_ASK.sub("", previous, count=1)
     return topic if topic.strip() else previous
