@@ -54,8 +54,14 @@ def _print_answer(stream) -> object:
         sys.stdout.flush()
     ans = stream.answer
     print()
-    for s in ans.sources:
-        print(f"  [{s.index}] {s.label}  (score {s.score:.2f})" + (f"  {s.url}" if s.url else ""))
+    if "\nSources: " in ans.answer:
+        # a quoted answer names its sources itself: their scores and links go to stderr with the route
+        # line, so stdout shows the sources once
+        print("-- sources: " + " · ".join(f"[{s.index}] score {s.score:.2f}" + (f" {s.url}" if s.url else "")
+                                          for s in ans.sources), file=sys.stderr)
+    else:
+        for s in ans.sources:
+            print(f"  [{s.index}] {s.label}  (score {s.score:.2f})" + (f"  {s.url}" if s.url else ""))
     if ans.unsupported:
         print(f"  left out of the answer ({len(ans.unsupported)}, not in the excerpts): "
               + " | ".join(ans.unsupported), file=sys.stderr)
