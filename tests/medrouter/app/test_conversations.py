@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 import subprocess
 import sys
 from pathlib import Path
@@ -87,6 +88,86 @@ def test_a_follow_up_is_not_refused_for_the_routers_doubt_alone():
     assert after_refusal.routed(unsure).refused
     oos = RouteDecision(route="out_of_scope", confidence=0.9, refused=True, reason="classifier", predicted="out_of_scope")
     assert Conversation.of(_chat("What is aspirin?", "Write a poem about it."), REFUSAL).routed(oos).refused
+
+
+def _d(route, scores, reason="classifier", refused=None, **kw):
+    from router.base import RouteDecision
+
+    top = max(scores, key=scores.get)
+    return RouteDecision(route=route, confidence=scores[top], scores=scores, reason=reason,
+                         refused=route == "out_of_scope" if refused is None else refused, predicted=top, **kw)
+
+
+def _p(oos, qa, summary=0.0, advice=0.0):
+    return {"out_of_scope": oos, "medical_qa": qa, "summarization": summary, "advice": advice}
+
+
+def test_after_an_answered_turn_there_are_two_readings():
+    c = Conversation.of(_chat("What is metformin?", "What are its side effects?"), REFUSAL)
+    assert c.joined == c.context and c.second_text() == "What are its side effects?"  # a follow-up: the request alone
+    c = Conversation.of(_chat("how much vitamin D should adults take daily", "Explain gout."), REFUSAL)
+    assert c.context == "Explain gout."
+    assert c.second_text() == "how much vitamin D should adults take daily Explain gout."
+    after_refusal = Conversation.of(_chat("What is bitcoin?", "and what is asthma?", refused=(0,)), REFUSAL)
+    assert after_refusal.second_text() is None
+    assert Conversation.of("What is asthma?").second_text() is None
+
+
+def test_two_readings_are_combined():
+    follow = Conversation.of(_chat("What are the symptoms of diabetes?", "write a poem about those"), REFUSAL)
+    # joined: in scope by a hair; alone: plainly out of scope -> refused
+    d = follow.routed(_d("medical_qa", _p(0.47, 0.52, 0.0, 0.01), reason="follow_up"),
+                      _d("out_of_scope", _p(0.999, 0.001)))
+    assert d.refused and d.route == "out_of_scope" and d.reason == "conversation"
+    # "and for kids?": out of scope alone (it says nothing), in scope joined -> answered
+    kids = Conversation.of(_chat("What is the dose of paracetamol for adults?", "and for kids?"), REFUSAL)
+    first = _d("medical_qa", _p(0.01, 0.99))
+    assert kids.routed(first, _d("out_of_scope", _p(0.91, 0.09))) is first
+    # a request of its own that the router doubts alone; the joined reading is sure it is medical
+    own = Conversation.of(_chat("how much vitamin D should adults take daily", "can you take too much?"), REFUSAL)
+    d = own.routed(_d("out_of_scope", _p(0.55, 0.45), reason="below_threshold"), _d("medical_qa", _p(0.001, 0.999)))
+    assert d.route == "medical_qa" and not d.refused and d.reason == "conversation"
+    assert abs(sum(d.scores.values()) - 1) < 1e-9 and d.in_scope == 1 - d.scores["out_of_scope"]
+    # a topic switch: plainly out of scope alone stays refused whatever the joined reading says
+    switch = Conversation.of(_chat("What is metoprolol?", "Tell me a joke"), REFUSAL)
+    assert switch.routed(_d("out_of_scope", _p(0.998, 0.002)), _d("medical_qa", _p(0.03, 0.97))).refused
+
+
+def test_the_routers_overrides_and_emergencies_stand():
+    c = Conversation.of(_chat("Summarize my MRI report", "do I need surgery for it?"), REFUSAL)
+    matched = _d("advice", _p(0.3, 0.6, 0.0, 0.1), reason="doc_match", doc_match=0.6)
+    assert c.routed(matched, _d("out_of_scope", _p(0.99, 0.01))) is matched
+    urgent = _d("medical_qa", _p(0.4, 0.6), emergency="cardiac", emergency_mode="urgent")
+    assert c.routed(urgent, _d("out_of_scope", _p(0.999, 0.001))) is urgent  # out of scope first, never refused
+    unsure = _d("out_of_scope", _p(0.6, 0.4), reason="below_threshold", emergency="cardiac", emergency_mode="urgent")
+    other = Conversation.of(_chat("What is angina?", "Tell me a joke"), REFUSAL)
+    d = other.routed(replace(unsure, reason="classifier"), _d("out_of_scope", _p(0.9, 0.1)))
+    assert not d.refused and d.route == "medical_qa" and d.reason == "emergency"
+
+
+class _Router:
+    oos = "out_of_scope"
+
+    def __init__(self):
+        self.calls = []
+
+    def route_batch(self, texts, has_documents=False, doc_match=None):
+        self.calls.append((list(texts), has_documents, doc_match))
+        return [_d("out_of_scope", _p(0.9, 0.1)) if t == "and for kids?" else _d("medical_qa", _p(0.02, 0.98))
+                for t in texts]
+
+    def route(self, text, has_documents=False, doc_match=None):
+        return self.route_batch([text], has_documents, doc_match)[0]
+
+
+def test_route_reads_both_in_one_batch():
+    r = _Router()
+    c = Conversation.of(_chat("What is the dose of paracetamol for adults?", "and for kids?"), REFUSAL)
+    d = c.route(r, has_documents=True, doc_match=0.2)
+    assert d.route == "medical_qa" and not d.refused
+    assert r.calls == [([c.context, "and for kids?"], True, [0.2, None])]
+    r.calls.clear()
+    assert Conversation.of("What is asthma?").route(r).route == "medical_qa" and len(r.calls[0][0]) == 1
 
 
 def test_system_messages_are_kept_for_the_expert_and_roles_checked():
