@@ -282,7 +282,7 @@ class Assistant:
     def route(self, text_or_messages, has_documents: bool = False):
         """The router's decision for a request, or for a conversation's last request in its context."""
         conv = self.conversation(text_or_messages)
-        return conv.routed(self.router.route(conv.context, has_documents=has_documents))
+        return conv.route(self.router, has_documents=has_documents)
 
     def ask(self, text_or_messages, collection: str | None = None, expert: str | None = None, *,
             generation: dict | None = None) -> Answer:
@@ -374,10 +374,11 @@ class Assistant:
             start = time.perf_counter()
             doc_hits = self.store.search(collection, text, k=s.retrieval.top_k)
             timer.mark("retrieve", start)
-        decision = self.router.route(text, has_documents=collection is not None,
-                                     doc_match=max((h.score for h in doc_hits), default=None) if doc_hits else None)
-        if conv is not None:
-            decision = conv.routed(decision)
+        doc_match = max((h.score for h in doc_hits), default=None) if doc_hits else None
+        if conv is not None:  # the request in its conversation (two readings after an answered turn)
+            decision = conv.route(self.router, has_documents=collection is not None, doc_match=doc_match)
+        else:
+            decision = self.router.route(text, has_documents=collection is not None, doc_match=doc_match)
         timer.mark("route")
         if expert is not None:
             spec = s.expert(expert)  # UnknownExpertError if not configured
