@@ -88,7 +88,7 @@ def engine_bench(args, base, pm, fast, names, ids, result) -> dict:
     device, n_new = args.device, args.new_tokens
     tps, info = {}, {}
     eng = GraphEngine(pm, fast, max_batch=args.batch, max_len=args.prompt_tokens + n_new,
-                      buckets=(args.prompt_tokens + n_new,), check_every=args.check_every)
+                      buckets=(args.prompt_tokens + n_new,), check_every=args.check_every, attn=args.attn)
     rows = [names[i % len(names)] for i in range(args.batch)]
     one = ids[:1]
 
@@ -160,6 +160,63 @@ def engine_bench(args, base, pm, fast, names, ids, result) -> dict:
     if device == "cuda":
         torch.cuda.empty_cache()
     return {"tokens_per_s": tps, "info": info}
+
+
+def explore(args, pm, fast, names, ids) -> list[dict]:
+    """Per decode step milliseconds (median of 5 x 50 graph replays) of the graph engine for each attention
+    variant and batch shape, plus the kernels of one compiled step (profiler, eager) — to pick defaults."""
+    GraphEngine = load_module("cuda_graphs").GraphEngine
+    L = args.prompt_tokens + args.new_tokens
+    rows = [names[i % len(names)] for i in range(args.batch)]
+    shapes = [("b1_lora", ids[:1], [names[0]]), ("b1_base", ids[:1], None),
+              ("b8_mixed", ids, rows), ("b8_base", ids, None)]
+    out = []
+    for attn in args.explore.split(","):
+        eng = GraphEngine(pm, fast, max_batch=args.batch, max_len=L, buckets=(L,), attn=attn)
+        for key, x, r in shapes:
+            rec = {"attn": attn, "shape": key}
+            try:
+                t0 = time.perf_counter()
+                eng.generate(x, None, max_new_tokens=16, min_new_tokens=16, rows=r)  # capture
+                rec["first_call_s"] = round(time.perf_counter() - t0, 1)
+                k, masked = eng._route(x.shape[0], r)
+                g = eng.graphs[(x.shape[0], L, k, masked, False)].graph
+                ts = []
+                for _ in range(5):
+                    eng.widx.fill_(args.prompt_tokens)  # replays stay inside the bucket
+                    eng.step.zero_()
+                    sync("cuda")
+                    t0 = time.perf_counter()
+                    for _ in range(50):
+                        g.replay()
+                    sync("cuda")
+                    ts.append((time.perf_counter() - t0) / 50 * 1000)
+                    eng.widx.fill_(args.prompt_tokens)
+                rec["step_ms"] = round(statistics.median(ts), 3)
+                rec["tokens_per_s"] = round(x.shape[0] * 1000 / rec["step_ms"], 1)
+                if key in ("b1_lora", "b8_mixed") and attn == args.explore.split(",")[0]:
+                    from torch.profiler import ProfilerActivity, profile
+
+                    lw = eng._lw(x.shape[0], k, masked)
+                    eng.widx.fill_(args.prompt_tokens)
+                    eng.step.zero_()
+                    with torch.inference_mode(), profile(activities=[ProfilerActivity.CUDA]) as prof:
+                        eng._decode_step(x.shape[0], L, lw, False)
+                        sync("cuda")
+                    evs = [e for e in prof.key_averages()]
+                    rec["kernels_per_step"] = int(sum(e.count for e in evs if e.device_type.name == "CUDA"))
+                    top = sorted(evs, key=lambda e: -e.device_time_total)[:14]
+                    rec["top_kernels"] = [(e.key[:70], e.count, round(e.device_time_total / 1000, 3)) for e in top]
+            except Exception as exc:  # noqa: BLE001
+                rec["error"] = repr(exc)[:400]
+            print(json.dumps(rec), file=sys.stderr, flush=True)
+            out.append(rec)
+            if args.out:
+                with open(args.out + ".explore", "a") as f:
+                    f.write(json.dumps(rec) + "\n")
+        del eng
+        torch.cuda.empty_cache()
+    return out
 
 
 def sync(device):
@@ -308,6 +365,9 @@ def main(argv=None) -> int:
     ap.add_argument("--engine-only", action="store_true",
                     help="plain generate (batch 1 and batch) + the graph engine + the bound; skip the peft variants")
     ap.add_argument("--check-every", type=int, default=16, help="graph engine: decode steps between stop checks")
+    ap.add_argument("--attn", choices=["sdpa", "bias", "math"], default="bias",
+                    help="graph engine decode attention: SDPA with a bool mask, SDPA with an additive mask, matmuls")
+    ap.add_argument("--explore", default=None, help="comma list of --attn values: per-step times of each first")
     ap.add_argument("--out", default=None, help="append the JSON object as one line to this file")
     ap.add_argument("--skip-reload", action="store_true", help="7B: do not save/reload the base (saves disk time)")
     args = ap.parse_args(argv)
@@ -367,6 +427,8 @@ def main(argv=None) -> int:
         rows = [names[i % len(names)] for i in range(args.batch)]
         fast = FastLoRA(pm)
         fast.rebuild(names)
+        if args.explore:
+            result["explore"] = explore(args, pm, fast, names, ids)
         if args.engine == "on" or (args.engine == "auto" and device == "cuda") or args.engine_only:
             eb = engine_bench(args, base, pm, fast, names, ids, result)
             result["engine"] = eb["info"]

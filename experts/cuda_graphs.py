@@ -1,5 +1,5 @@
 """A decode engine for Llama-family models with LoRA experts: static KV cache, one CUDA graph per
-(batch, cache bucket), LoRA as gathered per-row A/B applied with bmm, sampling and the token
+(batch, cache bucket, adapters mixed), LoRA fused into the base GEMMs (below), sampling and the token
 bookkeeping on the GPU, and stopping checked every `check_every` steps instead of every token.
 
 Why: at batch 1 a 7B decode step through `generate` + peft is ~1,500 small kernel launches and host
@@ -15,6 +15,14 @@ must be covered by FastLoRA (plain Linear LoRA), the model a LlamaForCausalLM-sh
 rotary, SwiGLU MLP, no biases required) or `GraphEngine.supports()` says why not and callers keep
 `generate`. On CPU the same code runs eagerly (no graphs): that is how the tests check it against
 transformers; the runtime only selects it on CUDA.
+
+Per layer the base weights are fused, q/k/v into one (out, in) tensor and gate/up into another, the
+modules' own weights becoming views of it (no second copy of the base); each fused tensor (and o, down)
+has spare rows after the base rows into which a call copies its batch's k distinct adapters' A^T, so
+one GEMM computes the base output and h·A; a second (h·A masked to each row's adapter) @ B, B block-
+diagonal over the fused projections, adds the LoRA delta. Per projection group that is 2 GEMMs and
+one pointwise op instead of a GEMM, an A bmm and a B bmm per projection; the gathers run once per call,
+outside the graphs, into static buffers.
 
 Single adapter alternative: `merge(name)` adds B·A into the base weights (and `unmerge()` takes it
 out again) so a single-stream request runs the base-only graph; bench/experts.py measures both.
@@ -44,20 +52,19 @@ def _rms(x, w, eps):
     return w * xf.to(w.dtype)
 
 
-def _grouped_lora(h, lo, a_key, outputs):
-    """Projections that read the same input share one A matmul (their A matrices stacked side by
-    side, `lo[a_key]`); each output then adds its own slice of h @ A times its B. `outputs`:
-    (B key, base output) pairs in the stacking order; an output without a B is returned unchanged."""
-    ha = torch.bmm(h, lo[a_key])
-    o, outs = 0, []
-    for name, t in outputs:
-        Bm = lo.get(name)
-        if Bm is not None:
-            r = Bm.shape[1]
-            t = t + torch.bmm(ha[..., o:o + r], Bm)
-            o += r
-        outs.append(t)
-    return outs
+def _proj(h, W, Bm, sel):
+    """h @ W^T for a fused weight W (out, in). With LoRA (`Bm` not None) W's rows after the base rows are
+    the batch's k adapters' A^T (k blocks of w rows, one GEMM computes base and h·A together) and
+    Bm (k*w, n) their B's, block-diagonal over the fused projections; `sel` (B, k) zeroes each row's
+    h·A outside its own adapter (None: every row uses the one adapter)."""
+    y = F.linear(h, W)
+    if Bm is None:
+        return y
+    n = Bm.shape[1]
+    base, ha = y[..., :n], y[..., n:]
+    if sel is not None:
+        ha = (ha.unflatten(-1, (sel.shape[-1], -1)) * sel[:, None, :, None].to(ha.dtype)).flatten(-2)
+    return base + ha @ Bm
 
 
 def _rot(x, cos, sin):
@@ -66,35 +73,47 @@ def _rot(x, cos, sin):
     return x * cos + rx * sin
 
 
-def _layer(x, cos, sin, mask, cols, kc, vc, w, lo, nh, nkv, hd, eps, scale, L):
-    """One decoder layer on x (B, T, H); writes K/V at cache columns `cols`, attends over kc[..., :L, :]."""
+def _attend(q, k, v, mask, scale, nh, nkv, attn):
+    """q (B, nh, T, hd) over k/v (B, nkv, L, hd). attn="math" (T == 1 only): two matmuls and a float
+    softmax, GQA by grouping the query heads (no K/V repeat); otherwise SDPA."""
+    if attn == "math" and q.shape[2] == 1:
+        B, _, _, hd = q.shape
+        g = nh // nkv
+        qg = q.reshape(B, nkv, g, hd)
+        s = torch.matmul(qg, k.transpose(-1, -2)).float() * scale  # (B, nkv, g, L)
+        if mask.dtype == torch.bool:
+            s = s.masked_fill(~mask.view(B, 1, 1, -1), float("-inf"))
+        else:
+            s = s + mask.view(B, 1, 1, -1).float()
+        p = torch.softmax(s, dim=-1).to(v.dtype)
+        return torch.matmul(p, v).reshape(B, nh, 1, hd)
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale, enable_gqa=nkv != nh)
+
+
+def _layer(x, cos, sin, mask, cols, kc, vc, w, lo, nh, nkv, hd, eps, scale, L, attn="sdpa"):
+    """One decoder layer on x (B, T, H); writes K/V at cache columns `cols`, attends over kc[..., :L, :].
+    w: fused weights ("qkv", "o", "gu", "down"; with LoRA each carries the batch's A^T rows), lo: the
+    batch's B blocks per fused projection and the row selector "sel" (or None: base only)."""
     B, T, _ = x.shape
+    lo = lo or {}
+    sel = lo.get("sel")
     h = _rms(x, w["ln1"], eps)
-    q, k, v = F.linear(h, w["q"]), F.linear(h, w["k"]), F.linear(h, w["v"])
-    if lo is not None and "Aqkv" in lo:
-        q, k, v = _grouped_lora(h, lo, "Aqkv", (("Bq", q), ("Bk", k), ("Bv", v)))
+    qkv = _proj(h, w["qkv"], lo.get("qkv"), sel)
+    q, k, v = qkv.split((nh * hd, nkv * hd, nkv * hd), dim=-1)
     q = q.view(B, T, nh, hd).transpose(1, 2)
     k = k.view(B, T, nkv, hd).transpose(1, 2)
     v = v.view(B, T, nkv, hd).transpose(1, 2)
     q, k = _rot(q, cos, sin), _rot(k, cos, sin)
     kc.index_copy_(2, cols, k.to(kc.dtype))
     vc.index_copy_(2, cols, v.to(vc.dtype))
-    a = F.scaled_dot_product_attention(q, kc[:, :, :L], vc[:, :, :L], attn_mask=mask, scale=scale,
-                                       enable_gqa=nkv != nh)
+    a = _attend(q, kc[:, :, :L], vc[:, :, :L], mask, scale, nh, nkv, attn)
     a = a.transpose(1, 2).reshape(B, T, nh * hd)
-    o_ = F.linear(a, w["o"])
-    if lo is not None and "Ao" in lo:
-        o_ = o_ + torch.bmm(torch.bmm(a, lo["Ao"]), lo["Bo"])
-    x = x + o_
+    x = x + _proj(a, w["o"], lo.get("o"), sel)
     h = _rms(x, w["ln2"], eps)
-    g, u = F.linear(h, w["gate"]), F.linear(h, w["up"])
-    if lo is not None and "Agu" in lo:
-        g, u = _grouped_lora(h, lo, "Agu", (("Bgate", g), ("Bup", u)))
+    gu = _proj(h, w["gu"], lo.get("gu"), sel)
+    g, u = gu.chunk(2, dim=-1)
     m = F.silu(g) * u
-    d = F.linear(m, w["down"])
-    if lo is not None and "Adown" in lo:
-        d = d + torch.bmm(torch.bmm(m, lo["Adown"]), lo["Bdown"])
-    return x + d
+    return x + _proj(m, w["down"], lo.get("down"), sel)
 
 
 def _select(logits, temp, top_p, sample: bool):
@@ -121,10 +140,44 @@ class _Graph:
     sample: bool
 
 
+# fused projections: (group, module attribute, projection names); their weights become row blocks of one
+# tensor (the modules' own weights are views into it: no second copy of the base)
+GROUPS = (("qkv", "self_attn", ("q_proj", "k_proj", "v_proj")), ("o", "self_attn", ("o_proj",)),
+          ("gu", "mlp", ("gate_proj", "up_proj")), ("down", "mlp", ("down_proj",)))
+
+
+def _fused(parent, group: str, mods: list, extra: int) -> torch.Tensor:
+    """One (sum of out + extra, in) tensor holding `mods`' base weights as consecutive row blocks, followed by
+    `extra` rows for the batch's LoRA A^T; the modules' weights are made views of it (values unchanged).
+    Reused when the weights already are such views with room enough (another engine on the same model)."""
+    ws = [_base(m).weight for m in mods]
+    n = sum(w.shape[0] for w in ws)
+    held = getattr(parent, "_cg_fused", {}).get(group)
+    if held is not None and held.shape[0] >= n + extra and held.shape[1] == ws[0].shape[1] \
+            and held.dtype == ws[0].dtype and held.device == ws[0].device:
+        o, ok = 0, True
+        for w in ws:
+            ok = ok and w.data_ptr() == held[o].data_ptr() and w.is_contiguous()
+            o += w.shape[0]
+        if ok:
+            return held
+    W = torch.zeros(n + extra, ws[0].shape[1], dtype=ws[0].dtype, device=ws[0].device)
+    o = 0
+    with torch.no_grad():
+        for m, w in zip(mods, ws):
+            W[o:o + w.shape[0]].copy_(w)
+            _base(m).weight.data = W[o:o + w.shape[0]]
+            o += w.shape[0]
+    if not hasattr(parent, "_cg_fused"):
+        parent._cg_fused = {}
+    parent._cg_fused[group] = W
+    return W
+
+
 class GraphEngine:
     def __init__(self, model, fast=None, *, max_batch: int = 8, max_len: int = 4096,
                  buckets: tuple[int, ...] = (256, 512, 1024, 2048, 4096), compile: bool | None = None,
-                 graphs: bool | None = None, check_every: int = 16):
+                 graphs: bool | None = None, check_every: int = 16, attn: str = "bias"):
         lm = model.get_base_model() if hasattr(model, "get_base_model") else model
         why = self.supports(lm, fast)
         if why:
@@ -145,18 +198,31 @@ class GraphEngine:
         self.max_len = min(max_len, getattr(cfg, "max_position_embeddings", max_len) or max_len)
         self.buckets = tuple(sorted({b for b in buckets if b < self.max_len} | {self.max_len}))
         self.check_every = check_every
+        # decode attention: "bias" = SDPA with an additive mask made once per step (H200, 7B: b8 mixed 5.38 ms
+        # a step vs 5.45 with "sdpa", SDPA's boolean mask converted in every layer), "math" = matmuls (5.69)
+        self.attn = attn
         cuda = self.device.type == "cuda"
         self.use_graphs = cuda if graphs is None else graphs
         self.layers = bb.layers
-        self.weights = []
-        for layer in bb.layers:
-            at, mlp = layer.self_attn, layer.mlp
-            self.weights.append({
-                "ln1": layer.input_layernorm.weight, "ln2": layer.post_attention_layernorm.weight,
-                "q": _base(at.q_proj).weight, "k": _base(at.k_proj).weight, "v": _base(at.v_proj).weight,
-                "o": _base(at.o_proj).weight, "gate": _base(mlp.gate_proj).weight,
-                "up": _base(mlp.up_proj).weight, "down": _base(mlp.down_proj).weight})
         self._build_stacks()
+        self.fused, self.nrows = [], []  # per layer: group -> fused weight (base rows, then k_max A^T blocks)
+        for layer, st in zip(self.layers, self.stacks):
+            f, nr = {}, {}
+            for g, attr, names in GROUPS:
+                parent = getattr(layer, attr)
+                mods = [getattr(parent, p) for p in names]
+                extra = self.k_max * st[g][0].shape[1] if g in st else 0
+                f[g] = _fused(parent, g, mods, extra)
+                nr[g] = sum(_base(m).weight.shape[0] for m in mods)
+            self.fused.append(f)
+            self.nrows.append(nr)
+        if cuda:
+            torch.cuda.empty_cache()  # the replaced per-projection weights
+        # the batch's B blocks (static: the graphs read them) and row selector
+        self.bbuf = [{g: torch.zeros(self.k_max * BB.shape[1], BB.shape[2], dtype=self.dtype, device=self.device)
+                      for g, (_, BB) in st.items()} for st in self.stacks]
+        self.sel = torch.zeros(max_batch, max(self.k_max, 1), dtype=self.dtype, device=self.device)
+        self._views: dict[tuple, tuple] = {}
         # rotary tables for every position (cos/sin already carry the rope's attention scaling)
         with torch.no_grad():
             pos = torch.arange(self.max_len, device=self.device)[None]
@@ -174,7 +240,6 @@ class GraphEngine:
         self.out = torch.zeros(max_batch, self.max_len, dtype=torch.long, device=d)
         self.temp = torch.zeros(max_batch, 1, dtype=torch.float32, device=d)
         self.top_p = torch.ones(max_batch, 1, dtype=torch.float32, device=d)
-        self.rows_buf: dict[int, dict] = {}  # batch -> per-layer gathered LoRA tensors (static addresses)
         self.graphs: dict[tuple, _Graph] = {}
         self.pool = None
         self.merged: str | None = None
@@ -207,41 +272,51 @@ class GraphEngine:
             if at is None or mlp is None or not all(hasattr(at, p) for p in PROJ[:4]) \
                     or not all(hasattr(mlp, p) for p in PROJ[4:]):
                 return "layer is not q/k/v/o + gate/up/down"
-            for p in PROJ:
-                mod = getattr(at if p in PROJ[:4] else mlp, p)
-                base = _base(mod)
-                if not isinstance(base, torch.nn.Linear) or base.bias is not None:
-                    return f"{p} is not a bias-free Linear (quantized or biased)"
-                if mod is not base and not getattr(mod, "_fastlora_installed", False):
-                    return f"{p}: a LoRA layer the fast LoRA path does not cover"
+            for _, attr, names in GROUPS:
+                ws = []
+                for p in names:
+                    mod = getattr(getattr(layer, attr), p)
+                    base = _base(mod)
+                    if not isinstance(base, torch.nn.Linear) or base.bias is not None:
+                        return f"{p} is not a bias-free Linear (quantized or biased)"
+                    if mod is not base and not getattr(mod, "_fastlora_installed", False):
+                        return f"{p}: a LoRA layer the fast LoRA path does not cover"
+                    ws.append(base.weight)
+                if len({(w.shape[1], w.dtype, w.device) for w in ws}) != 1:
+                    return f"{'/'.join(names)}: weights of different width, dtype or device"
         return None
 
     def _build_stacks(self) -> None:
-        """Per layer: stacked (N+1, in, r) A and (N+1, r, out) B from FastLoRA, A concatenated for
-        q/k/v and gate/up (one bmm for the shared input)."""
+        """Per layer and fused group with LoRA: AT (N+1, w, in) = the group's A's transposed and stacked
+        (w = sum of their ranks) and BB (N+1, w, out) = their B's block-diagonally (zeros elsewhere), slot 0
+        the base (zeros), in the base dtype. k_max: adapters a batch can mix."""
         self.stacks = []
         self.n_slots = 1
         for layer in self.layers:
-            at, mlp = layer.self_attn, layer.mlp
             st = {}
-            get = {p: getattr(at if p in PROJ[:4] else mlp, p) for p in PROJ}
-            ab = {p: (m._fastlora_A, m._fastlora_B) for p, m in get.items() if hasattr(m, "_fastlora_A")}
-            for grp, names, keys in (("Aqkv", ("q_proj", "k_proj", "v_proj"), ("Bq", "Bk", "Bv")),
-                                     ("Agu", ("gate_proj", "up_proj"), ("Bgate", "Bup"))):
-                As = [ab[p][0] for p in names if p in ab]
-                if As:
-                    st[grp] = torch.cat(As, dim=-1)
-                    for p, k in zip(names, keys):
-                        if p in ab:
-                            st[k] = ab[p][1]
-            if "o_proj" in ab:
-                st["Ao"], st["Bo"] = ab["o_proj"]
-            if "down_proj" in ab:
-                st["Adown"], st["Bdown"] = ab["down_proj"]
-            for t in st.values():
-                self.n_slots = max(self.n_slots, t.shape[0])
+            for g, attr, names in GROUPS:
+                parent = getattr(layer, attr)
+                mods = [getattr(parent, p) for p in names]
+                outs = [_base(m).weight.shape[0] for m in mods]
+                with_ab = [(i, m._fastlora_A, m._fastlora_B) for i, m in enumerate(mods) if hasattr(m, "_fastlora_A")]
+                if not with_ab:
+                    continue
+                dt, dev = _base(mods[0]).weight.dtype, _base(mods[0]).weight.device
+                N = with_ab[0][1].shape[0]
+                w = sum(A.shape[-1] for _, A, _ in with_ab)
+                AT = torch.zeros(N, w, with_ab[0][1].shape[1], dtype=dt, device=dev)
+                BB = torch.zeros(N, w, sum(outs), dtype=dt, device=dev)
+                r0 = 0
+                for i, A, Bm in with_ab:
+                    r, c0 = A.shape[-1], sum(outs[:i])
+                    AT[:, r0:r0 + r] = A.transpose(1, 2).to(dt)
+                    BB[:, r0:r0 + r, c0:c0 + outs[i]] = Bm.to(dt)
+                    r0 += r
+                st[g] = (AT, BB)
+                self.n_slots = max(self.n_slots, N)
             self.stacks.append(st)
         self.has_lora = any(self.stacks)
+        self.k_max = min(self.max_batch, self.n_slots - 1) if self.has_lora else 0
 
     def _slots(self, rows) -> list[int]:
         if rows is None:
@@ -252,18 +327,47 @@ class GraphEngine:
             return [0] * len(rows)
         return [self.fast.slots[r] if r is not None else 0 for r in rows]
 
-    def _gather(self, B: int, slots: list[int]) -> list[dict]:
-        """Copy the rows' A/B into this batch size's static buffers (kept addresses for the graphs)."""
-        idx = torch.tensor(slots, dtype=torch.long, device=self.device)
-        bufs = self.rows_buf.get(B)
-        if bufs is None:
-            bufs = [{k: t.index_select(0, idx) for k, t in st.items()} for st in self.stacks]
-            self.rows_buf[B] = bufs
-        else:
-            for st, buf in zip(self.stacks, bufs):
-                for k, t in st.items():
-                    torch.index_select(t, 0, idx, out=buf[k])
-        return bufs
+    def _gather(self, B: int, slots: list[int]) -> tuple[int, bool]:
+        """Copy the batch's k distinct adapters' A^T into the fused weights' spare rows and their B blocks into
+        the static B buffers (once per call, outside the graphs), set the row selector; -> (k, masked)."""
+        distinct = sorted({s for s in slots if s})
+        k = len(distinct)
+        idx = torch.tensor(distinct, dtype=torch.long, device=self.device)
+        for st, f, bb in zip(self.stacks, self.fused, self.bbuf):
+            for g, (AT, BB) in st.items():
+                w = AT.shape[1]
+                n = BB.shape[2]
+                torch.index_select(AT, 0, idx, out=f[g][n:n + k * w].view(k, w, AT.shape[2]))
+                torch.index_select(BB, 0, idx, out=bb[g][:k * w].view(k, w, n))
+        masked = len(set(slots)) > 1  # rows differ (another adapter or the base): h·A per row's own adapter
+        if masked:
+            onehot = torch.tensor([[float(s == d) for d in distinct] for s in slots], dtype=self.dtype)
+            self.sel[:B, :k].copy_(onehot)
+        return k, masked
+
+    def _lw(self, B: int, k: int, masked: bool):
+        """Per layer (weights, LoRA) views for a batch of B rows mixing k adapters (k = 0: base only)."""
+        key = (B, k, masked)
+        v = self._views.get(key)
+        if v is None:
+            ws, los = [], []
+            for i, layer in enumerate(self.layers):
+                st, f = self.stacks[i], self.fused[i]
+                w = {"ln1": layer.input_layernorm.weight, "ln2": layer.post_attention_layernorm.weight}
+                lo = {}
+                for g, _, _ in GROUPS:
+                    n = self.nrows[i][g]
+                    if k and g in st:
+                        w[g] = f[g][:n + k * st[g][0].shape[1]]
+                        lo[g] = self.bbuf[i][g][:k * st[g][0].shape[1]]
+                    else:
+                        w[g] = f[g][:n]
+                if k:
+                    lo["sel"] = self.sel[:B, :k] if masked else None
+                ws.append(w)
+                los.append(lo if k else None)
+            v = self._views[key] = (ws, los)
+        return v
 
     # ---- merge / unmerge (single adapter alternative) --------------------------------------------
     @torch.no_grad()
@@ -286,7 +390,7 @@ class GraphEngine:
             for p in PROJ:
                 m = getattr(at if p in PROJ[:4] else mlp, p)
                 if hasattr(m, "_fastlora_A"):
-                    W = _base(m).weight  # (out, in) += sign * (A @ B)^T
+                    W = _base(m).weight  # (out, in) += sign * (A @ B)^T; a view of the fused weight
                     W.add_((m._fastlora_A[s].float() @ m._fastlora_B[s].float()).t().to(W.dtype), alpha=sign)
 
     # ---- the step ------------------------------------------------------------------------------
@@ -296,17 +400,19 @@ class GraphEngine:
                 return b
         raise EngineUnsupported(f"{need} tokens exceed the engine's {self.max_len}-token cache")
 
-    def _decode_step(self, B: int, L: int, lora, sample: bool) -> None:
+    def _decode_step(self, B: int, L: int, lw, sample: bool) -> None:
+        ws, los = lw
         x = F.embedding(self.tokens[:B, None], self.embed)  # (B, 1, H)
         valid = self.valid[:B]
         valid.index_fill_(1, self.widx, True)
         mask = valid[:, None, None, :L]
+        if self.attn != "sdpa":  # additive mask once per step, not a bool->float per layer
+            mask = torch.zeros(mask.shape, dtype=self.dtype, device=self.device).masked_fill_(~mask, float("-inf"))
         p = self.pos[:B].clamp_max(self.max_len - 1)  # a row decoding past the cache never reads out of range
         cos, sin = self.cos[p][:, None, None], self.sin[p][:, None, None]  # (B,1,1,hd)
         for i in range(len(self.layers)):
-            x = self._layer_fn(x, cos, sin, mask, self.widx, self.kc[i, :B], self.vc[i, :B], self.weights[i],
-                               lora[i] if lora is not None else None, self.nh, self.nkv, self.hd, self.eps,
-                               self.scale, L)
+            x = self._layer_fn(x, cos, sin, mask, self.widx, self.kc[i, :B], self.vc[i, :B], ws[i], los[i],
+                               self.nh, self.nkv, self.hd, self.eps, self.scale, L, self.attn)
         h = _rms(x[:, -1], self.norm_w, self.eps)
         logits = F.linear(h, self.head_w).float()
         nxt = _select(logits, self.temp[:B], self.top_p[:B], sample)
@@ -316,11 +422,12 @@ class GraphEngine:
         self.pos[:B].add_(1)
         self.widx.add_(1)
 
-    def _graph(self, B: int, L: int, lora, sample: bool) -> _Graph:
-        key = (B, L, lora is not None, sample)
+    def _graph(self, B: int, L: int, k: int, masked: bool, sample: bool) -> _Graph:
+        key = (B, L, k, masked, sample)
         g = self.graphs.get(key)
         if g is not None:
             return g
+        lw = self._lw(B, k, masked)
         saved = [t.clone() for t in (self.tokens, self.pos, self.widx, self.step, self.valid)]
         s = torch.cuda.Stream()
         s.wait_stream(torch.cuda.current_stream())
@@ -329,13 +436,13 @@ class GraphEngine:
                 for t in (self.widx, self.step, self.pos, self.tokens):  # in range whatever ran before
                     t.zero_()
                 try:
-                    self._decode_step(B, L, lora, sample)
+                    self._decode_step(B, L, lw, sample)
                 except Exception as exc:  # noqa: BLE001 - compiler trouble: eager kernels in the graph
                     if self._layer_fn is _layer:
                         raise
                     self.compile_error = repr(exc)[:300]
                     self._layer_fn = _layer
-                    self._decode_step(B, L, lora, sample)
+                    self._decode_step(B, L, lw, sample)
         torch.cuda.current_stream().wait_stream(s)
         for t in (self.widx, self.step, self.pos, self.tokens):
             t.zero_()
@@ -343,17 +450,18 @@ class GraphEngine:
         if self.pool is None:
             self.pool = torch.cuda.graph_pool_handle()
         with torch.cuda.graph(graph, pool=self.pool):
-            self._decode_step(B, L, lora, sample)
+            self._decode_step(B, L, lw, sample)
         for t, v in zip((self.tokens, self.pos, self.widx, self.step, self.valid), saved):
             t.copy_(v)
-        g = _Graph(graph, B, L, lora is not None, sample)
+        g = _Graph(graph, B, L, k > 0, sample)
         self.graphs[key] = g
         return g
 
     # ---- a request batch ---------------------------------------------------------------------
     @torch.inference_mode()
-    def prefill(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None, lora) -> torch.Tensor:
+    def prefill(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None, lw) -> torch.Tensor:
         """Run the prompt (eager), fill the cache, return the last position's logits (B, V) in fp32."""
+        ws, los = lw
         B, T = input_ids.shape
         dev = self.device
         ids = input_ids.to(dev)
@@ -368,13 +476,22 @@ class GraphEngine:
         cols = torch.arange(T, device=dev)
         x = F.embedding(ids, self.embed)
         for i in range(len(self.layers)):
-            x = _layer(x, cos, sin, mask, cols, self.kc[i, :B], self.vc[i, :B], self.weights[i],
-                       lora[i] if lora is not None else None, self.nh, self.nkv, self.hd, self.eps, self.scale, T)
+            x = _layer(x, cos, sin, mask, cols, self.kc[i, :B], self.vc[i, :B], ws[i], los[i],
+                       self.nh, self.nkv, self.hd, self.eps, self.scale, T)
         h = _rms(x[:, -1], self.norm_w, self.eps)
         self.pos[:B] = pos[:, -1] + 1
         self.widx.fill_(T)
         self.step.zero_()
         return F.linear(h, self.head_w).float()
+
+    def _route(self, B: int, rows) -> tuple[int, bool]:
+        """Gather the rows' adapters (see _gather) -> (k, masked); (0, False) for base rows only."""
+        slots = self._slots(rows) if rows is not None else [0] * B
+        if not (self.has_lora and any(s != 0 for s in slots)):
+            return 0, False
+        if self.merged is not None:
+            raise EngineUnsupported("an adapter is merged: unmerge() before routing rows")
+        return self._gather(B, slots)
 
     @torch.inference_mode()
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, *,
@@ -388,18 +505,15 @@ class GraphEngine:
         if B > self.max_batch:
             raise EngineUnsupported(f"batch {B} > engine max_batch {self.max_batch}")
         L = self._bucket(T + max_new_tokens)
-        slots = self._slots(rows) if rows is not None else [0] * B
-        use_lora = self.has_lora and any(s != 0 for s in slots)
-        if use_lora and self.merged is not None:
-            raise EngineUnsupported("an adapter is merged: unmerge() before routing rows")
-        lora = self._gather(B, slots) if use_lora else None
+        k, masked = self._route(B, rows)
+        lw = self._lw(B, k, masked)
         temps = [float(t) for t in (temperature if isinstance(temperature, (list, tuple)) else [temperature] * B)]
         tops = [float(t) for t in (top_p if isinstance(top_p, (list, tuple)) else [top_p] * B)]
         sample = any(t > 0 for t in temps)
         self.temp[:B, 0] = torch.tensor(temps, device=self.device)
         self.top_p[:B, 0] = torch.tensor(tops, device=self.device)
-        graph = self._graph(B, L, lora, sample).graph if self.use_graphs else None  # before prefill: warm-up writes the cache
-        logits = self.prefill(input_ids, attention_mask, lora)
+        graph = self._graph(B, L, k, masked, sample).graph if self.use_graphs else None  # before prefill: warm-up writes the cache
+        logits = self.prefill(input_ids, attention_mask, lw)
         first = _select(logits, self.temp[:B], self.top_p[:B], sample)
         self.tokens[:B].copy_(first)
         eos = torch.tensor(sorted(set(eos_ids or [])), dtype=torch.long)
@@ -416,7 +530,7 @@ class GraphEngine:
                 if graph is not None:
                     graph.replay()
                 else:
-                    self._decode_step(B, L, lora, sample)
+                    self._decode_step(B, L, lw, sample)
 
         def finished():
             return (bool(done.all()) and n >= min_new_tokens) or (should_stop is not None and should_stop())
@@ -441,9 +555,8 @@ class GraphEngine:
 
     def logits_for(self, input_ids, rows=None, attention_mask=None):
         """Prefill logits (B, V) for checks against the model's own forward."""
-        slots = self._slots(rows) if rows is not None else [0] * input_ids.shape[0]
-        lora = self._gather(input_ids.shape[0], slots) if self.has_lora and any(slots) else None
-        return self.prefill(input_ids, attention_mask, lora)
+        B = input_ids.shape[0]
+        return self.prefill(input_ids, attention_mask, self._lw(B, *self._route(B, rows)))
 
 
 # ---- the in-process backend's hook (experts/runtime.py: ExpertPool._run on CUDA) ------------------
@@ -459,6 +572,7 @@ def engine_for(shared, max_len: int, max_batch: int = 8):
     cached = getattr(shared, "_graph_engine", None)
     if cached is not None and cached[0] == key:
         return cached[1]
+    shared._graph_engine = cached = None  # the old engine's graphs and buffers go before the new ones come
     try:
         eng = GraphEngine(model, fast, max_batch=max_batch, max_len=max_len)
     except EngineUnsupported:

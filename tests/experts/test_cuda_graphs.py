@@ -73,6 +73,40 @@ def test_greedy_tokens_match_generate(tiny, rows):
     assert torch.equal(ours, ref)
 
 
+@pytest.mark.parametrize("attn", ["sdpa", "math"])
+def test_attention_variants_match_generate(tiny, attn):
+    """The decode attention alternatives to the default additive mask: SDPA's boolean mask; two matmuls +
+    softmax, GQA grouped."""
+    pm, fast = tiny
+    from experts.cuda_graphs import GraphEngine
+
+    eng = GraphEngine(pm, fast, max_batch=4, max_len=64, buckets=(16, 32), attn=attn)
+    rows = ["ea", None, "eb"]
+    ids = torch.randint(3, 100, (3, 6), generator=torch.Generator().manual_seed(7))
+    am = torch.ones_like(ids)
+    am[2, :3] = 0
+    ids[2, :3] = 0
+    with torch.inference_mode():
+        fast.set_rows(rows)
+        ref = pm.generate(input_ids=ids, attention_mask=am, max_new_tokens=12, min_new_tokens=12,
+                          do_sample=False, pad_token_id=0)
+        fast.reset()
+    assert torch.equal(eng.generate(ids, am, max_new_tokens=12, rows=rows), ref)
+
+
+def test_fused_weights_are_views(tiny):
+    """q/k/v (and gate/up) of a layer become row blocks of one tensor: no second copy of the base, and a
+    second engine on the same model reuses it."""
+    pm, fast = tiny
+    eng = _engine(pm, fast)
+    at = pm.get_base_model().model.layers[0].self_attn
+    W = eng.fused[0]["qkv"]
+    q, k = at.q_proj.base_layer.weight, at.k_proj.base_layer.weight
+    assert q.data_ptr() == W.data_ptr() and k.data_ptr() == W[q.shape[0]].data_ptr()
+    assert W.shape[0] > q.shape[0] + 2 * k.shape[0]  # + rows for the batch's A^T
+    assert _engine(pm, fast).fused[0]["qkv"] is W
+
+
 def test_chunks_stop_and_sampling(tiny):
     pm, fast = tiny
     eng = _engine(pm, fast)
