@@ -83,13 +83,14 @@ def lines_of(text: str) -> list[str]:
     return [ln.strip(" -*•\t") for ln in text.splitlines() if ln.strip(" -*•\t")]
 
 
-_ITEM_SPLIT = re.compile(r";\s+|(?<=[a-z)%][.!?])\s+(?=[A-Z])")
+# a "; " inside brackets is no statement boundary: "GRACE score: 142 (high risk; in-hospital mortality about 3%)"
+_ITEM_SPLIT = re.compile(r";\s+(?![^()]*\))|(?<=[a-z)%][.!?])\s+(?=[A-Z])")
 _LABEL = re.compile(r"^[A-Za-z][A-Za-z /&()-]{1,40}:\s*")
 
 
 def items_of(lines: list[str]) -> list[str]:
-    """The parts a reader takes as separate statements: each line, split at '; ' and sentence ends,
-    without a leading 'Label:' of the summary's own lines."""
+    """The parts a reader takes as separate statements: each line, split at '; ' (not inside brackets)
+    and sentence ends, without a leading 'Label:' of the summary's own lines."""
     out = []
     for ln in lines:
         if ln.endswith(":") and len(ln) < 60:  # a heading

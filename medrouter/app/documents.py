@@ -12,16 +12,22 @@ item or table row of the report holds its numbers and words (and no "no" it drop
 of the document — presenting problem, vital signs, abnormal findings, results, procedure, assessment,
 recommendations, medications, as whole sentences, list items or table rows copied verbatim (Markdown
 markup and list markers taken off), filed by the document's own headings (plain, CAPS, Markdown '#',
-bold '**Plan**' / '**Plan:** ...', numbered) or, without headings, by their wording — that the kept
-lines do not already say is added under its kind. A table row ('|' or aligned columns) is read
-against its reference cell and H/L flags. A fact said twice (the report repeats a finding in its
-conclusion) is shown once, the fuller way. `key_facts` in the result holds them all.
+bold '**Plan**' / '**Plan:** ...', numbered, a section word alone on its line: 'Impression') or, without
+headings, by their wording — that the kept lines do not already say is added under its kind. A table
+row ('|' or aligned columns) is read against its reference cell and H/L flags; a value inside a range
+that names a condition ("prediabetes range 42–47") is a finding; observations all in their normal range
+and results the report calls normal are left out; alcohol over 14 units a week, current smoking and an
+allergy are findings wherever they are written; an item of a plan list that names no action is a plan
+item. A fact said twice (the report repeats a finding in its conclusion, under a label or not) is shown
+once, the fuller way, and a '; '-part another fact says is shown once. A model clause that a shown
+fact says is not shown beside it. `key_facts` in the result holds them all.
 """
 from __future__ import annotations
 
 import os
 import re
 import time
+from collections import Counter
 from pathlib import Path
 
 from medrouter.core.errors import InputError
@@ -49,13 +55,19 @@ KINDS = {"presentation": "Presenting problem", "vital_signs": "Vital signs", "ab
          "results": "Results", "procedure": "Procedure", "assessment": "Assessment", "recommendations": "Recommendations",
          "medications": "Medications"}
 _FACT_NAMES = KINDS  # the old name
+LIST_KINDS = ("recommendations", "assessment", "medications")  # kinds a list's other items take
 MAX_PER_KIND = 40  # a safety bound for pathological input; a real report's plan is far shorter
 
 _HEAD_KIND = [  # heading words -> kind, first match wins ("Discharge medications" before "discharge")
     ("procedure", re.compile(r"^\s*(procedures?|operations?|surgery)( performed| done)?\s*$", re.I)),
-    ("medications", re.compile(r"medic|medicine|drug|prescri|\btto\b|treatment on discharge", re.I)),
+    # ("Past medical history" is history, "Family Medicine" a practice's name)
+    ("medications", re.compile(r"medicat|\bmedicines\b|drug(?! allerg)|prescri|\btto\b|treatment on discharge",
+                               re.I)),
     ("recommendations", re.compile(r"plan|recommend|follow[- ]?up|advice|next steps|management|actions?\b|"
-                                   r"to do|instructions|referrals?\b|requests?\b|outcome|disposition", re.I)),
+                                   r"to do|instructions|referrals?\b|requests?\b|outcome|disposition|education|"
+                                   r"counsel|safety[- ]?net|driving|return to (work|sport|activit)|"
+                                   r"^\s*(for|by|to) (the )?(gp|patient|parents?|carers?|hospital|team|practice|ward|"
+                                   r"clinic|nurse|family)\b", re.I)),  # "For the GP:", "By the hospital:": who acts
     ("assessment", re.compile(r"assessment|impression|conclusion|diagnos|summary|problem|opinion|"
                               r"interpretation|comment|formulation", re.I)),
     ("vital_signs", re.compile(r"vital|observations", re.I)),
@@ -89,7 +101,8 @@ _ABNORMAL = re.compile(
     r"\boverweight|\bdeformit|\bscar|\bbleed|\bhaemorrh|\bhemorrh|\bgrowth|\bisolated|\bcultured|\bcfu\b|"
     r"\bosteopeni|\bosteopor|\berosion|\badhesion|\bcalcifi|\bthromb|\baneurysm|\bdysplas|\bcarcinoma|\badenoma|"
     r"\btumou?r|\bmalignan|\bmetasta|\bspiculat|\bobstruct|\bregurgita|\bhypertroph|\bdysfunction|\bimpairment|"
-    r"\bdeficit|\btremor|\brigidity|\bbradykinesia|\banosmia)", re.I)
+    r"\bdeficit|\btremor|\brigidity|\bbradykinesia|\banosmia|\bincontinen|\bnocturia|\bcaries|\bdeteriorat|"
+    r"\bunsteady|\bweight loss)", re.I)
 _NEGATION = re.compile(r"\b(no|nil|not|without|negative for|free of|absence of|denies|denied|ruled out)\b"
                        r"[^,;.]*|\bnon-\w+", re.I)
 _ASSESS = re.compile(
@@ -102,7 +115,7 @@ _RECOMMEND = re.compile(
     r"discontinue|withhold|continue|increase|reduce|decrease|switch|titrate|avoid|should|please|plan\w*|"
     r"will (be|need|have|see|arrange|review|contact|write|repeat|start|stop)|we will|I will|I have (asked|"
     r"arranged|requested|referred|started|increased|reduced|stopped)|I would|to return|return if|seek|"
-    r"attend|appointment|request\w*|consider\w*|needs?|must|(?:is|are) to be \w+|to be (seen|repeated|checked|reviewed)|"
+    r"attend|appointment|request\w*|consider\w*|needs?|must|(?:is|are) to be \w+|to be (seen|given|done|repeated|checked|reviewed|offered|arranged)|"
     r"(in|within|after) \d+ (days?|weeks?|months?|years?))\b", re.I)
 _RECOMMEND_LEAD = re.compile(r"\s*(please|suggest|recommend|advise|repeat|refer|arrange|start|stop|continue|"
                              r"increase|reduce|review|follow|consider|check|book|request|recheck|monitor)\b", re.I)
@@ -121,10 +134,23 @@ _HISTORY_SYMPTOM = re.compile(r"\b(reports?|complain\w*|describes?|presented wit
                               r"weight loss)\b", re.I)
 _PROSE_SYMPTOM = re.compile(r"\b(reports?|complain\w*|describes?|presented with|noticed|has become|"
                             r"has lost|lost (his|her|their)|can no longer|difficulty)\b", re.I)
+# what a clinician reads as a conclusion though it says "no": "There are no red flags for an atypical
+# parkinsonian syndrome", "No evidence of malignancy", "no bile duct or bowel injury"
+_PERTINENT_NEGATIVE = re.compile(r"\bno (?:\w+ ){0,4}(?:red[- ]flags?|evidence of (?:malignan|metasta|invasi|carcinoma|"
+                                 r"dysplas|cancer)\w*|(?:\w+ )?(?:malignan\w*|invasive \w+|dysplasia|injury|"
+                                 r"complications?))\b", re.I)
+_ADVICE = re.compile(r"\b(should (?:be|have|not)|needs? to|must|is advised|are advised|recommend\w*|suggest(?:ed)?|"
+                     r"please|we will|I will|to be (?:given|repeated|checked|reviewed|started|stopped|seen))\b", re.I)
+_PLAN_WORDS = re.compile(r"\b(?:in|within|after|for) \d+ (?:days?|weeks?|months?|years?)\b|\bto be\b|\bwill\b|"
+                         r"\bshould\b|\bplease\b|\bplan\w*|\bhome (?:BP|blood pressure)|\bmonitor\w*|\btarget\b|"
+                         r"\badvis\w*|\brefer\w*|\barrang\w*|\bstart\w*|\bstop\w*|\bcontinue|\bincrease|\breduce",
+                         re.I)
 _PROCEDURE = re.compile(r"\b(underwent|was performed|were performed|performed under|operation was)\b", re.I)
 _SCORE = re.compile(r"\bscore\b[^.;]{0,30}?\b\d", re.I)
-_NEGATIVE_ONLY = re.compile(r"^(no|nil|non-\w+\.?$|denies|there (is|was|were) no|(he|she|they) (has|had|have|is|was) no|"
-                            r"not|negative)\b", re.I)
+_NEGATIVE_ONLY = re.compile(r"^(?:(no|nil|denies|there (is|was|were) no|(he|she|they) (has|had|have|is|was) no|"
+                            r"(he|she|they|the patient|patient) (denies|denied|reports no|reported no)|"
+                            r"(he|she|they) (has|had|have|did|does|do|is|was|were) (not|never)|"
+                            r"not|negative)\b|(non|ex)-?smoker\.?$|non-\w+\.?$)", re.I)
 # a signature or a title line, not a fact: "Ruth Abernethy, OHNP", "Dr. Caroline Ashdown, Consultant Geriatrician",
 # "Pre-employment Health Assessment"
 _NAME_LINE = re.compile(r"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|da|of|and))+"
@@ -133,6 +159,7 @@ _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s?(?:-|–|—|to)\s?(\d+(?:\.\d+)?)")
 _NUMBER = re.compile(r"(?<![\d.×x^])\d+(?:\.\d+)?(?![\d⁰¹²³⁴⁵⁶⁷⁸⁹])")  # not the 10 of "×10⁹/L"
 _LABEL_ONLY = re.compile(r"^\s*(?:\d+[.)]\s*)?\**([A-Za-z][A-Za-z /&()-]{1,50}?)\**\s*:?\**\s*$")
 _INLINE_LABEL = re.compile(r"^\s*(?:\d+[.)]\s*)?\**([A-Za-z][A-Za-z /&()-]{1,40}?)\**\s*:\**\s+\S")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]\s|\d{1,2}[.)]\s)")
 _ITEM = re.compile(r"^\s*([-*•]|\d{1,2}[.)]\s|\|)")
 _ABBREV = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|vs|approx|Fig|No|no|e\.g|i\.e|cf|ca|Ref|ref)|(?:^|[\s(])[A-Z])\.$")  # "J. Smith", not "37.8 °C."
 _SENTENCE_GAP = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9(\[\"'])")
@@ -143,6 +170,18 @@ _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _BOLD_HEADING = re.compile(r"^\s*(?:\*\*|__)([^*_\n]{2,80}?)(?:\*\*|__)\s*:?\s*$")
 _UNDERLINE = re.compile(r"^\s*([-=_~*])\1{2,}\s*$")
 _NUMBERED_HEADING = re.compile(r"^\s*(?:\d{1,2}|[IVX]{1,4})[.)]\s+([A-Z][A-Za-z /&-]{2,40})\s*:?\s*$")
+_SECTION_WORDS = frozenset("""history presenting presentation complaint complaints past medical surgical family social
+drug drugs medication medications medicines allergies allergy examination exam examinations findings finding results
+result investigations investigation labs lab bloods blood tests test imaging impression impressions assessment
+assessments plan plans management recommendations recommendation follow up conclusion conclusions diagnosis diagnoses
+summary opinion comment comments interpretation procedure procedures operation operative discharge admission treatment
+treatments advice actions action next steps vital signs observations clinical details indication indications technique
+report problems problem list current on and of the to for at in reason referral outcome disposition course hospital
+progress education counselling safety netting review arrangements key other physical general systemic systems
+laboratory radiology pathology histology histopathology microbiology cytology specimen macroscopic microscopic
+measurements outstanding pending patient instructions pre post operative postoperative preoperative
+endoscopic endoscopy addendum ultrasound echo""".split())
+_TITLE_HEADING = re.compile(r"^[A-Z][A-Za-z]+(?:[ /&-]+[A-Za-z]+){0,3}$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")  # |---|:---:|
 _ALIGNED = re.compile(r"[^\s.!?](?: {2,}|\t+)(?=\S)")  # cells set apart by runs of spaces ("Sodium    137    mmol/L")
 _FLAG_CELL = re.compile(r"^(?:[<>≤≥]?\s*[-−]?\d[\d.,]*\s*)?(H|L|HH|LL|HIGH|LOW|High|Low|↑|↓|\*)$")
@@ -178,6 +217,11 @@ def _heading_of(line: str, next_line: str) -> tuple[str | None, bool]:
     m = _NUMBERED_HEADING.match(line)
     if m and len(m.group(1).split()) <= 4 and _kind_of_heading(m.group(1)):
         return m.group(1).strip(), False
+    # a plain word or two on a line of its own, naming a section: "Impression", "Plan", "Follow up"
+    # (only section words: "Westgate Medical Group" and "Urine culture positive" are no headings)
+    if _TITLE_HEADING.match(s) and len(s.split()) <= 4 and _kind_of_heading(s) \
+            and all(w in _SECTION_WORDS for w in re.findall(r"[a-z]+", s.lower())):
+        return s, False
     return None, False
 
 
@@ -311,16 +355,19 @@ def report_units(text_or_sections) -> list[tuple[str, str]]:
     return [(h, u) for h, u, _ in _units(text_or_sections)]
 
 
-def _units(text_or_sections) -> list[tuple[str, str, bool]]:
+def _units(text_or_sections, lists: bool = False) -> list[tuple]:
     """(heading, unit, table row out of range) in reading order. The heading is the most specific one
     that names a kind: a unit's own paragraph label ("**Opinion:** ..." and the list under it), then a
     label line ("Plan:" on its own, until the next), then the section's heading. Wrapped lines of one
-    paragraph are joined before splitting into sentences; a list item and a table row are one unit."""
+    paragraph are joined before splitting into sentences; a list item and a table row are one unit.
+    With `lists`, a fourth value: the number of the list a list item belongs to (items one after
+    another under one label), None for a unit of no list."""
     if isinstance(text_or_sections, str):
         sections = _sections_of(text_or_sections)
     else:  # a loader's sections (PDF, DOCX, HTML): the headings it read, and any the text itself writes
         sections = [s for sec in text_or_sections for s in _sections_of(sec.text, (sec.heading or "").strip() or None)]
-    out: list[tuple[str, str, bool]] = []
+    out: list[tuple] = []
+    n_lists = 0
     for sec in sections:
         heading, label = (sec.heading or "").strip(" *#:"), ""
         paragraphs: list[list] = []  # [block label, label, text, table row out of range]
@@ -348,7 +395,11 @@ def _units(text_or_sections) -> list[tuple[str, str, bool]]:
             table = None
             m = _LABEL_ONLY.match(ln)
             if m and (ln.rstrip().endswith(":") or ln.strip().startswith("**")) and not re.search(r"\d", ln):
-                label, block = m.group(1).strip(), ""
+                # a label of no kind under one that has a kind is a part of it: "For the GP:" under
+                # "Follow-up and actions:", "Right kidney:" under "Findings:"
+                if _kind_of_heading(m.group(1)) or not _kind_of_heading(label):
+                    label = m.group(1).strip()
+                block = ""
                 paragraphs.append([block, label, "", None])
                 continue
             m = _INLINE_LABEL.match(ln)
@@ -367,15 +418,22 @@ def _units(text_or_sections) -> list[tuple[str, str, bool]]:
                 paragraphs[-1][2] = prev.rstrip() + " " + ln.strip()
             else:
                 paragraphs.append([block, label, ln.strip(), None])
+        in_list, list_label = None, None
         for blk, lab, para, off in paragraphs:
             if not para:
                 continue
+            item = bool(_LIST_ITEM.match(para)) and not _is_row(para)  # "- x", "2. x", not "**Plan:** x"
+            if not item or lab != list_label:
+                in_list = None
+            if item and in_list is None:
+                n_lists, list_label = n_lists + 1, lab
+                in_list = n_lists
             head = next((h for h in (blk, lab, heading) if h and _kind_of_heading(h)), heading)
             units = [para] if _is_row(para) else _sentences(para)
             for u in units:
                 u = _clean(u)
                 if len(u) > 3 and re.search(r"[^\W\d_]", u):
-                    out.append((head, u, off))
+                    out.append((head, u, off, in_list) if lists else (head, u, off))
     return out
 
 
@@ -388,15 +446,90 @@ def _kind_of_heading(heading: str) -> str | None:
     return None
 
 
+_STATED_NORMAL = re.compile(r"\b(normal|unremarkable|within (?:the )?(?:normal |reference )?(?:range|limits))\b", re.I)
+_CONDITION_RANGE = re.compile(r"\b(pre-?diabet\w*|diabet\w*|deficien\w*|insufficien\w*|borderline|abnormal|"
+                              r"raised|high|low|toxic|obes\w*|overweight|hypertensi\w*|osteopeni\w*|"
+                              r"osteopor\w*|impaired|intermediate|moderate|severe|at[- ]risk|risk)\b[^()\d]{0,12}"
+                              r"(range|band|zone|category|threshold)?\s*:?\s*$", re.I)
+
+
 def _out_of_range(unit: str) -> bool:
     """A value outside the reference range written beside it: 'K 5.9 mmol/L (3.5-5.3)'."""
     for m in _RANGE.finditer(unit):
         before = [float(x) for x in _NUMBER.findall(unit[:m.start()])]
         lo, hi = float(m.group(1)), float(m.group(2))
-        if before and lo < hi and not (lo <= before[-1] <= hi):
+        named = _CONDITION_RANGE.search(unit[max(0, m.start() - 40):m.start()])
+        # "43 mmol/mol (prediabetes range 42–47)": inside a range that names a condition is a finding
+        if before and lo < hi and (not (lo <= before[-1] <= hi)) != bool(named):
             return True
     return bool(re.search(r"(\d+(?:\.\d+)?)[^\d<>]{0,30}\(\s*(?:ref\w*:?\s*)?<\s*(\d+(?:\.\d+)?)\s*\)", unit)) and \
         any(float(a) >= float(b) for a, b in re.findall(r"(\d+(?:\.\d+)?)[^\d<>]{0,30}\(\s*(?:ref\w*:?\s*)?<\s*(\d+(?:\.\d+)?)", unit))
+
+
+_ALCOHOL_UNITS = re.compile(r"\b(?:alcohol|drinks?|drinking|beer|wine|spirits)\b[^.;]{0,40}?\b(\d+(?:\.\d+)?)"
+                            r"(?:\s?(?:-|–|to)\s?(\d+(?:\.\d+)?))?\s*units?\b|\b(\d+(?:\.\d+)?)"
+                            r"(?:\s?(?:-|–|to)\s?(\d+(?:\.\d+)?))?\s*units? (?:of alcohol|alcohol)", re.I)
+_SMOKER = re.compile(r"\b(current(?:ly)? (?:smok\w*|vap\w*)|smokes|is smoking|still smok\w*|\d+ cigarettes|"
+                     r"\d+ (?:pack|cigs?)\b[^.;]{0,20}(?:a|per) day)", re.I)
+_EX_SMOKER = re.compile(r"\b(ex-?smoker|former smoker|quit|stopped smoking|gave up|never smoked|non-?smoker)\b", re.I)
+_ALLERGY = re.compile(r"\ballerg(?:y|ies|ic)\b|\bintoleran(?:ce|t)\b|\banaphyla", re.I)
+_NO_ALLERGY = re.compile(r"\b(no|nil|not|nkda|none|denies|without)\b[^.;]{0,30}\ballerg|^\s*(allerg\w*|drug allerg\w*)"
+                         r"\s*:?\s*(none|nil|nkda|no known)\b|\bnkda\b|\bnot known\b|^\s*(none|nil)\b", re.I)
+UNITS_LIMIT = 14  # the UK weekly low-risk limit: more is a finding a clinician acts on
+
+
+def _lifestyle_risk(unit: str) -> bool:
+    """A risk the history states: alcohol over 14 units a week ("Alcohol approximately 24 units per week"),
+    current smoking ("Smokes 15 cigarettes a day"); not "Alcohol 6 units a week", "Ex-smoker", "No alcohol"."""
+    if _NEGATIVE_ONLY.match(unit):
+        return False
+    for m in _ALCOHOL_UNITS.finditer(unit):
+        nums = [float(x) for x in m.groups() if x]
+        if nums and max(nums) > UNITS_LIMIT and not re.search(r"\b(under|below|less than|<|reduce|limit|cut)\b",
+                                                             unit[max(0, m.start() - 30):m.end()], re.I):
+            return True
+    return bool(_SMOKER.search(unit)) and not _EX_SMOKER.search(unit)
+
+
+# Vital signs read by their adult normal bounds: a unit of normal observations only is no key fact
+_VITAL_READ = [  # (pattern, the value's group, low, high); a blood pressure is read as systolic/diastolic
+    (re.compile(r"\b(?:HR|heart rate|pulse(?: rate)?)\b\D{0,12}?(\d{2,3})(?!\s?[-–]\s?\d)", re.I), 50, 100),
+    (re.compile(r"\b(?:RR|resp(?:iratory)? rate)\b\D{0,12}?(\d{1,2})(?!\s?[-–]\s?\d)", re.I), 12, 20),
+    (re.compile(r"\b(?:Sp ?O2|O2 sat\w*|sats?|saturations?|oxygen saturations?)\b\D{0,12}?(\d{2,3})\s?%", re.I), 94, 100),
+    (re.compile(r"(\d{2}(?:\.\d)?)\s?°\s?C\b"), 35.5, 37.7),
+    (re.compile(r"\bBMI\b\D{0,12}?(\d{2}(?:\.\d)?)", re.I), 18.5, 24.9),
+]
+_BP_READ = re.compile(r"(?<![\d/])(\d{2,3})/(\d{2,3})(?![\d/])")
+_NEUTRAL_MEASURE = re.compile(r"\b(?:height|weight|waist|BSA|body surface area)\b\D{0,15}?\d+(?:\.\d+)?\s?(?:cm|kg|m²|m2)?",
+                              re.I)
+_VITAL_FLAG = re.compile(r"\b(AF|irregular\w*|on (?:\d+ ?L|oxygen|O2)|oxygen|postural|orthostatic|lying|standing|drop\w*|"
+                         r"fell|fall(?:en|ing)?|loss|lost|gain\w*|rose|rising|admission|arrival|presentation|"
+                         r"repeat|target|centile|percentile|\d+(?:st|nd|rd|th)\b|from|to \d)", re.I)
+
+
+def _normal_vitals(unit: str) -> bool:
+    """Whether a unit gives only vital signs in their normal range ("HR 72 bpm regular, RR 16/min, SpO2
+    96% on air, temperature 36.6 °C"; "Height 162 cm, weight 68 kg"): every number read and normal, no
+    word that makes it a finding (AF, postural, on oxygen, a change, on admission)."""
+    if _VITAL_FLAG.search(unit) or _abnormal(unit):
+        return False
+    rest, read = unit, 0
+    for m in _BP_READ.finditer(unit):
+        sys_, dia = int(m.group(1)), int(m.group(2))
+        if not (90 <= sys_ < 140 and 60 <= dia < 90):
+            return False
+        read += 1
+    rest = _BP_READ.sub(" ", rest)
+    for rx, lo, hi in _VITAL_READ:
+        for m in rx.finditer(rest):
+            if not lo <= float(m.group(1)) <= hi:
+                return False
+            read += 1
+        rest = rx.sub(" ", rest)
+    neutral = bool(_NEUTRAL_MEASURE.search(rest))
+    rest = _NEUTRAL_MEASURE.sub(" ", rest)
+    # every number is read (a "3 minutes" or an "ECG ... QTc 448 ms" left over keeps the unit)
+    return (read > 0 or neutral) and not re.search(r"\d", re.sub(r"\b\d+\s?(?:mmHg|bpm|/min|breaths)", " ", rest))
 
 
 def _abnormal(unit: str) -> bool:
@@ -416,23 +549,33 @@ def classify(heading: str, unit: str, row: bool | None = None) -> str | None:
     own_kind = _kind_of_heading(own.group(1)) if own else None
     if own_kind in ("recommendations", "medications", "assessment", "vital_signs", "history", "presentation"):
         by_head = own_kind  # "Referring clinician: ..." is a header field, whatever section it is in
-    if by_head == "assessment" and _RECOMMEND_LEAD.match(unit[own.end() - 1:] if own else unit):
-        return "recommendations"  # "Comment: Please repeat on an early-morning sample ..."
+    if by_head == "assessment" and (_RECOMMEND_LEAD.match(unit[own.end() - 1:] if own else unit)
+                                    or (_ADVICE.search(unit) and not _ASSESS.search(unit) and not _abnormal(unit))):
+        return "recommendations"  # "Comment: Please repeat on an early-morning sample ...", "Metformin should be stopped"
     if by_head in ("recommendations", "medications", "assessment"):
         return by_head
+    if by_head in (None, "history", "findings", "presentation") and _lifestyle_risk(unit):
+        return "abnormal_findings"  # "Alcohol approximately 24 units per week." in the social history
+    if (_ALLERGY.search(unit) or (_ALLERGY.search(heading or "") and not own)) and not _NO_ALLERGY.search(unit) \
+            and not _NEGATIVE_ONLY.match(unit) and by_head not in ("recommendations", "medications"):
+        return "abnormal_findings"  # "Penicillin allergy (rash)": what a prescriber must see
     if by_head == "procedure" or (by_head in (None, "findings") and _PROCEDURE.search(unit)):
         return "procedure"
     if by_head == "presentation":  # why the patient came, but not what they do not have
         return None if _NEGATIVE_ONLY.match(unit[own.end() - 1:] if own else unit) else "presentation"
     vital = bool(_VITAL.search(unit)) and bool(re.search(r"\d", unit)) and len(unit) < 200
+    if (by_head == "vital_signs" or vital) and _normal_vitals(unit):
+        return None
     if by_head == "vital_signs":
         return "vital_signs" if re.search(r"\d", unit) else ("abnormal_findings" if _abnormal(unit) else None)
     if row is not None and by_head != "history":  # a table row with a reference: the values decide
         return "abnormal_findings" if row else None
+    if vital and by_head != "history" and not _RECOMMEND_LEAD.match(unit) and not _PLAN_WORDS.search(unit):
+        return "vital_signs"  # "BP 148/92 mmHg on repeat.": a value, not a plan to repeat it
     if _RECOMMEND.search(unit) and by_head != "history":
         # "I have started ferrous sulfate 200 mg once daily": a medication change
         return "medications" if _DRUG.search(unit) and re.search(r"\d", unit) else "recommendations"
-    if _ASSESS.search(_NEGATION.sub(" ", unit)) and by_head != "history":
+    if (_ASSESS.search(_NEGATION.sub(" ", unit)) or _PERTINENT_NEGATIVE.search(unit)) and by_head != "history":
         return "assessment"
     if by_head == "history":
         if _DRUG.search(unit) and _RECOMMEND.search(unit):
@@ -449,8 +592,9 @@ def classify(heading: str, unit: str, row: bool | None = None) -> str | None:
         return "abnormal_findings"
     if _DRUG.search(unit) and re.search(r"\d", unit):
         return "medications"
-    if (_MEASURE.search(unit) or _SCORE.search(unit)) and not _RANGE.search(unit):  # values without a range to read them by: shown as written
-        return "results"
+    if (_MEASURE.search(unit) or _SCORE.search(unit)) and not _RANGE.search(unit) \
+            and not (_STATED_NORMAL.search(unit) and len(_MEASURE.findall(unit)) <= 1):  # values without a range to read them by: shown as written
+        return "results"  # (not "TSH 1.8 mIU/L - normal", "Prolactin 262 mU/L (normal)")
     return None
 
 
@@ -476,22 +620,70 @@ def key_facts(text_or_sections, per_kind: int = MAX_PER_KIND) -> dict[str, list[
     one kind. Takes the document text, or the loader's sections (headings known from the file format).
     A unit that says no more than another (the report repeats a finding in its conclusion, "Mild aortic
     regurgitation." beside "Mild aortic and mild mitral regurgitation.") is shown once, the fuller one."""
-    found: list[tuple[str, str, frozenset]] = []
-    for heading, unit, row in _units(text_or_sections):
-        kind = classify(heading, unit, row)
+    found: list[tuple[str, str, frozenset, frozenset]] = []  # kind, unit, its key, its key without its label
+
+    def says(a: tuple, b: tuple) -> bool:  # b says all that a says
+        # a label is read as a word only beside another label: "Retroflexion: grade II internal
+        # haemorrhoids." is the conclusion's "Grade II internal haemorrhoids – likely contributor ...",
+        # but "Left kidney: simple cyst." is not "Right kidney: simple cyst."
+        return (a[3] if b[3] == b[2] else a[2]) <= b[2]
+
+    units = _units(text_or_sections, lists=True)
+    kinds = [classify(h, u, row) for h, u, row, _ in units]
+    by_list: dict[int, list[int]] = {}
+    for i, (_, _, _, n) in enumerate(units):
+        if n is not None:
+            by_list.setdefault(n, []).append(i)
+    for idx in by_list.values():  # an item of a plan list is a plan item, though it names no action
+        # ("Liver ultrasound and hepatitis B and C serology." among "Refer for ...", "Start ...")
+        told = Counter("recommendations" if kinds[i] == "medications" else kinds[i] for i in idx if kinds[i])
+        if len(idx) >= 3 and told:
+            kind, n = told.most_common(1)[0]
+            if kind in LIST_KINDS and n >= 2 and n * 3 >= sum(told.values()) * 2 and n * 2 >= len(idx):
+                for i in idx:
+                    if kinds[i] is None and _kind_of_heading(units[i][0]) != "history" \
+                            and not _NEGATIVE_ONLY.match(units[i][1]) and not _SIGN_OFF.match(units[i][1]):
+                        kinds[i] = "medications" if kind == "recommendations" and _DRUG.search(units[i][1]) else kind
+    for (heading, unit, row, _), kind in zip(units, kinds):
         if kind is None:
             continue
         unit = _label_free(kind, unit)
+        label = _INLINE_LABEL.match(unit)
         key = _key(unit)
-        if any(key <= k for _, _, k in found):  # said already
+        body = _key(unit[label.end() - 1:]) if label else key
+        new = (kind, unit, key, body if len(body) >= 3 else key)
+        if any(says(new, f) for f in found):  # said already
             continue
-        found = [f for f in found if not f[2] <= key]  # a later unit says it and more
-        found.append((kind, unit, key))
+        found = [f for f in found if not says(f, new)]  # a later unit says it and more
+        found.append(new)
     facts: dict[str, list[str]] = {k: [] for k in KINDS}
-    for kind, unit, _ in found:
+    keys = [f[2] for f in found]
+    for i, (kind, unit, _, _) in enumerate(found):
+        # a part two facts share stays with the later one: each is read against the others as now shown
+        unit = _without_said_parts(unit, keys[:i] + keys[i + 1:])
+        keys[i] = _key(unit)
         if len(facts[kind]) < per_kind:
             facts[kind].append(unit)
     return facts
+
+
+_PART = re.compile(r";\s+(?![^()]*\))")  # "; " outside brackets: "142 (high risk; mortality 3%)" is one part
+
+
+def _without_said_parts(unit: str, others: list[frozenset]) -> str:
+    """The unit without a '; '-part (never the first) that another fact says all of: "Naproxen 500 mg twice
+    daily - stopped (renal injury); avoid all NSAIDs." beside "... he has been advised to avoid all NSAIDs."
+    keeps its first part. The parts kept are the report's words as written."""
+    parts = _PART.split(unit)
+    if len(parts) < 2:
+        return unit
+    keys = [_key(p) for p in parts]
+    kept = [parts[0]] + [p for p, k in zip(parts[1:], keys[1:]) if not (len(k) >= 3 and any(k <= o for o in others))]
+    if len(kept) == len(parts):
+        return unit
+    out = "; ".join(kept)
+    end = unit.rstrip()[-1:]
+    return out.rstrip(" ,;") + end if end in ".!?" and not out.rstrip().endswith(end) else out
 
 
 def _key(text: str) -> frozenset:
@@ -556,20 +748,26 @@ def check_model_lines(text: str, report) -> dict[str, list[str]]:
             if len(clause) < 4 or not re.search(r"[^\W\d_]", clause) or \
                     re.search(r"\b(none|nil|n/a|not (stated|reported|given))\b", clause, re.I):
                 continue
+            if clause.count("(") != clause.count(")"):  # "ALT 52 U/L (mi": an answer cut off mid-clause
+                continue
             nums = set(_CLAIM_NUMBER.findall(clause))
             words = {_fold(w) for w in re.findall(r"[^\W\d_]{4,}", clause) if w.lower() not in _COMMON}
+            # its last word whole, whatever its length: "... hepatitis B and C ser" is a cut, not a word
+            tail = re.findall(r"[^\W\d_]+$", clause)
+            last = {_fold(tail[0])} if tail else set()
             negated = bool(_NEGATION.search(clause))
-            if any(nums <= n and words <= w and (negated or not neg) for n, w, neg in support):
+            if any(nums <= n and words <= w and last <= w and (negated or not neg) for n, w, neg in support):
                 out[kind].append(clause)
     return out
 
 
 def _restates(clause: str, unit: str) -> bool:
-    """The clause says what the unit says: its numbers (one at least) and its longer words are the unit's
-    ("BP 148/92 mmHg, HR 78 bpm" of "Her blood pressure was 148/92 mmHg and her pulse 78 bpm.")."""
+    """The clause says what the unit says: its numbers and its longer words (one at least) are the unit's
+    ("BP 148/92 mmHg, HR 78 bpm" of "Her blood pressure was 148/92 mmHg and her pulse 78 bpm.", "flu
+    vaccine" of "... influenza vaccine given today."): shown beside the unit it would say it twice."""
     nums = set(_CLAIM_NUMBER.findall(clause))
     words = {_fold(w) for w in re.findall(r"[^\W\d_]{4,}", clause)} - _COMMON
-    return bool(nums) and nums <= set(_CLAIM_NUMBER.findall(unit)) and words <= {_fold(w) for w in re.findall(
+    return bool(nums or words) and nums <= set(_CLAIM_NUMBER.findall(unit)) and words <= {_fold(w) for w in re.findall(
         r"[^\W\d_]+", unit)}
 
 

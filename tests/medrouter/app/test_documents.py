@@ -245,3 +245,146 @@ def test_a_summary_holds_every_key_fact_once_and_nothing_the_report_lacks(assist
         assert must in flat
     assert "**" not in body and "\n#" not in body
     assert "Key facts from the document (copied verbatim):" in body or "Recommendations:" in body
+
+
+# ---- issue #23: abnormal findings in any layout, nothing said twice, no normal padding -------------
+# Title-case headings on lines of their own, a social history, a label of no kind under "Follow-up and
+# actions:", a plan list whose items do not all name an action, a finding restated in the conclusion.
+TITLE_HEADINGS = """Westgate Medical Group
+
+Past medical history
+Gout (last flare 2024). No known drug allergies.
+
+Social history
+Works as a bus driver. Ex-smoker (quit 2015). Alcohol approximately 24 units per week.
+
+Allergies
+Penicillin (rash).
+
+Examination
+BP 118/76 mmHg, HR 72 bpm, SpO2 97% on air, temperature 36.6 °C.
+BP 148/92 mmHg on repeat.
+Weight 88 kg.
+Retroflexion: grade II internal haemorrhoids.
+HbA1c: 43 mmol/mol (prediabetes range 42–47).
+TSH 1.8 mIU/L - normal
+
+Impression
+1. Grade II internal haemorrhoids – likely contributor to the iron deficiency.
+2. There are no red flags for an atypical parkinsonian syndrome.
+
+Follow-up and actions:
+For the GP:
+1. Please check renal function in 1 week.
+By the hospital:
+2. Refer for sleep study.
+3. Liver ultrasound and hepatitis B and C serology.
+4. Start atorvastatin 20 mg nightly.
+"""
+
+
+def test_title_case_headings_and_a_social_history_file_every_finding():
+    facts = key_facts(TITLE_HEADINGS)
+    every = [u for v in facts.values() for u in v]
+    # the practice's name is no heading, "Past medical history" no medication list
+    assert not any(w in u for u in every for w in ("Gout", "No known drug allergies", "Westgate"))
+    # alcohol above 14 units a week and an allergy are findings; the ex-smoker and the job are not
+    assert "Alcohol approximately 24 units per week." in facts["abnormal_findings"]
+    assert "Penicillin (rash)." in facts["abnormal_findings"]
+    assert not any("smoker" in u or "bus driver" in u for u in every)
+    # a value inside a range that names a condition is a finding; a value the report calls normal is none
+    assert "HbA1c: 43 mmol/mol (prediabetes range 42–47)." in facts["abnormal_findings"]
+    assert not any("TSH" in u for u in every)
+    # "Impression" on its own line files its list; "no red flags" is a conclusion though it says "no"
+    assert "There are no red flags for an atypical parkinsonian syndrome." in facts["assessment"]
+
+
+def test_a_plan_list_keeps_its_items_under_a_label_of_no_kind():
+    facts = key_facts(TITLE_HEADINGS)
+    # "For the GP:" and "By the hospital:" are parts of "Follow-up and actions:"; the serology item names
+    # no action but sits in the plan list (a drug started under the plan is a plan item, as ever)
+    assert facts["recommendations"] == ["Please check renal function in 1 week.", "Refer for sleep study.",
+                                        "Liver ultrasound and hepatitis B and C serology.",
+                                        "Start atorvastatin 20 mg nightly."]
+    # without its heading, a plan list's item that names no action takes the kind of the others
+    bare = key_facts("1. Refer for sleep study.\n2. Liver ultrasound and hepatitis B and C serology.\n"
+                     "3. Please check renal function in 1 week.\n4. Review in 3 months.\n")
+    assert "Liver ultrasound and hepatitis B and C serology." in bare["recommendations"]
+
+
+def test_normal_observations_are_no_key_facts_and_abnormal_ones_stay():
+    facts = key_facts(TITLE_HEADINGS)
+    assert facts["vital_signs"] == ["BP 148/92 mmHg on repeat."]
+    from medrouter.app.documents import _normal_vitals
+
+    for normal in ("BP 116/72 mmHg, HR 68 bpm, Temp 36.5 °C.", "Height 162 cm, weight 68 kg, BSA 1.90 m².",
+                   "Temperature 36.4 °C, HR 72 bpm regular, RR 16/min, SpO2 96% on air."):
+        assert _normal_vitals(normal), normal
+    for finding in ("HR 138 bpm irregularly irregular", "SpO2 89% on room air", "BP 98/58 mmHg, HR 112",
+                    "Heart rate 82–90 bpm in AF at rest.", "Weight 92.4 kg on admission, 84.1 kg at discharge",
+                    "Height 178 cm, weight 99.5 kg, BMI 31.4 kg/m².", "Temperature 39.2 °C",
+                    "Lying 142/78 mmHg, standing 112/64 mmHg at 3 minutes."):
+        assert not _normal_vitals(finding), finding
+
+
+def test_a_labelled_finding_the_conclusion_restates_is_shown_once():
+    facts = key_facts(TITLE_HEADINGS)
+    every = [u for v in facts.values() for u in v]
+    assert [u for u in every if "haemorrhoids" in u] == [
+        "Grade II internal haemorrhoids – likely contributor to the iron deficiency."]
+    # two labelled findings that differ only by their labels are two findings
+    sides = key_facts("FINDINGS\nLeft kidney: simple cyst 3 cm.\nRight kidney: simple cyst 3 cm.\n")
+    assert sides["abnormal_findings"] == ["Left kidney: simple cyst 3 cm.", "Right kidney: simple cyst 3 cm."]
+
+
+def test_a_part_another_fact_says_is_left_out_and_the_rest_kept_verbatim():
+    text = ("ASSESSMENT\n1. Acute kidney injury. Naproxen was stopped and he has been advised to avoid all NSAIDs.\n\n"
+            "DISCHARGE MEDICATIONS\n- Naproxen 500 mg twice daily - stopped (renal injury); avoid all NSAIDs.\n"
+            "- Bisoprolol 2.5 mg daily (new; dose 1; titrate).\n")
+    facts = key_facts(text)
+    every = [u for v in facts.values() for u in v]
+    assert sum("avoid all NSAIDs" in u for u in every) == 1
+    assert "Naproxen 500 mg twice daily - stopped (renal injury)." in every
+    assert "Bisoprolol 2.5 mg daily (new; dose 1; titrate)." in every  # a "; " inside brackets is no part
+
+
+def test_a_model_clause_a_shown_fact_says_is_not_shown_beside_it():
+    report = "PLAN\n1. Bowel cancer screening (FIT kit) issued; influenza vaccine given today.\n"
+    kept, added = merge(check_model_lines("Recommendations: flu vaccine", report), key_facts(report))
+    assert not any(kept.values())
+    assert added["recommendations"] == ["Bowel cancer screening (FIT kit) issued; influenza vaccine given today."]
+
+
+def test_the_bench_reads_a_bracketed_semicolon_as_one_statement():
+    from bench.summaries import duplicates, items_of
+
+    items = items_of(["Abnormal findings: GRACE score: 142 (high risk; in-hospital mortality about 3%).",
+                      "NSTEMI, high-risk (GRACE 142)."])
+    assert items[0] == "GRACE score: 142 (high risk; in-hospital mortality about 3%)."
+    assert duplicates(items) == []
+
+
+def test_a_model_clause_cut_off_inside_a_word_or_a_bracket_is_left_out():
+    report = "RESULTS\nALT 52 U/L (mildly raised). Hepatitis B and C serology sent.\n"
+    checked = check_model_lines("Abnormal findings: ALT 52 U/L (mi\nRecommendations: hepatitis B and C ser", report)
+    assert not any(checked.values())
+    checked = check_model_lines("Abnormal findings: ALT 52 U/L (mildly raised)\nRecommendations: hepatitis B and C "
+                                "serology", report)
+    assert checked["abnormal_findings"] == ["ALT 52 U/L (mildly raised)"]
+    assert checked["recommendations"] == ["hepatitis B and C serology"]
+
+
+def test_multibyte_characters_come_out_of_the_key_facts_whole():
+    # the streaming side (a character split over byte-level tokens) is tests/experts/test_utf8_decoding.py
+    text = ("IMPRESSION\nMs 王秀英 (Wang Xiuying) has mild anaemia, Hb 98 g/L, WCC 11.2 × 10⁹/L, BSA 1.9 m², "
+            "temperature 38.1 °C, B12 120 ng/L (µg/L ≥ 180), seen by Dr. Amélie Dubois.\n")
+    facts = key_facts(text)
+    every = [u for v in facts.values() for u in v]
+    assert every == [text.split("\n")[1]]
+    assert all("\ufffd" not in u for u in every)
+
+
+def test_a_part_two_facts_share_is_shown_once_not_dropped_from_both():
+    facts = key_facts("PLAN\n- Stop naproxen 500 mg; avoid all NSAIDs.\n- Stop ibuprofen 400 mg; avoid all NSAIDs.\n")
+    every = [u for v in facts.values() for u in v]
+    assert every == ["Stop naproxen 500 mg.", "Stop ibuprofen 400 mg; avoid all NSAIDs."]
