@@ -23,10 +23,11 @@ was we were what when where which while who whom why will with would you your yo
 
 
 @lru_cache(maxsize=1 << 16)
-def _stem(t: str) -> str:
-    # Light plural folding only ("puffs" -> "puff", "readings" -> "reading"); medical words suffer
-    # from aggressive stemmers ("diabetes" -> "diabet" is fine, "glucose" -> "glucos" confuses nothing,
-    # but "ibuprofen"/"ibuprofens" is all we need).
+def singular(t: str) -> str:
+    """The one plural rule of retrieval (BM25 terms here, page names in subject.py): light folding only
+    ("puffs" -> "puff", "allergies" -> "allergy"; "virus", "sclerosis", "glass" stay). Medical words
+    suffer from aggressive stemmers, and "ibuprofen"/"ibuprofens" is all a question needs. BM25 terms
+    are stored with a built library: changing this rule needs a rebuild."""
     if len(t) > 4 and t.endswith("ies"):
         return t[:-3] + "y"
     if len(t) > 3 and t.endswith("s") and not t.endswith(("ss", "us", "is")):
@@ -39,11 +40,11 @@ def tokenize(text: str) -> list[str]:
     for t in _TOKEN.findall(text.lower()):
         if t in STOPWORDS:
             continue
-        out.append(_stem(t))
+        out.append(singular(t))
         if t.endswith("%"):  # "48%" also answers "what percentage"
             out.append("percent")
         if "/" in t or "." in t.strip("."):  # also index the parts: "sacubitril/valsartan" -> both names
-            out.extend(_stem(p) for p in re.split(r"[./]", t) if p and p not in STOPWORDS and not p.isdigit())
+            out.extend(singular(p) for p in re.split(r"[./]", t) if p and p not in STOPWORDS and not p.isdigit())
     return out
 
 

@@ -25,7 +25,7 @@ from medrouter.core.errors import RetrievalError
 
 from .fusion import rrf
 from .reference import ReferencePage, describe, read_source
-from .subject import NameIndex, Subject
+from .subject import _COMPARE, GENERIC, NameIndex, Subject, _uses, tokens
 
 # The floor measured on data/reference/calibration.jsonl when none is configured (see calibrate)
 DEFAULT_FLOOR = 0.307
@@ -90,6 +90,7 @@ class Library:
         self._vocab = None
         self._names = None
         self._subjects: dict[str, Subject] = {}
+        self._rare = None
 
     # ---- building ------------------------------------------------------------------------------
     def build(self, progress=None, on_source=None) -> dict:
@@ -144,7 +145,10 @@ class Library:
         named = subj.named & set(page)
         if named:
             # the pages the question names answer it alone: "lisinopril dry cough" from the
-            # lisinopril page, not from the cough page beside it
+            # lisinopril page, not from the cough page beside it; a comparison with one side named
+            # ("yeast infection vs bv") also from the page closest in meaning of the others
+            if len(named) == 1 and _COMPARE.search(" ".join(tokens(question))):
+                named |= self._other_side(question, next(iter(named)), hits)
             hits = [h for h in hits if h.source in named]
             page = [h.source for h in hits]
             focus = named
@@ -169,11 +173,22 @@ class Library:
             order = sorted(order, key=lambda i: turn[i])
         return [hits[i] for i in order[:k]]
 
+    def _other_side(self, question: str, page: str, hits) -> set[str]:
+        """The other side of a comparison that names one page ("yeast infection vs bv"): the page closest
+        in meaning that uses a word of the question the named page never uses ("yeast"); none when the
+        named page uses them all ("pink eye: bacterial or viral?" is one page's question)."""
+        ni = self._name_index()
+        rest = [w for w in tokens(question) if len(w) >= 3 and w not in GENERIC and w not in _QUESTION_WORDS
+                and not w.isdigit() and not _uses(ni.words[page], w)]
+        other = [h for h in hits if h.source != page and any(_uses(ni.words.get(h.source, set()), w) for w in rest)]
+        return {max(other, key=lambda h: h.score).source} if other else set()
+
     def subject(self, question: str) -> Subject:
         """The pages `question` names, those it must not be answered from, what it names that no page is."""
         got = self._subjects.get(question)
         if got is None:
-            got = self._name_index().subject(question, rare_words(question, self.known_word(), self._vocabulary()))
+            got = self._name_index().subject(question, rare_words(question, self.known_word(), self._vocabulary(),
+                                                                  self._library_names()))
             if len(self._subjects) > 256:
                 self._subjects.clear()
             self._subjects[question] = got
@@ -213,7 +228,7 @@ class Library:
     def coverage(self, question: str, hits, floor: float | None = None) -> Coverage:
         floor = self.floor if floor is None else floor
         best = max((h.score for h in hits), default=-1.0)
-        rare = rare_words(question, self.known_word(), self._vocabulary())
+        rare = rare_words(question, self.known_word(), self._vocabulary(), self._library_names())
         missing = uncovered_words(question, hits, self.known_word(), rare=rare)
         # not covered when no excerpt holds any of the question's uncommon words or names (Fabry,
         # Kawasaki), unless an excerpt matches it closely in meaning (a lay question whose one odd
@@ -221,6 +236,18 @@ class Library:
         named_nowhere = bool(rare) and len(missing) == len(rare) and best < STRONG_MATCH
         return Coverage(covered=bool(hits) and best >= floor and not named_nowhere, best=float(best), floor=floor,
                         missing=missing, unnamed=[" ".join(e) for e in self.subject(question).unnamed])
+
+    def _library_names(self) -> dict:
+        """The pages' own uncommon words (names: "guillain", "metformin"), by (first letter, length) like
+        `_vocabulary`: a misspelling nearer one of them than any common word is a misspelt name."""
+        loaded = self.store._load(self.name)
+        if self._rare is None or self._rare[0] is not loaded:
+            known, by = self.known_word(), {}
+            for w in self._name_index().all_words:
+                if w.isalpha() and len(w) >= 4 and not known(w):
+                    by.setdefault((w[0], len(w)), []).append(w)
+            self._rare = (loaded, by)
+        return self._rare[1]
 
     def _vocabulary(self) -> dict:
         """The embedder's whole-word vocabulary by (first letter, length), to tell a misspelt common
@@ -240,7 +267,8 @@ class Library:
 # back to the fused order.
 _INTENTS = [
     (r"\b(side[- ]?effects?|adverse|reactions?)\b", ("common side effects", "serious side effects", "side effects and risks")),
-    (r"\b(interact\w*|together with|mix|combine|with alcohol|and alcohol|grapefruit|pregnan\w*|breastfeed\w*)\b|"
+    (r"\b(interact\w*|together with|mix|combine|alcohol|booze|beer|wine|grapefruit|pregnan\w*|breastfeed\w*)\b|"
+     r"\bdrink(ing)? (on|with|while|when)\b|"
      r"\b(take|taking|have|use)\b.*\bwith\b", ("interactions and cautions",)),
     (r"\b(normal|range|target|healthy|ideal)\b|\bshould (my|it|a|the|your)\b.*\bbe\b", ("normal range",)),
     (r"\b(high|raised|elevated)\b", ("normal range", "high values")),
@@ -298,10 +326,13 @@ def _names(hit) -> list[str]:
     return [n for n in names if len(n) >= 3]
 
 
-def rare_words(question: str, known_word: Callable[[str], bool], vocabulary: dict | None = None) -> list[str]:
+def rare_words(question: str, known_word: Callable[[str], bool], vocabulary: dict | None = None,
+               page_words: dict | None = None) -> list[str]:
     """The question's uncommon words: not whole entries of the embedder's vocabulary (drug and
-    disease names), nor a misspelling of one ("diffrence"); a capitalised word inside the sentence
-    is a name (Wilson disease, Kawasaki, Stevens-Johnson) whatever the vocabulary says."""
+    disease names), nor a misspelling of one ("diffrence"), unless it is nearer an uncommon word of
+    the pages (`page_words`, Library._library_names: "guillan" is nearer "guillain" than "gillian"); a
+    capitalised word inside the sentence is a name (Wilson disease, Kawasaki, Stevens-Johnson)
+    whatever the vocabulary says."""
     words = {w.lower() for w in _WORD.findall(question)}
     names = {m.group(0).lower() for m in _NAME.finditer(question)}
     out = []
@@ -310,14 +341,29 @@ def rare_words(question: str, known_word: Callable[[str], bool], vocabulary: dic
             continue
         if w in names:
             out.append(w)
-        elif not known_word(w) and not _misspelt_common(w, vocabulary or {}):
+        elif not known_word(w) and not _misspelt_common(w, vocabulary or {}, page_words or {}):
             out.append(w)
     return out
 
 
-def _misspelt_common(word: str, vocabulary: dict) -> bool:
-    near = [v for n in (len(word) - 1, len(word), len(word) + 1) for v in vocabulary.get((word[0], n), ())]
-    return bool(difflib.get_close_matches(word, near, n=1, cutoff=0.85))
+def _nearest(word: str, by: dict, cutoff: float) -> float:
+    """The similarity (difflib ratio) of `word` to its nearest word in `by` ((first letter, length) -> words)."""
+    near = [v for n in (len(word) - 1, len(word), len(word) + 1) for v in by.get((word[0], n), ())]
+    m = difflib.SequenceMatcher()
+    m.set_seq2(word)
+    best = 0.0
+    for v in near:
+        m.set_seq1(v)
+        if m.real_quick_ratio() >= cutoff and m.quick_ratio() >= cutoff:
+            best = max(best, m.ratio())
+    return best if best >= cutoff else 0.0
+
+
+def _misspelt_common(word: str, vocabulary: dict, page_words: dict | None = None) -> bool:
+    common = _nearest(word, vocabulary, 0.85)
+    if not common or not page_words or len(word) < 6 or word in page_words.get((word[0], len(word)), ()):
+        return bool(common)
+    return not _nearest(word, page_words, 0.85) > common
 
 
 def uncovered_words(question: str, hits, known_word: Callable[[str], bool], rare: list[str] | None = None) -> list[str]:

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .lexical import singular as _fold  # the plural rule BM25 uses: one for names and terms
+
 # words that modify a head word without naming a different thing ("severe asthma", "my diabetes",
 # "chronic back pain"): never a conflict or an unnamed entity
 GENERIC = {
@@ -62,10 +64,6 @@ _DESIGNATOR = re.compile(r"^(\d+[a-z]?|[a-z]\d*|i{1,3}|iv|one|two)$")
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens; apostrophes dropped ("Crohn's" -> "crohns"), hyphens split."""
     return re.findall(r"[^\W_]+", re.sub(r"['’`]", "", (text or "").lower()))
-
-
-def _fold(w: str) -> str:
-    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
 
 
 def _has(seq: list[str], phrase: tuple[str, ...]) -> bool:
@@ -124,6 +122,7 @@ class NameIndex:
         self.by_head: dict[str, set[str]] = {}  # head word -> pages with a name that ends in it
         self.by_token: dict[str, set[str]] = {}  # any word of a name -> its pages (the candidates of a question)
         self.category: dict[str, str | None] = {}
+        self.all_words: set[str] = set()  # every word of every page (folded), to tell a misspelling from a word
         for source, title, aliases, text, *category in pages:
             self.category[source] = category[0] if category else None
             ns = []
@@ -143,6 +142,7 @@ class NameIndex:
                     self.by_token.setdefault(_fold(w), set()).add(source)
             self.text[source] = tokens(text)
             self.words[source] = {_fold(w) for w in tokens(" ".join([title, *aliases, text]))}
+            self.all_words |= self.words[source]
             # head words come from titles (an alias such as "bad back" would make "sore back" a name)
             t = tuple(tokens(title))
             if len(t) >= 2 and t[-1] not in _WEAK_HEADS and t[-1] not in GENERIC and not _designator(t[-1]):
@@ -153,6 +153,27 @@ class NameIndex:
                     for i in range(len(t)):
                         for j in range(i + 2, len(t) + 1):
                             self.subphrases.add(tuple(_fold(w) for w in t[i:j]))
+
+        self._by_start: dict[str, list[str]] = {}
+        for w in {w for n in (x for ns in self.names.values() for x in ns) for w in n}:
+            if len(w) >= 5 and w.isalpha():
+                self._by_start.setdefault(w[0], []).append(w)
+
+    def spelled(self, q: list[str]) -> list[str]:
+        """`q` with each misspelt name word put right: a word of five or more letters that no page uses,
+        near a word of a page name ("guillan barre" -> "guillain barre", "metformn" -> "metformin").
+        A word a page uses is never changed ("hypothyroidism" is not "hyperthyroidism")."""
+        import difflib
+
+        out = list(q)
+        for i, w in enumerate(q):
+            if len(w) < 5 or not w.isalpha() or w in GENERIC or _fold(w) in self.all_words:
+                continue
+            near = self._by_start.get(w[0], ())
+            got = difflib.get_close_matches(w, near, n=1, cutoff=0.85)
+            if got:
+                out[i] = got[0]
+        return out
 
     def _candidates(self, q: list[str]) -> set[str]:
         """The pages with a name that shares a word with `q`: the only ones it can name or conflict with."""
@@ -166,7 +187,7 @@ class NameIndex:
         """The pages `question` names; of two named pages where one's name is on the other page and not
         the reverse, the other ("lisinopril dry cough": the lisinopril page says "cough", the cough
         page never says "lisinopril"), unless the question compares them."""
-        q = tokens(question) if q is None else q
+        q = self.spelled(tokens(question)) if q is None else q
         matched: dict[str, list[tuple[str, ...]]] = {}
         for source in self._candidates(q) | {s for s in self.upper if s not in matched}:
             got = [n for n in self.names[source] if _has(q, n) or _coordinated(q, n)]
@@ -187,7 +208,7 @@ class NameIndex:
 
     def subject(self, question: str, rare: list[str] = ()) -> Subject:
         """The question's named, conflicting and unnamed things (`rare`: its uncommon words, library.rare_words)."""
-        q = tokens(question)
+        q = self.spelled(tokens(question))
         named = self.named_in(question, q, {_fold(w) for w in rare})
         conflicting = set()
         for source in self._candidates(q) - named:

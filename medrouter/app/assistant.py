@@ -406,6 +406,10 @@ class Assistant:
     def _from_reference(self, turn: _Turn, timer: _Timer) -> Generator[str, None, Answer]:
         """A medical answer from the reference library: the lines that answer, cited; or "not covered"."""
         lib, g = self.library, turn.spec.grounding
+        # routed to an expert of the user's documents with none attached ("can i drink on flagyl" as
+        # advice): the library quotes as many lines as for every medical question (its expert's), not 3
+        n_lines = g.lines if g.source == "reference" else next(
+            (e.grounding.lines for e in self.settings.experts if e.grounding.source == "reference"), g.lines)
         start = time.perf_counter()
         hits = lib.search(turn.query)
         cov = lib.coverage(turn.query, hits)
@@ -421,7 +425,7 @@ class Assistant:
             return (yield from self._generate(turn, hits, sources, timer, store=lib.store, collection=lib.name,
                                               coverage=cov.to_dict()))
         start = time.perf_counter()
-        evidence = lib.evidence(turn.query, hits, n=g.lines)
+        evidence = lib.evidence(turn.query, hits, n=n_lines)
         timer.mark("ground", start)
         # one bullet a line: whole lines in plain text, and in Markdown (the UI), where single line breaks join
         lines = [f"- {_without_heading(e.text, hits[e.index - 1].section)} [{e.index}]" for e in evidence]

@@ -108,3 +108,15 @@ def test_uncovered_words_names_and_misspellings():
     assert uncovered_words("What is Wilson disease?", hits, known) == ["wilson"]  # a name, though a common word
     assert uncovered_words("side effects of ibuprophen", hits, known) == []  # a near miss of the page's words
     assert uncovered_words("what is chronic kidney disease", hits, known) == []
+
+
+def test_a_misspelt_name_is_uncommon_though_near_a_common_word():
+    from retrieval.library import rare_words
+
+    known = {"after", "stomach", "bug", "barre", "difference"}.__contains__
+    vocab = {("g", 7): ["gillian"], ("d", 10): ["difference"]}
+    pages = {("g", 8): ["guillain"]}
+    # "guillan" is nearer a name the pages use ("guillain") than the common "gillian"
+    assert rare_words("guillan barre after a stomach bug", known, vocab, pages) == ["guillan"]
+    assert rare_words("guillan barre after a stomach bug", known, vocab) == []
+    assert rare_words("diffrence", known, vocab, pages) == []  # a misspelt common word stays common

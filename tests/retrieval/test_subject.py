@@ -125,3 +125,15 @@ def test_a_named_page_the_fused_search_left_out_still_answers(reference_library)
     hits = reference_library.search("When should I see a doctor about Fever?")
     assert hits and {h.title for h in hits} == {"Fever"} and hits[0].section == "When to seek care"
     assert reference_library.coverage("can you explain herpes", reference_library.search("can you explain herpes")).covered
+
+
+def test_a_misspelt_name_names_its_page_and_a_word_a_page_uses_is_never_respelt():
+    names = NameIndex([
+        ("gbs", "Guillain-Barré syndrome", ["guillain barre"], "Guillain-Barre syndrome attacks the nerves."),
+        ("hypo", "Hypothyroidism", ["underactive thyroid"], "Hypothyroidism is an underactive thyroid."),
+        ("hyper", "Hyperthyroidism", ["overactive thyroid"], "Hyperthyroidism is an overactive thyroid."),
+        ("gastro", "Gastroenteritis", ["stomach bug"], "Gastroenteritis is a stomach bug."),
+    ])
+    assert names.subject("guillan barre after a stomach bug??").named >= {"gbs"}
+    assert names.subject("hypothyroidism symptoms").named == {"hypo"}
+    assert names.spelled(["hypothyroidsm", "symptoms"]) == ["hypothyroidism", "symptoms"]
