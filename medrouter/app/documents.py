@@ -55,6 +55,7 @@ KINDS = {"presentation": "Presenting problem", "vital_signs": "Vital signs", "ab
          "results": "Results", "procedure": "Procedure", "assessment": "Assessment", "recommendations": "Recommendations",
          "medications": "Medications"}
 _FACT_NAMES = KINDS  # the old name
+INHERITED = ("recommendations", "medications", "assessment", "findings", "vital_signs")  # a sub-label of no kind takes these
 LIST_KINDS = ("recommendations", "assessment", "medications")  # kinds a list's other items take
 MAX_PER_KIND = 40  # a safety bound for pathological input; a real report's plan is far shorter
 
@@ -102,7 +103,21 @@ _ABNORMAL = re.compile(
     r"\bosteopeni|\bosteopor|\berosion|\badhesion|\bcalcifi|\bthromb|\baneurysm|\bdysplas|\bcarcinoma|\badenoma|"
     r"\btumou?r|\bmalignan|\bmetasta|\bspiculat|\bobstruct|\bregurgita|\bhypertroph|\bdysfunction|\bimpairment|"
     r"\bdeficit|\btremor|\brigidity|\bbradykinesia|\banosmia|\bincontinen|\bnocturia|\bcaries|\bdeteriorat|"
-    r"\bunsteady|\bweight loss)", re.I)
+    r"\bunsteady|\bweight loss|"
+    # examination, imaging and microbiology words a normal finding does not use
+    r"\bcrowded|\bfrail|\bfail(?:ed|s|ure)\b|\bdull\b|\bretract|\bfluid level|\bdistend|\bdistension|\bcalcul|"
+    r"\b\w{3,}itis\b(?! [A-E]\b| (?:serology|screen|vaccin|immun|antibod|antigen|surface|test))|\bfocus of (?:increased )?uptake|\bavid\b|\bresistan|\bsensitive to\b|\bstreptococc|"
+    r"\bstaphylococc|\bklebsiella|\bpseudomonas|\be\. coli|\benterococc|\bcandida|\bpneumoniae|\btear\b|\btorn\b|"
+    r"\bruptur|\batelecta|\bopacit|\birregular|\basymmetr|\bpallor|\bjaundice|\bicter|\bcyanos|\bclubbing|\brash\b|"
+    r"\blymphadenopath|\w+megaly\b|\bsclerosis|\bgliosis|\bhyperintens|\bhypointens|\bdemyelinat|\bplaque|"
+    r"\bbruit|\bgallop|\bcrepitations?\b|\bcrepitus|\blaxity|\binstabilit|\brestricted|\blimited\b|\bweakness|"
+    r"\bnumbness|\bparaesthes|\bsensory loss|\bhyperreflex|\bbrisk\b|\bclonus|\bupgoing|\bataxi|\bnystagmus|"
+    r"\bptosis|\bpapilloedema|\bhaematuria|\bproteinuria|\bglycosuria|\bketon|\bnitrites? positive|\bplethor|"
+    r"\bconstipat|\bST (?:depression|elevation)|\bT[- ]wave inversion|\bTWI\b|\bQ waves?\b|\b[LR]BBB\b|"
+    r"\bbundle branch block|\bheart block|\bectopic|\bno longer\b)", re.I)
+# what the negation strip would take for a "no": "Varicella zoster IgG: negative (non-immune)"
+_ABNORMAL_NEGATIVE = re.compile(r"\b(non-?immune|not immune|susceptible|seronegative for|no immunity)\b", re.I)
+_T_SCORE = re.compile(r"\b(?:T|T-score|Z|Z-score)\s*(?:of\s*)?[−-]\s?(\d+(?:\.\d+)?)", re.I)
 _NEGATION = re.compile(r"\b(no|nil|not|without|negative for|free of|absence of|denies|denied|ruled out)\b"
                        r"[^,;.]*|\bnon-\w+", re.I)
 _ASSESS = re.compile(
@@ -146,7 +161,7 @@ _PLAN_WORDS = re.compile(r"\b(?:in|within|after|for) \d+ (?:days?|weeks?|months?
                          r"\badvis\w*|\brefer\w*|\barrang\w*|\bstart\w*|\bstop\w*|\bcontinue|\bincrease|\breduce",
                          re.I)
 _PROCEDURE = re.compile(r"\b(underwent|was performed|were performed|performed under|operation was)\b", re.I)
-_SCORE = re.compile(r"\bscore\b[^.;]{0,30}?\b\d", re.I)
+_SCORE = re.compile(r"\b(?:score|scale)\b[^.;]{0,30}?\b\d", re.I)
 _NEGATIVE_ONLY = re.compile(r"^(?:(no|nil|denies|there (is|was|were) no|(he|she|they) (has|had|have|is|was) no|"
                             r"(he|she|they|the patient|patient) (denies|denied|reports no|reported no)|"
                             r"(he|she|they) (has|had|have|did|does|do|is|was|were) (not|never)|"
@@ -184,7 +199,8 @@ endoscopic endoscopy addendum ultrasound echo""".split())
 _TITLE_HEADING = re.compile(r"^[A-Z][A-Za-z]+(?:[ /&-]+[A-Za-z]+){0,3}$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")  # |---|:---:|
 _ALIGNED = re.compile(r"[^\s.!?](?: {2,}|\t+)(?=\S)")  # cells set apart by runs of spaces ("Sodium    137    mmol/L")
-_FLAG_CELL = re.compile(r"^(?:[<>≤≥]?\s*[-−]?\d[\d.,]*\s*)?(H|L|HH|LL|HIGH|LOW|High|Low|↑|↓|\*)$")
+_FLAG_CELL = re.compile(r"^(?:[<>≤≥]?\s*[-−]?\d[\d.,]*\s*)?(H|L|HH|LL|HIGH|LOW|High|Low|↑|↓|\*|NOTE|ABN|ABNORMAL|"
+                        r"Abnormal|CRIT|CRITICAL|!)$")
 _REF_CELL = re.compile(r"^\s*(?:[<>≤≥]\s*[-−]?\d+(?:\.\d+)?|[-−]?\d+(?:\.\d+)?\s?(?:-|–|—|to)\s?[-−]?\d+(?:\.\d+)?)"
                        r"(?:\s*[^\d\s].*)?$")
 _REF_HEAD = re.compile(r"ref|normal|range|interval|target", re.I)
@@ -241,7 +257,11 @@ def _sections_of(text: str, first_heading: str | None = None):
             continue
         if "\n".join(buf).strip():
             out.append(Section(heading, "\n".join(buf).strip("\n")))
-        heading, buf = h, []
+        # a bold sub-heading of no kind ("**Brain parenchyma:**" under "## Findings", "**For the GP**" under
+        # "## Plan") is a part of its section: the section's kind goes on
+        sub = _BOLD_HEADING.match(ln) and not _kind_of_heading(h)
+        parent = heading if sub and heading and _kind_of_heading(heading) in INHERITED else None
+        heading, buf = (parent if parent else h), []
     if "\n".join(buf).strip():
         out.append(Section(heading, "\n".join(buf).strip("\n")))
     return out
@@ -355,13 +375,29 @@ def report_units(text_or_sections) -> list[tuple[str, str]]:
     return [(h, u) for h, u, _ in _units(text_or_sections)]
 
 
+_UNITS_CACHE: dict = {}  # the last few documents read: key facts and the model-line check read the same one
+
+
 def _units(text_or_sections, lists: bool = False) -> list[tuple]:
-    """(heading, unit, table row out of range) in reading order. The heading is the most specific one
-    that names a kind: a unit's own paragraph label ("**Opinion:** ..." and the list under it), then a
+    """See _read_units; a document read a moment ago is not read again."""
+    key = text_or_sections if isinstance(text_or_sections, str) else \
+        tuple((getattr(s, "heading", None), getattr(s, "text", str(s))) for s in text_or_sections)
+    units = _UNITS_CACHE.get(key)
+    if units is None:
+        units = _read_units(text_or_sections)
+        while len(_UNITS_CACHE) >= 4:  # (summaries in other threads may trim it too)
+            _UNITS_CACHE.pop(next(iter(_UNITS_CACHE), None), None)
+        _UNITS_CACHE[key] = units
+    return list(units) if lists else [u[:3] for u in units]
+
+
+def _read_units(text_or_sections) -> list[tuple]:
+    """(heading, unit, table row out of range, list) in reading order. The heading is the most specific
+    one that names a kind: a unit's own paragraph label ("**Opinion:** ..." and the list under it), then a
     label line ("Plan:" on its own, until the next), then the section's heading. Wrapped lines of one
     paragraph are joined before splitting into sentences; a list item and a table row are one unit.
-    With `lists`, a fourth value: the number of the list a list item belongs to (items one after
-    another under one label), None for a unit of no list."""
+    `list` is the number of the list a list item belongs to (items one after another under one label),
+    None for a unit of no list; `_units` gives it with `lists`."""
     if isinstance(text_or_sections, str):
         sections = _sections_of(text_or_sections)
     else:  # a loader's sections (PDF, DOCX, HTML): the headings it read, and any the text itself writes
@@ -397,7 +433,7 @@ def _units(text_or_sections, lists: bool = False) -> list[tuple]:
             if m and (ln.rstrip().endswith(":") or ln.strip().startswith("**")) and not re.search(r"\d", ln):
                 # a label of no kind under one that has a kind is a part of it: "For the GP:" under
                 # "Follow-up and actions:", "Right kidney:" under "Findings:"
-                if _kind_of_heading(m.group(1)) or not _kind_of_heading(label):
+                if _kind_of_heading(m.group(1)) or _kind_of_heading(label) not in INHERITED:
                     label = m.group(1).strip()
                 block = ""
                 paragraphs.append([block, label, "", None])
@@ -412,6 +448,7 @@ def _units(text_or_sections, lists: bool = False) -> list[tuple]:
             # a wrapped line continues its paragraph or list item; a new item, label or row does not
             joins = bool(prev) and not _is_row(prev) and not _ITEM.match(ln) and not m and (
                 (not prev.rstrip().endswith((".", ":", "!", "?")) and (ln.lstrip()[:1].islower()
+                                                                      or ln.lstrip()[:1] in "([&–"
                                                                       or prev.rstrip().endswith(_JOINERS)))
                 or (bool(_ITEM.match(prev)) and ln.startswith((" ", "\t"))))
             if joins:
@@ -433,7 +470,7 @@ def _units(text_or_sections, lists: bool = False) -> list[tuple]:
             for u in units:
                 u = _clean(u)
                 if len(u) > 3 and re.search(r"[^\W\d_]", u):
-                    out.append((head, u, off, in_list) if lists else (head, u, off))
+                    out.append((head, u, off, in_list))
     return out
 
 
@@ -475,6 +512,16 @@ _EX_SMOKER = re.compile(r"\b(ex-?smoker|former smoker|quit|stopped smoking|gave 
 _ALLERGY = re.compile(r"\ballerg(?:y|ies|ic)\b|\bintoleran(?:ce|t)\b|\banaphyla", re.I)
 _NO_ALLERGY = re.compile(r"\b(no|nil|not|nkda|none|denies|without)\b[^.;]{0,30}\ballerg|^\s*(allerg\w*|drug allerg\w*)"
                          r"\s*:?\s*(none|nil|nkda|no known)\b|\bnkda\b|\bnot known\b|^\s*(none|nil)\b", re.I)
+# a relative's early heart disease, sudden death or a cancer or endocrine disease that runs in families:
+# "His father had a myocardial infarction at 52", "his paternal uncle died suddenly at the age of 34"
+_FAMILY_RISK = re.compile(r"\b(?:father|mother|brother|sister|sibling|uncle|aunt|grand(?:father|mother)|parents?|"
+                          r"cousin|twin)\b[^.;]{0,80}?\b(?:(?:died|death)\b[^.;]{0,40}?\b(?:sudden\w*|unexplained|(?:age|aged|at) (?:of )?[1-5]\d\b|"
+                          r"in (?:his|her|their) (?:teens|twenties|thirties|forties|fifties))|sudden\w*|"
+                          r"myocardial infarction|MI|heart attack|"
+                          r"stroke|cancer|carcinoma|tumou?r|stents?|bypass|cardiomyopathy|aneurysm|operation for|"
+                          r"thyroid|parathyroid|pituitary|polyps?|dementia|parkinson\w*)\b", re.I)
+_ADHERENCE = re.compile(r"\b(?:poor|variable|erratic|limited|non-?)\s?(?:adherence|complian\w*)|\bmissed (?:doses|insulin|"
+                        r"medication)|\bomi(?:ssion|tted)\b|\bran out of\b", re.I)
 UNITS_LIMIT = 14  # the UK weekly low-risk limit: more is a finding a clinician acts on
 
 
@@ -488,6 +535,10 @@ def _lifestyle_risk(unit: str) -> bool:
         if nums and max(nums) > UNITS_LIMIT and not re.search(r"\b(under|below|less than|<|reduce|limit|cut)\b",
                                                              unit[max(0, m.start() - 30):m.end()], re.I):
             return True
+    if _FAMILY_RISK.search(unit) and not re.search(r"\bno (?:\w+ )?family history\b|\bnil of note\b", unit, re.I):
+        return True
+    if _ADHERENCE.search(unit):
+        return True
     return bool(_SMOKER.search(unit)) and not _EX_SMOKER.search(unit)
 
 
@@ -535,7 +586,9 @@ def _normal_vitals(unit: str) -> bool:
 def _abnormal(unit: str) -> bool:
     label = _INLINE_LABEL.match(unit)
     body = unit[label.end() - 1:] if label else unit  # "Abdomen: soft, non-tender": the label is no finding
-    return bool(_ABNORMAL.search(_NEGATION.sub(" ", body)) or _out_of_range(unit))
+    # a bone density T-score below -1.0 ("distal one-third radius T −2.7") is osteopenia or worse
+    return bool(_ABNORMAL.search(_NEGATION.sub(" ", body)) or _out_of_range(unit) or _ABNORMAL_NEGATIVE.search(body)
+                or any(float(v) >= 1.0 for v in _T_SCORE.findall(body)))
 
 
 def classify(heading: str, unit: str, row: bool | None = None) -> str | None:
@@ -547,6 +600,8 @@ def classify(heading: str, unit: str, row: bool | None = None) -> str | None:
     # the unit's own label outranks its section ("Plan: ..." inside "Assessment and plan")
     own = _INLINE_LABEL.match(unit)
     own_kind = _kind_of_heading(own.group(1)) if own else None
+    if own_kind == "history" and _MEASURE.search(unit) and _abnormal(unit):
+        own_kind = None  # "Venous sample sent: ferritin 7 µg/L (low)": a result, not a header field
     if own_kind in ("recommendations", "medications", "assessment", "vital_signs", "history", "presentation"):
         by_head = own_kind  # "Referring clinician: ..." is a header field, whatever section it is in
     if by_head == "assessment" and (_RECOMMEND_LEAD.match(unit[own.end() - 1:] if own else unit)

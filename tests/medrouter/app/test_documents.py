@@ -388,3 +388,48 @@ def test_a_part_two_facts_share_is_shown_once_not_dropped_from_both():
     facts = key_facts("PLAN\n- Stop naproxen 500 mg; avoid all NSAIDs.\n- Stop ibuprofen 400 mg; avoid all NSAIDs.\n")
     every = [u for v in facts.values() for u in v]
     assert every == ["Stop naproxen 500 mg.", "Stop ibuprofen 400 mg; avoid all NSAIDs."]
+
+
+# Findings a report does not restate in its conclusion: each must be read where it is written.
+FINDINGS_ONLY = """# MRI brain
+
+**Clinical information:** blurred vision.
+
+## Technique
+3 T MRI, FLAIR and post-contrast T1.
+
+## Findings
+
+**Brain parenchyma:**
+- Two juxtacortical lesions in the right frontal lobe.
+- Central vein sign present in the majority of lesions on SWI.
+- No restricted diffusion.
+
+**Other:**
+- Incidental 5 mm pineal cyst.
+- Pituitary gland normal.
+
+## Social and family history
+His father had a myocardial infarction at 52. Mother alive and well at 80. Hypertension for 8 years
+(variable adherence to medication).
+
+## Results
+Varicella zoster IgG: negative (non-immune)
+DEXA: lumbar spine T −1.6, total hip T −1.1, distal one-third radius T −2.7
+Compared with the pre-hospital ECG, the ST depression is slightly more marked.
+"""
+
+
+def test_findings_under_bold_subheadings_and_in_the_history_are_read_where_written():
+    facts = key_facts(FINDINGS_ONLY)
+    found = facts["abnormal_findings"]
+    for finding in ("Two juxtacortical lesions in the right frontal lobe.", "Incidental 5 mm pineal cyst.",
+                    "Central vein sign present in the majority of lesions on SWI.",
+                    "His father had a myocardial infarction at 52.",
+                    "Hypertension for 8 years (variable adherence to medication).",
+                    "Varicella zoster IgG: negative (non-immune)",
+                    "DEXA: lumbar spine T −1.6, total hip T −1.1, distal one-third radius T −2.7",
+                    "Compared with the pre-hospital ECG, the ST depression is slightly more marked."):
+        assert finding in found, finding
+    every = [u for v in facts.values() for u in v]
+    assert not any(w in u for u in every for w in ("restricted diffusion", "Pituitary", "Mother alive", "3 T MRI"))
