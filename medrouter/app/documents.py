@@ -65,7 +65,8 @@ _HEAD_KIND = [  # heading words -> kind, first match wins ("Discharge medication
     ("medications", re.compile(r"medicat|\bmedicines\b|drug(?! allerg)|prescri|\btto\b|treatment on discharge",
                                re.I)),
     ("recommendations", re.compile(r"plan|recommend|follow[- ]?up|advice|next steps|management|actions?\b|"
-                                   r"to do|instructions|referrals?\b|requests?\b|outcome|disposition|education|"
+                                   r"to do|instructions|referrals?\b|requests?\b|outcome|disposition|(?:patient|health|structured|diabetes) "
+                                   r"education|education (?:given|provided)|"
                                    r"counsel|safety[- ]?net|driving|return to (work|sport|activit)|"
                                    r"^\s*(for|by|to) (the )?(gp|patient|parents?|carers?|hospital|team|practice|ward|"
                                    r"clinic|nurse|family)\b", re.I)),  # "For the GP:", "By the hospital:": who acts
@@ -85,7 +86,16 @@ _HEAD_KIND = [  # heading words -> kind, first match wins ("Discharge medication
                            r"collected|received|specimen|sample|authori[sz]ed", re.I)),
 ]
 _SIGN_OFF = re.compile(r"^(signed|yours|electronically signed|dictated|authori[sz]ed by|verified by|reported by|cc\b|copy to|kind regards|best wishes|"
-                       r"with best wishes|many thanks|dear\b)", re.I)
+                       r"with best wishes|many thanks|dear\b|thank you for (?:your|the) (?:letter|referral)\W*$|"
+                       r"I (?:would|will) be (?:happy|glad|pleased) to|please do not hesitate|"
+                       r"(?:my|our) (?:recommendations|plan|suggestions) (?:are|is) as follows|"
+                       # a record of who was told, not a fact: "Telephoned to Dr. Kowalczyk at 14:05."
+                       r"(?:telephoned|phoned|faxed|e-?mailed)\b|(?:results? )?discussed with (?:Mr|Mrs|Ms|Miss|Dr|the)\b|"
+                       r"(?:date|time)(?: of [\w -]{1,30})?\s*:|(?:assessing|treating|reporting) (?:team|clinician)\s*:|"
+                       r"(?:senior )?review(?:ed)? by\s*:|senior review\s*:\s*(?:Dr|Mr|Mrs|Ms|Prof)\b)", re.I)
+_REFERRAL_THANKS = re.compile(r"^(?:many )?thanks? (?:you )?for (?:referring|asking me to see|your referral of)\b", re.I)
+_SALUTATION = re.compile(r"^\s*(?:dear|to)\b[^.!?]{0,60},\s*$", re.I)  # "Dear Dr Shah," on its own line
+_GRADE = re.compile(r"\b(?:FY|ST|CT|SpR|SHO|F)\d\b")  # "Dr. Eleanor Voss, FY2, for Dr. Benedikt Hartmann"
 _VITAL = re.compile(
     r"(blood pressure|\bBP\b|heart rate|pulse|respiratory rate|resp(?:iratory)? rate|\bRR\b|oxygen saturation|"
     r"\bSp ?O2\b|\bsats?\b|temperature|\btemp\b|\bBMI\b|weight|height|waist|\d{2,3}/\d{2,3}\s?mmHg|\bbpm\b|beats per minute|"
@@ -446,7 +456,7 @@ def _read_units(text_or_sections) -> list[tuple]:
                 block = m.group(1).strip()  # its paragraph, and the list right under it
             prev = paragraphs[-1][2] if paragraphs else ""
             # a wrapped line continues its paragraph or list item; a new item, label or row does not
-            joins = bool(prev) and not _is_row(prev) and not _ITEM.match(ln) and not m and (
+            joins = bool(prev) and not _is_row(prev) and not _ITEM.match(ln) and not m and not _SALUTATION.match(prev) and (
                 (not prev.rstrip().endswith((".", ":", "!", "?")) and (ln.lstrip()[:1].islower()
                                                                       or ln.lstrip()[:1] in "([&–"
                                                                       or prev.rstrip().endswith(_JOINERS)))
@@ -594,7 +604,13 @@ def _abnormal(unit: str) -> bool:
 def classify(heading: str, unit: str, row: bool | None = None) -> str | None:
     """The kind of one unit of a report, or None when it is none of the key facts. `row`: for a table
     row, whether its values lie outside the reference it gives (None: it gives none)."""
-    if _SIGN_OFF.match(unit) or (_NAME_LINE.match(unit) and not re.search(r"\d|[.:;]$", unit)):
+    if _SIGN_OFF.match(unit) or (_NAME_LINE.match(unit) and not re.search(r"\d|[.:;]$", _GRADE.sub("", unit))):
+        return None
+    if _REFERRAL_THANKS.match(unit):  # "Thank you for referring Mr. Lefèvre ... for recurrent palpitations."
+        return "presentation"
+    if unit.endswith(":") and len(unit) < 120:  # "HISTOPATHOLOGY (Dr. Tariq Mahmood, Consultant Histopathologist):"
+        return None
+    if _NO_ALLERGY.search(unit) and len(unit) < 60:  # "No known drug allergies." under "Medications"
         return None
     by_head = _kind_of_heading(heading)
     # the unit's own label outranks its section ("Plan: ..." inside "Assessment and plan")

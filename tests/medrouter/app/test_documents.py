@@ -433,3 +433,33 @@ def test_findings_under_bold_subheadings_and_in_the_history_are_read_where_writt
         assert finding in found, finding
     every = [u for v in facts.values() for u in v]
     assert not any(w in u for u in every for w in ("restricted diffusion", "Pituitary", "Mother alive", "3 T MRI"))
+
+
+def test_letter_courtesies_header_fields_and_records_of_who_was_told_are_no_key_facts():
+    text = """Dear Dr Shah,
+Thank you for referring Mr. Lefèvre, whom I saw today for recurrent palpitations.
+Date of assessment: 24/11/2026
+Assessing team: Dr. Caroline Ashdown (consultant geriatrician)
+Education: 10 years.
+
+MEDICATIONS
+Allopurinol 100 mg daily.
+No known drug allergies.
+
+COMMENT
+Telephoned to Dr. Kowalczyk at 14:05.
+HISTOPATHOLOGY (Dr. Tariq Mahmood, Consultant Histopathologist):
+Hyperkalaemia 6.1 mmol/L.
+My recommendations are as follows.
+1. Repeat potassium today.
+I would be happy to see him sooner if there are any concerns.
+
+Dr. Eleanor Voss, FY2, for Dr. Benedikt Hartmann
+"""
+    facts = key_facts(text)
+    assert facts["presentation"] == ["Thank you for referring Mr. Lefèvre, whom I saw today for recurrent palpitations."]
+    assert facts["medications"] == ["Allopurinol 100 mg daily."]
+    assert facts["assessment"] == ["Hyperkalaemia 6.1 mmol/L."]
+    assert facts["recommendations"] == ["Repeat potassium today."]
+    every = [u for v in facts.values() for u in v]
+    assert len(every) == 4, every
