@@ -73,7 +73,7 @@ _HEAD_KIND = [  # heading words -> kind, first match wins ("Discharge medication
     ("assessment", re.compile(r"assessment|impression|conclusion|diagnos|summary|problem|opinion|"
                               r"interpretation|comment|formulation", re.I)),
     ("vital_signs", re.compile(r"vital|observations", re.I)),
-    ("findings", re.compile(r"finding|result|measurement|exam|investigation|\blabs?\b|blood|imaging|test|panel|"
+    ("findings", re.compile(r"finding|result|measurement|exam|investigation|\blabs?\b|blood(?! pressure)|imaging|test|panel|"
                             r"report|scan|echo|ultrasound|x-ray|radiograph|procedure|operat|culture", re.I)),
     # why the patient came: the complaint, a request's indication, a letter's concerns (not the past history)
     ("presentation", re.compile(r"presenting|complaint|presentation|reason for (referral|admission|attendance|visit)|"
@@ -635,7 +635,9 @@ def classify(heading: str, unit: str, row: bool | None = None) -> str | None:
     if by_head == "presentation":  # why the patient came, but not what they do not have
         return None if _NEGATIVE_ONLY.match(unit[own.end() - 1:] if own else unit) else "presentation"
     vital = bool(_VITAL.search(unit)) and bool(re.search(r"\d", unit)) and len(unit) < 200
-    if (by_head == "vital_signs" or vital) and _normal_vitals(unit):
+    # the report's own vital signs section is shown as written; normal observations elsewhere (a discharge
+    # paragraph's "temperature of 36.6 °C", an echo's "Height 162 cm, weight 68 kg") are no key facts
+    if by_head != "vital_signs" and vital and _normal_vitals(unit):
         return None
     if by_head == "vital_signs":
         return "vital_signs" if re.search(r"\d", unit) else ("abnormal_findings" if _abnormal(unit) else None)
