@@ -15,7 +15,7 @@ markup and list markers taken off), filed by the document's own headings (plain,
 bold '**Plan**' / '**Plan:** ...', numbered, a section word alone on its line: 'Impression') or, without
 headings, by their wording — that the kept lines do not already say is added under its kind. A table
 row ('|' or aligned columns) is read against its reference cell and H/L flags; a value inside a range
-that names a condition ("prediabetes range 42–47") is a finding; observations all in their normal range
+that names a condition ("prediabetes range 42–47") is a finding; normal observations outside a vital signs section
 and results the report calls normal are left out; alcohol over 14 units a week, current smoking and an
 allergy are findings wherever they are written; an item of a plan list that names no action is a plan
 item. A fact said twice (the report repeats a finding in its conclusion, under a label or not) is shown
