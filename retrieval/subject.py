@@ -50,6 +50,10 @@ GENERIC = {
     "told", "think", "worried", "scared", "okay", "ok", "fine", "called", "need", "help", "know", "tell", "please",
     "want", "there", "here", "now", "then", "so", "but", "am", "were", "being", "such", "into", "over", "under",
     "up", "down", "out", "off", "through", "without", "against", "between", "every", "each", "same",
+    # contractions as tokens() leaves them ("won't" -> "wont") and as people type them without the apostrophe
+    "wont", "dont", "cant", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "shouldnt", "wouldnt",
+    "couldnt", "havent", "hasnt", "hadnt", "aint", "ive", "id", "youre", "theyre", "thats", "theres", "whos",
+    "alot", "u", "ur", "pls", "plz", "thx",
 }
 # heads of names too general to tell two things apart by the word before them
 _WEAK_HEADS = {"the", "of", "and", "a", "in", "s", "test", "tests", "level", "levels", "count", "range", "reading",
@@ -123,6 +127,8 @@ class NameIndex:
         self.by_token: dict[str, set[str]] = {}  # any word of a name -> its pages (the candidates of a question)
         self.category: dict[str, str | None] = {}
         self.all_words: set[str] = set()  # every word of every page (folded), to tell a misspelling from a word
+        # abbreviations written in capitals ("PrEP", "POTS"): as typed in lower case, a common word too
+        self.caps: dict[str, dict[tuple[str, ...], str]] = {}
         for source, title, aliases, text, *category in pages:
             self.category[source] = category[0] if category else None
             ns = []
@@ -135,6 +141,8 @@ class NameIndex:
                     continue
                 if t:
                     ns.append(t)
+                    if len(t) == 1 and sum(c.isupper() for c in name) >= 2:
+                        self.caps.setdefault(source, {})[t] = name.strip()
             self.names[source] = ns
             for n in ns:
                 for w in n:
@@ -158,6 +166,19 @@ class NameIndex:
         for w in {w for n in (x for ns in self.names.values() for x in ns) for w in n}:
             if len(w) >= 5 and w.isalpha():
                 self._by_start.setdefault(w[0], []).append(w)
+
+    def _abbreviation_supported(self, question: str, q: list[str], source: str, got: list) -> bool:
+        """False when `source` is named only by an abbreviation typed in lower case ("prep", "pots")
+        and none of the question's other words is on its page: "colonoscopy prep tips" is not about
+        PrEP; "pots heart rate when standing" is about POTS (its page says heart, rate, standing)."""
+        caps = self.caps.get(source, {})
+        if not got or not all(n in caps for n in got):
+            return True
+        if any(re.search(rf"\b{re.escape(caps[n])}\b", question) for n in got):
+            return True  # written as the page writes it
+        inside = {w for n in got for w in n}
+        rest = [w for w in q if len(w) >= 3 and w not in GENERIC and w not in inside and not w.isdigit()]
+        return not rest or any(_uses(self.words[source], w) for w in rest)
 
     def spelled(self, q: list[str]) -> list[str]:
         """`q` with each misspelt name word put right: a word of five or more letters that no page uses,
@@ -194,6 +215,8 @@ class NameIndex:
             got += [tuple(tokens(u)) for u in self.upper.get(source, ())
                     if re.search(rf"\b{re.escape(u)}\b", question)
                     or (u in _LOWER_OK and re.search(rf"\b{re.escape(u.lower())}\b", question))]
+            if got and not self._abbreviation_supported(question, q, source, got):
+                continue
             if got:
                 matched[source] = got
         if len(matched) > 1 and not _COMPARE.search(" ".join(q)):

@@ -137,3 +137,24 @@ def test_a_misspelt_name_names_its_page_and_a_word_a_page_uses_is_never_respelt(
     assert names.subject("guillan barre after a stomach bug??").named >= {"gbs"}
     assert names.subject("hypothyroidism symptoms").named == {"hypo"}
     assert names.spelled(["hypothyroidsm", "symptoms"]) == ["hypothyroidism", "symptoms"]
+
+
+def test_an_abbreviation_typed_in_lower_case_needs_its_page_to_fit_the_question():
+    names = NameIndex([
+        ("prep", "HIV pre-exposure prophylaxis", ["PrEP"], "PrEP is a pill taken to prevent HIV."),
+        ("colo", "Colonoscopy", [], "A colonoscopy needs a bowel preparation the day before."),
+        ("pots", "Postural tachycardia syndrome", ["POTS"], "In POTS the heart rate rises on standing."),
+        ("cough", "Whooping cough", [], "Whooping cough is a bacterial infection."),
+    ])
+    assert names.subject("colonoscopy prep tips").named == {"colo"}  # not PrEP
+    assert names.subject("is PrEP safe").named == {"prep"}  # as the page writes it
+    assert names.subject("pots heart rate when standing").named == {"pots"}  # its page says heart rate, standing
+    assert not names.subject("cough wont go away 4 weeks now").unnamed  # "won't" is no name
+
+
+@pytest.mark.parametrize("question", ["What are the symptoms of a frozen pipe burst?", "What is a splinter?"])
+def test_a_question_that_names_no_page_needs_a_close_excerpt(reference_library, question):
+    # the Symptoms lines of some page share its wording, not its subject
+    hits = reference_library.search(question)
+    assert not reference_library.subject(question).named
+    assert not reference_library.coverage(question, hits).covered
