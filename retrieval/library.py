@@ -14,12 +14,14 @@ is Fabry disease?" then finds no page on Fabry disease, however close "kidney di
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from medrouter.core.errors import RetrievalError
 
@@ -103,12 +105,22 @@ class Library:
     def build(self, progress=None, on_source=None) -> dict:
         t0 = time.perf_counter()
         pages = read_pages(self.settings, on_source)
-        about = {"sources": [s.model_dump(by_alias=True, exclude_none=True) for s in self.settings.reference.sources],
-                 "pages": len(pages)}
+        about = {"sources": [self._portable(s.model_dump(by_alias=True, exclude_none=True))
+                             for s in self.settings.reference.sources], "pages": len(pages)}
         report = self.store.sync_pages(self.name, pages, progress=progress, about=about)
         report["pages"] = len(pages)
         report["seconds"] = round(time.perf_counter() - t0, 2)
         return report
+
+    def _portable(self, source: dict) -> dict:
+        """A source as the manifest keeps it: its path relative to the config's folder when inside it
+        ("data/reference/pages"), so two checkouts sharing one library folder describe it alike and
+        neither rewrites it for the other's absolute path."""
+        path, cfg = source.get("path"), getattr(self.settings, "source_path", None)
+        if path and cfg:
+            with contextlib.suppress(ValueError):
+                source = dict(source, path=Path(path).resolve().relative_to(Path(cfg).resolve().parent).as_posix())
+        return source
 
     def exists(self) -> bool:
         return self.store.exists(self.name)

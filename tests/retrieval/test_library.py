@@ -120,3 +120,17 @@ def test_a_misspelt_name_is_uncommon_though_near_a_common_word():
     assert rare_words("guillan barre after a stomach bug", known, vocab, pages) == ["guillan"]
     assert rare_words("guillan barre after a stomach bug", known, vocab) == []
     assert rare_words("diffrence", known, vocab, pages) == []  # a misspelt common word stays common
+
+
+def test_two_checkouts_share_one_library_without_rewriting_it(make_library, tmp_path):
+    store = tmp_path / "shared"
+    gens = []
+    for checkout in ("a", "b"):  # the same pages in two folders, one library folder
+        root = tmp_path / checkout
+        shutil.copytree(FIX / "pages", root / "data" / "pages")
+        lib = make_library(ReferenceSource(type="pages", path=str(root / "data" / "pages")), store_dir=store)
+        lib.settings.source_path = str(root / "experts.yaml")
+        lib.build()
+        assert lib.info()["sources"][0]["path"] == "data/pages"  # relative to the config's folder
+        gens.append((store / lib.name / "CURRENT").read_text())
+    assert gens[0] == gens[1]  # the second checkout found it up to date
