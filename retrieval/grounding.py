@@ -62,12 +62,13 @@ class _Excerpt:  # what select_evidence reads of a retrieval Hit
 def select_evidence(query: str, excerpts: Sequence[_Excerpt], embed: Callable[[list[str]], np.ndarray],
                     bm25: BM25Index | None = None, n: int = 2, chunk_weight: float = 2.0,
                     sentences: bool = False, keep: Callable[[str], bool] | None = None,
-                    boost: Sequence[float] | None = None) -> list[Evidence]:
+                    boost: Sequence[float] | None = None,
+                    line_boost: Callable[[str], float] | None = None) -> list[Evidence]:
     """The `n` lines of `excerpts` (retrieval hits, best first) that best answer `query`.
     `sentences`: every sentence is a line of its own (reference pages, written one fact a sentence,
     are quoted sentence by sentence; a user's document keeps its lines: table rows, list items).
     `keep(line)`: only the lines it accepts are candidates; `boost[i]`: added to the fused score of every
-    line of excerpt i (the sections the question asks for)."""
+    line of excerpt i (the sections the question asks for); `line_boost(line)`: added to that line's."""
     if n <= 0 or not excerpts:
         return []
     lines: list[tuple[int, str]] = []
@@ -82,7 +83,8 @@ def select_evidence(query: str, excerpts: Sequence[_Excerpt], embed: Callable[[l
     # that names the scan.
     vecs = embed([expand(query)] + [_without_title(u, getattr(excerpts[i], "title", None)) for i, u in lines])
     dense = vecs[1:] @ vecs[0]
-    fused = np.array([rrf(i, chunk_weight) + (boost[i] if boost else 0.0) for i, _ in lines], dtype=np.float64)
+    fused = np.array([rrf(i, chunk_weight) + (boost[i] if boost else 0.0) + (line_boost(u) if line_boost else 0.0)
+                      for i, u in lines], dtype=np.float64)
     for rank, j in enumerate(np.argsort(-dense, kind="stable")):
         fused[j] += rrf(rank)
     if bm25 is not None:

@@ -27,7 +27,7 @@ from medrouter.core.errors import RetrievalError
 
 from .fusion import rrf
 from .reference import ReferencePage, describe, read_source
-from .subject import _COMPARE, GENERIC, NameIndex, Subject, _uses, tokens
+from .subject import _COMPARE, GENERIC, NameIndex, Subject, _fold, _uses, tokens
 
 # The floor measured on data/reference/calibration.jsonl when none is configured (see calibrate)
 DEFAULT_FLOOR = 0.307
@@ -42,6 +42,8 @@ NAMELESS_FLOOR = 0.44
 # how much a line of a section the question asks for is preferred, as a reciprocal-rank weight
 # (the line's own rankings, dense, BM25 and its excerpt's rank, weigh 1, 1 and 2)
 SECTION_WEIGHT = 3.0
+# how much a line that says the name the question used is preferred (same scale)
+NAME_WEIGHT = 1.0
 _WORD = re.compile(r"[^\W\d_][^\W_\-']{3,}", re.U)
 _NAME = re.compile(r"(?<=[\w,;:)'\-] )[A-Z][a-z]{3,}|(?<=-)[A-Z][a-z]{3,}")
 _QUESTION_WORDS = {
@@ -233,8 +235,18 @@ class Library:
         # a line of a section the question asks for ("what should my LDL be": Normal range) before a
         # closer-worded line of another section ("LDL is often called bad cholesterol")
         boost = [rrf(0, SECTION_WEIGHT) if (h.section or "").lower() in wanted else 0.0 for h in hits]
+        # a line that says the name the question used before one about another thing on the same page
+        # ("lung cancer screening who qualifies": not the overview's lines on bowel and breast screening)
+        said = self._name_index().names_in(question, subj.named)
+        bonus = rrf(0, NAME_WEIGHT)
+
+        def says_name(line: str) -> float:
+            words = {_fold(w) for w in tokens(line)}
+            return bonus if any(all(_fold(w) in words for w in n) for n in said) else 0.0
+
         return self.store.evidence(self.name, question, hits, n=n, sentences=True,
-                                   keep=subj.mentions if subj.unnamed else None, boost=boost)
+                                   keep=subj.mentions if subj.unnamed else None, boost=boost,
+                                   line_boost=says_name if said and NAME_WEIGHT else None)
 
     def known_word(self):
         if self._known is None:

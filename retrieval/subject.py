@@ -167,6 +167,15 @@ class NameIndex:
             if len(w) >= 5 and w.isalpha():
                 self._by_start.setdefault(w[0], []).append(w)
 
+    def names_in(self, question: str, sources: set[str]) -> list[tuple[str, ...]]:
+        """The names of `sources` that `question` says (as spelled right), longest first."""
+        q = self.spelled(tokens(question))
+        got = {n for s in sources for n in self.names.get(s, ()) if _has(q, n)}
+        got |= {tuple(tokens(u)) for s in sources for u in self.upper.get(s, ()) if re.search(rf"\b{re.escape(u)}\b", question)}
+        # "lung cancer screening", not also the "cancer screening" and "lung cancer" inside it
+        return [n for n in sorted(got, key=len, reverse=True)
+                if not any(len(m) > len(n) and _has(list(m), n) for m in got)]
+
     def _abbreviation_supported(self, question: str, q: list[str], source: str, got: list) -> bool:
         """False when `source` is named only by an abbreviation typed in lower case ("prep", "pots")
         and none of the question's other words is on its page: "colonoscopy prep tips" is not about
@@ -219,6 +228,14 @@ class NameIndex:
                 continue
             if got:
                 matched[source] = got
+        if len(matched) > 1 and not _COMPARE.search(" ".join(q)):
+            # a name inside a longer name the question says is not said: "lung cancer screening" names
+            # the screening pages, not the lung cancer page
+            said = [n for ns in matched.values() for n in ns]
+            part = {a for a, ns in matched.items()
+                    if all(any(len(m) > len(n) and _has(list(m), n) for m in said) for n in ns)}
+            if part and part != set(matched):
+                matched = {a: ns for a, ns in matched.items() if a not in part}
         if len(matched) > 1 and not _COMPARE.search(" ".join(q)):
             on = {(a, b): any(_has(self.text[b], n) for n in matched[a]) for a in matched for b in matched if a != b}
             # only a symptom page gives way ("cough", "headache", "fever" are on many pages); "colon

@@ -158,3 +158,15 @@ def test_a_question_that_names_no_page_needs_a_close_excerpt(reference_library, 
     hits = reference_library.search(question)
     assert not reference_library.subject(question).named
     assert not reference_library.coverage(question, hits).covered
+
+
+def test_a_name_inside_a_longer_name_the_question_says_is_not_named():
+    names = NameIndex([
+        ("lc", "Lung cancer", [], "Lung cancer is a cancer of the lung."),
+        ("lcs", "Lung cancer screening", [], "Lung cancer screening is a yearly low-dose CT scan."),
+        ("bc", "Bowel cancer", ["colon cancer"], "Bowel cancer screening finds it early."),
+        ("cso", "Cancer screening overview", ["cancer screening"], "Bowel cancer screening and lung cancer screening."),
+    ])
+    assert names.subject("lung cancer screening who qualifies").named == {"lcs"}
+    assert names.names_in("lung cancer screening who qualifies", {"lcs", "cso"}) == [("lung", "cancer", "screening")]
+    assert names.subject("when should i start colon cancer screening").named == {"bc", "cso"}  # neither inside the other
