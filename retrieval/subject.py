@@ -21,6 +21,7 @@ question against every page's title and aliases (the names a reviewer wrote for 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .lexical import singular as _fold  # the plural rule BM25 uses: one for names and terms
@@ -66,8 +67,10 @@ _DESIGNATOR = re.compile(r"^(\d+[a-z]?|[a-z]\d*|i{1,3}|iv|one|two)$")
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case word tokens; apostrophes dropped ("Crohn's" -> "crohns"), hyphens split."""
-    return re.findall(r"[^\W_]+", re.sub(r"['’`]", "", (text or "").lower()))
+    """Lower-case word tokens; apostrophes dropped ("Crohn's" -> "crohns"), hyphens split, accents
+    dropped ("Guillain-Barré" -> "guillain", "barre", as people type it)."""
+    t = unicodedata.normalize("NFKD", re.sub(r"['’`]", "", (text or "").lower()))
+    return re.findall(r"[^\W_]+", "".join(c for c in t if not unicodedata.combining(c)))
 
 
 def _has(seq: list[str], phrase: tuple[str, ...]) -> bool:
@@ -285,6 +288,13 @@ class NameIndex:
                 t = _fold(w.lower())
                 if t not in self.name_words and w not in upper and not any(w.lower() in e for e in unnamed):  # noqa
                     unnamed.append((w,))  # matched as written: "TIPS" is not "tips"
+        # two unnamed words side by side are one name: "plantar fasciitis" is not answered by a line on
+        # necrotising fasciitis
+        for i in range(len(q) - 1):
+            a, b = (q[i],), (q[i + 1],)
+            if a in unnamed and b in unnamed:
+                unnamed[unnamed.index(a)] = (q[i], q[i + 1])
+                unnamed.remove(b)
         return Subject(named=named, conflicting=conflicting, unnamed=unnamed)
 
 

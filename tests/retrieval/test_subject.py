@@ -170,3 +170,12 @@ def test_a_name_inside_a_longer_name_the_question_says_is_not_named():
     assert names.subject("lung cancer screening who qualifies").named == {"lcs"}
     assert names.names_in("lung cancer screening who qualifies", {"lcs", "cso"}) == [("lung", "cancer", "screening")]
     assert names.subject("when should i start colon cancer screening").named == {"bc", "cso"}  # neither inside the other
+
+
+def test_two_unnamed_words_side_by_side_are_one_name(names):
+    s = names.subject("what is plantar fasciitis", rare=["plantar", "fasciitis"])
+    assert s.unnamed == [("plantar", "fasciitis")]
+    assert not s.mentions("Necrotising fasciitis is a rare infection.")
+    assert s.mentions("Plantar fasciitis causes heel pain.")
+    g = names.subject("symptoms of guillain barre", rare=["guillain", "barre"])
+    assert g.mentions("Guillain-Barré syndrome is rare.")  # accents dropped, as people type it
