@@ -36,7 +36,8 @@ class RouteDecision:
     refused: bool = False  # route is out of scope (by label or by low confidence)
     reason: str = ""  # "classifier" (top score), "below_threshold" (in scope unsure, refused),
     # "emergency" (would have been refused; an emergency is answered on the best in-scope route),
-    # "needs_document" (would have been refused; names a health document of the user's that is missing)
+    # "needs_document" (would have been refused; names a health document of the user's that is missing),
+    # "summary_of_document" (asks for a summary of a health document it names as the user's: summarization)
     # or "doc_match" (would have been refused or sent to medical_qa; the user's documents match it)
     latency_ms: float = 0.0
     predicted: str = ""  # the classifier's top route before the confidence floor

@@ -185,6 +185,8 @@ def cmd_eval_router(args) -> int:
             note = "" if v["decided"] or ci is None else " (the target lies inside the interval: too few examples to tell)"
             print(f"  goal {k} {v['target']}: {'met' if v['met'] else 'NOT met'}  "
                   f"{v['count'][0]}/{v['count'][1]}, 95% interval {ci}{note}")
+        for lang, m in res["by_language"].items():
+            print(f"  {lang}: accuracy {m['accuracy']}  refused {m['refused_in_scope']}/{m['in_scope']} in scope  n={m['n']}")
         for r_, m in res["per_route"].items():
             print(f"  {r_:<16} precision {m['precision']}  recall {m['recall']}  n={m['support']}")
         for m in res["misrouted"][:20]:
@@ -222,7 +224,9 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_router_info)
 
     p = eval_subparsers(sub).add_parser("router", help="accuracy, refusals, confusion and latency on a labeled JSONL")
-    p.add_argument("--input", help="labeled JSONL (text, label[, has_documents, tags]); default router.dev_file")
+    p.add_argument("--input", "--file", dest="input",
+                   help="labeled JSONL (text, label[, has_documents, tags]), e.g. data/routing/dev2.jsonl; "
+                        "default router.dev_file")
     p.add_argument("--split", choices=["dev", "test"], help="dev = router.dev_file (default); test = the blind "
                    f"split {TEST_FILE} beside it, written from the route descriptions only (never fitted on)")
     p.add_argument("--classifier", help="evaluate another registered classifier (e.g. nearest, the baseline)")

@@ -48,6 +48,15 @@ def evaluate(router, examples: list[Example], train_texts: set[str] | None = Non
     for e, q in zip(examples, p):
         for tag in e.tags:
             by_tag[tag].append(q == e.label)
+    by_lang: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0])  # n, right, in scope, in scope refused
+    for e, d in zip(examples, decisions):
+        lang = next((t[5:] for t in e.tags if t.startswith("lang_")), "en")  # untagged = English
+        row = by_lang[lang]
+        row[0] += 1
+        row[1] += d.route == e.label
+        if e.label != oos:
+            row[2] += 1
+            row[3] += d.refused
     emergency_tagged = [(e, d) for e, d in zip(examples, decisions) if "emergency" in e.tags]
     untagged = [d for e, d in zip(examples, decisions) if "emergency" not in e.tags]
     misrouted = [{"text": e.text[:200], "label": e.label, "route": d.route, "predicted": d.predicted,
@@ -64,6 +73,8 @@ def evaluate(router, examples: list[Example], train_texts: set[str] | None = Non
         "below_threshold_refusals": sum(d.reason == "below_threshold" for d in decisions),
         "per_route": per_route,
         "confusion": confusion,  # confusion[true][predicted]
+        "by_language": {k: {"accuracy": _r(v[1] / v[0]), "n": v[0], "in_scope": v[2], "refused_in_scope": v[3]}
+                        for k, v in sorted(by_lang.items())},
         "by_tag": {t: {"accuracy": _r(sum(v) / len(v)), "n": len(v)} for t, v in sorted(by_tag.items())},
         "emergency": {"tagged": len(emergency_tagged),
                       "detected": sum(1 for _, d in emergency_tagged if d.emergency),

@@ -143,7 +143,7 @@ def side_features(ri: RoutingInput, has_documents: bool) -> np.ndarray:
 _HEALTH_DOC = (
     # en
     r"reports?|results?|labs?|lab ?work|blood ?work|bloods|blood ?tests?|test results|scans?|mri|ct|x-?rays?|"
-    r"ultrasound|echo(cardiogram)?|ecg|ekg|(op|operative|consult|clinic|visit|progress) notes?|"
+    r"ultrasound|echo(cardiogram)?|ecg|ekg|(op|operative|consult(ation)?|clinic|visit|progress) notes?|"
     r"(medical|health|hospital|visit) records?|discharge( letter| summary| papers| paperwork)?|"
     r"(care|action|treatment|asthma) plan|prescriptions?|referral( letter)?|(clinic|doctor'?s|gp) letter|"
     r"panel|biopsy|pathology|histology|imaging|findings|sleep study|(post-?op )?instructions|"
@@ -155,13 +155,15 @@ _HEALTH_DOC = (
     r"\w+(ology|ologist'?s?) (letter|notes|report)|letter from (my|the) (surgeon|doctor|gp|hospital|clinic|consultant|"
     r"specialist|\w+ologist)|"
     # de / fr / it / pt / es
-    r"bericht|befunde?|arztbrief|entlassungsbrief|laborwerte|blutwerte|ergebnisse|röntgenbild|behandlungsplan|"
+    r"bericht|befunde?|arztbrief|entlassungsbrief|laborwerte|blutwerte|ergebnisse|röntgenbild|behandlungsplan|mrt|"
     r"\w*befun[dt]\w*|(entlassungs|arzt|kranken\w*|klinik|reha|op|röntgen|mrt|labor|patho\w*)bericht\w*|blutbild|"
     r"\w*therapieplan|medikationsplan|impfpass|"
     r"rapport|compte[- ]rendu|résultats?|bilan|ordonnance|analyses|lettre de sortie|prise de sang|irm|"
     r"referto|referti|risultati|esam[ei]|analisi|lettera di dimissione|piano terapeutico|ricetta|"
     r"laudo|relatório|resultados|exames?|receita|"
     r"informe|análisis|analítica|receta|"
+    # a care / treatment plan in es / pt / it / fr
+    r"plan(o)? de (cuidados|tratamiento|tratamento)|piano di cura|plan de soins|"
     # an ECG / an MRI in the five languages (also misspelt: "resonansia"), a physiotherapy plan
     r"[ée]l[ée]ctrocardiogram(me|ma|a)?|elettrocardiogramma|eletrocardiograma|r[ei]ss?on[aâ]n[csz]i?a|"
     r"(plan|plano|programa|programma|piano|programme) (de|di) (fisioterapia|kin[ée]sith[ée]rapie|riabilitazione)")
@@ -185,10 +187,14 @@ def _named(nouns: str) -> re.Pattern:
 
 
 _NAMES_HEALTH_DOC, _NAMES_ANY_DOC = _named(_HEALTH_DOC), _named(_ANY_DOC)
-# a word that makes the named document something other than the user's health record
-_NOT_HEALTH = re.compile(r"\b(earnings|quarterly|financial|sales|business|annual report|school|book|novel|chapter|"
+# a word that makes the named document something other than the user's health record;
+# "book" the noun (not "when should I book it", "book an appointment")
+_NOT_HEALTH = re.compile(r"\b(earnings|quarterly|financial|sales|business|annual report|school|"
+                         r"book(?!\s+(it|that|this|them|one|an?|my|the|in|on|a follow-up|appointments?)\b)|novel|chapter|"
                          r"project|bug|incident|police|credit|weather|market|tax|contract|invoice|essay|article|"
-                         r"meeting|code|unit tests?|test suite|homework|car|vet|veterinary|dog|cat|horse|pet|"
+                         r"meeting|code|unit tests?|test suite|homework|car|vet|veterinary|dog|cat|horse|"
+                         # a pet, not a PET scan / PET-CT (positron emission tomography)
+                         r"pets?(?![- ]?(ct|scans?|mri)\b)|"
                          r"server|build|logs?|ci|pipeline|lease|tenancy|contratt?o|insurance|manual|screenplay|story|poem|"
                          r"speech|cover letter|proposal|itinerary|newsletter|handbook|transcript|lecture|paper on|"
                          r"terms and conditions|virus|windows|claims?|crash\w*|segmentation|unrelated|malware|election|exam paper|spreadsheet|"
@@ -224,11 +230,12 @@ def needs_document(ri: RoutingInput, has_documents: bool) -> bool:
 
 # "summarize / tl;dr / key points / boil down" in the user's words: with documents attached, what
 # separates a summary of them from a question about them (doc_match: router.router)
+# ("gist" as a word: "cardiologist" and "dermatologist" end in it; a "discharge summary" is a document's name)
 _ASKS_SUMMARY = re.compile(
-    r"summar|sumar|summer|sumamr|tl;?dr|key (points|takeaways|findings)|main (points|findings)|takeaways|"
-    r"condense|shorten|shorter|short(er)? vers|shot vers|shrink|overview|gist|sum (it |this |that |them )?up|"
-    r"nutshell|nytshell|cliff ?notes|recap|\bbrief(ly)?\b|digest|highlights|bottom line|essentials|boil|bil dow|"
-    r"in (\w+ ){0,2}(sentences|lines|words|bullets?|paragraphs?)|bullet|one-?pager|one page|"
+    r"(?<!discharge )summar|sumar|summer|sumamr|tl;?dr|key (points|takeaways|findings)|main (points|findings)|takeaways|"
+    r"condense|shorten|shorter|short(er)? vers|shot vers|shrink|overview|\bgist\b|sum (it |this |that |them )?up|"
+    r"nutshell|nytshell|cliff ?notes|recap|headlines?|upshot|\babrevi[ae]\b|\babbrevia\b|\bbrief(ly)?\b|digest|highlights|bottom line|essentials|boil|bil dow|"
+    r"in (?!(simple|plain|easy|other|lay(man'?s)?) )(\w+ ){0,2}(sentences|lines|words|bullets?|paragraphs?)|bullet|one-?pager|one page|"
     r"résum|resum|zusammen|riassun|riassum|sintesi|sintetiz|punti chiave|kurzfassung|überblick|abrég|en bref",
     re.I)
 

@@ -36,6 +36,9 @@ SEED = 20240611
 DEV_PERCENT = 30
 ROUTES = ("out_of_scope", "medical_qa", "summarization", "advice")
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Round six (round6.jsonl, card ROUND6.md): train only, read after round five, like it.
+ROUND6_PATH = os.path.join(HERE, "round6.jsonl")
+ROUND6_TAG = "round6"
 
 rng = random.Random(SEED)
 EXAMPLES = []
@@ -2196,6 +2199,19 @@ def finalize(examples):
     return out
 
 
+def build_round6(put):
+    """Round-six cases (round6.jsonl, card ROUND6.md), train only: hand-written for the families the
+    router still got wrong on requests it was not written against (general questions asked with
+    documents attached, short abbreviations, out-of-scope requests that sound medical or alarming,
+    documents named but not attached), in six languages. Each line keeps its label, has_documents and
+    tags, plus `round6`; nothing is drawn from rng, so no earlier line moves."""
+    with open(ROUND6_PATH, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                row = json.loads(line)
+                put(row["text"], row["label"], list(row.get("tags", [])) + [ROUND6_TAG], bool(row["has_documents"]))
+
+
 def main():
     build_out_of_scope()
     build_medical_qa()
@@ -2205,14 +2221,17 @@ def main():
     round3.build(add_train_only, typoify, rng)  # after round two: its examples and random stream are unchanged too
     round4.build(add_train_only, typoify, rng)  # after round three, likewise
     round5.build(add_train_only)  # after round four; reads round5.jsonl, draws nothing from rng
+    build_round6(add_train_only)  # after round five; reads round6.jsonl, draws nothing from rng
     data = finalize(EXAMPLES)
     first = [ex for ex in data if not ex["_train_only"]]
-    extra = [ex for ex in data if ex["_train_only"] and round5.TAG not in ex["tags"]]
+    extra = [ex for ex in data if ex["_train_only"] and round5.TAG not in ex["tags"] and ROUND6_TAG not in ex["tags"]]
     fifth = [ex for ex in data if round5.TAG in ex["tags"]]
+    sixth = [ex for ex in data if ROUND6_TAG in ex["tags"]]
     random.Random(SEED + 1).shuffle(first)  # the first-round order, unchanged by the hard cases
     random.Random(SEED + 2).shuffle(extra)
     random.Random(SEED + 3).shuffle(fifth)  # appended: the earlier lines of train.jsonl stay as they were
-    data = first + extra + fifth
+    random.Random(SEED + 4).shuffle(sixth)  # appended after round five, likewise
+    data = first + extra + fifth + sixth
     splits = {"train": [], "dev": []}
     for ex in data:
         splits[ex["_split"]].append({k: v for k, v in ex.items() if not k.startswith("_")})
@@ -2260,9 +2279,9 @@ def check(splits):
     for r in ROUTES:
         if sum(1 for x in allrows if x["label"] == r) < 180:
             errors.append("route %s has fewer than 180 examples" % r)
-    # Round five (round5.jsonl) keeps its blind writer's own tags (lang_en, doc_named_missing, ...):
-    # train only, so those tags cannot be in dev; every other tag must be.
-    older = {t for x in allrows if round5.TAG not in x["tags"] for t in x["tags"]}
+    # Rounds five and six (round5.jsonl, round6.jsonl) keep their writers' own tags (lang_en,
+    # doc_named_missing, short_abbrev, ...): train only, so those tags cannot be in dev; every other tag must be.
+    older = {t for x in allrows if round5.TAG not in x["tags"] and ROUND6_TAG not in x["tags"] for t in x["tags"]}
     missing = sorted((set(tr_tags) & older) - set(dv_tags))
     if missing:
         errors.append("tags missing from dev: %s" % missing)

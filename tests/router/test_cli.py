@@ -31,20 +31,22 @@ def test_route_bad_input_is_one_line_error(tmp_path, capsys, embedder):
 
 def test_eval_router_json(tmp_path, capsys, embedder):
     rows = [{"text": "What is hypertension?", "label": "medical_qa", "tags": ["x"]},
+            {"text": "¿Qué es la hipertensión?", "label": "medical_qa", "tags": ["lang_es"]},
             {"text": "Write me a poem about the moon", "label": "out_of_scope"},
             {"text": "tl;dr of my uploaded radiology report", "label": "summarization", "has_documents": True},
             {"text": "My letter says rest for two weeks; can I swim?", "label": "advice", "has_documents": True}]
     f = write_jsonl(tmp_path / "dev.jsonl", rows)
-    assert main(["eval", "router", "--input", str(f), "--json"]) == 0
+    assert main(["eval", "router", "--file", str(f), "--json"]) == 0  # --file = --input
     res = json.loads(capsys.readouterr().out)
+    assert res["by_language"]["es"]["n"] == 1 and res["by_language"]["en"]["n"] == 4
     for key in ("accuracy", "per_route", "out_of_scope_recall", "false_refusal_rate", "confusion", "misrouted",
                 "latency_ms", "goals", "overlap_with_train"):
         assert key in res
-    assert res["examples"] == 4 and sum(sum(v.values()) for v in res["confusion"].values()) == 4
+    assert res["examples"] == 5 and sum(sum(v.values()) for v in res["confusion"].values()) == 5
     assert set(res["latency_ms"]) == {"p50", "p95", "max"}
-    # 4 examples cannot decide a 97 % goal: the interval says so
+    # 5 examples cannot decide a 97 % goal: the interval says so
     acc = res["goals"]["accuracy"]
-    assert acc["count"][1] == 4 and acc["interval_95"][0] < 0.97 < acc["interval_95"][1] and acc["decided"] is False
+    assert acc["count"][1] == 5 and acc["interval_95"][0] < 0.97 < acc["interval_95"][1] and acc["decided"] is False
 
 
 def test_wilson_interval():

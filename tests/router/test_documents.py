@@ -25,6 +25,15 @@ from router.text import names_document, names_health_document, needs_document, s
     "Riassumi il mio programma di fisioterapia.",
     "Summarize my neurologist's letter.",
     "Looking at my vaccination record, do I need another hepatitis B shot?",
+    # a PET scan is a health document; a pet is not (below)
+    "Can you condense my PET-CT report into three lines?",
+    "What does my PET scan report say about my lymph nodes?",
+    # round six's wording: consultation notes, "book" the verb, MRT compounds, care plans in es / pt
+    "Shorten my aunt's rheumatology consultation notes.",
+    "My GP letter asks for a blood test — when should I book it?",
+    "Fass meinen MRT-Befund der Schulter zusammen.",
+    "¿Qué dice mi plan de cuidados sobre el ejercicio?",
+    "O que o meu plano de cuidados diz sobre a insulina?",
 ])
 def test_names_a_health_document(text):
     ri = split_request(text)
@@ -42,6 +51,9 @@ def test_names_a_health_document(text):
     "What is hypertension?",
     "Dame la receta de una tortilla de patatas jugosa.",  # receta: a recipe, not a prescription
     "Dammi la ricetta della carbonara.",
+    "Summarize my pet's vet report.",
+    "Give me the key points of my pet insurance report.",
+    "Summarize this book about the history of surgery.",
 ])
 def test_does_not_name_a_missing_health_document(text):
     ri = split_request(text)
@@ -99,3 +111,48 @@ def test_doc_match_sends_a_summary_request_to_summarization(rt):
     from router.text import asks_for_summary
 
     assert asks_for_summary("riassunto veloce della mia ecografia") and not asks_for_summary("What was my LDL in 2024?")
+
+
+def test_asks_for_summary_is_not_fooled_by_specialists_or_a_discharge_summary():
+    from router.text import asks_for_summary
+
+    assert asks_for_summary("Just the gist of my scan report, please.")
+    assert not asks_for_summary("Should I see my cardiologist again?")  # "-ologist" ends in "gist"
+    assert not asks_for_summary("According to the discharge summary, which medicines did they add?")
+    assert asks_for_summary("Summarize my discharge summary.")
+
+
+def _with_scores(rt, monkeypatch, probs):
+    """rt with the classifier's probabilities fixed (routes in rt.routes order): the rule, not the head."""
+    import numpy as np
+
+    row = np.array([[probs[r] for r in rt.routes]])
+    monkeypatch.setattr(rt.classifier, "scores", lambda vecs, feats, texts: np.repeat(row, len(texts), axis=0))
+    return rt
+
+
+@pytest.mark.parametrize("text,docs", [
+    ("In a nutshell, what does the echo report I uploaded say?", True),
+    ("Headline findings of the pathology report I attached, please.", True),
+    ("Give me the short version of my thyroid ultrasound report.", False),  # named, not attached
+])
+def test_a_summary_of_a_named_health_document_goes_to_summarization(rt, monkeypatch, text, docs):
+    # the head torn towards advice, or in scope just under its floor: the request asks for a summary
+    # of a health document it names, so it goes to summarization
+    for probs in ({"out_of_scope": 0.05, "medical_qa": 0.05, "summarization": 0.3, "advice": 0.6},
+                  {"out_of_scope": 0.3, "medical_qa": 0.1, "summarization": 0.5, "advice": 0.1}):
+        d = _with_scores(rt, monkeypatch, probs).route(text, has_documents=docs)
+        assert d.route == "summarization" and not d.refused, d.to_dict()
+    # the head sure it is out of scope (P(in scope) under SUMMARY_RULE_FLOOR): refused when attached;
+    # named but missing, it is never refused (needs_document) and goes to summarization
+    d = _with_scores(rt, monkeypatch, {"out_of_scope": 0.8, "medical_qa": 0.05, "summarization": 0.1,
+                                       "advice": 0.05}).route(text, has_documents=docs)
+    assert (d.refused, d.route) == ((True, "out_of_scope") if docs else (False, "summarization")), d.to_dict()
+
+
+def test_the_summary_rule_leaves_other_documents_and_questions_alone(rt):
+    # a summary of a document that is not a health record stays out of scope; a question about a
+    # health document is no summary request
+    assert rt.route("Summarize the uploaded car insurance contract.", has_documents=True).refused
+    d = rt.route("My uploaded results show a high ferritin. Should I stop my iron tablets?", has_documents=True)
+    assert d.route == "advice", d.to_dict()

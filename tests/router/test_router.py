@@ -83,7 +83,8 @@ def test_floor_applies_to_being_in_scope_not_to_the_top_expert(settings, embedde
     """A request torn between two experts is still in scope: the floor is compared with
     P(in scope) = 1 - P(out of scope), not with the top expert's own probability."""
     head = Router(settings, embedder=embedder).classifier.head
-    text = "Should I be worried about this result? Please summarise it."
+    # (no document named: "this result" would make it a summary of the user's document, never refused)
+    text = "Should I be worried? Please summarise it."
     d = Router(settings, embedder=embedder, head=head).route(text, has_documents=True)
     assert d.in_scope == pytest.approx(1 - d.scores["out_of_scope"])
     assert d.confidence < d.in_scope - 0.05  # torn between summarization and advice
