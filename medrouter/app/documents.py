@@ -15,8 +15,8 @@ markup and list markers taken off), filed by the document's own headings (plain,
 bold '**Plan**' / '**Plan:** ...', numbered, a section word alone on its line: 'Impression') or, without
 headings, by their wording — that the kept lines do not already say is added under its kind. A table
 row ('|' or aligned columns) is read against its reference cell and H/L flags; a value inside a range
-that names a condition ("prediabetes range 42–47") is a finding; normal observations outside a vital signs section
-and results the report calls normal are left out; alcohol over 14 units a week, current smoking and an
+that names a condition ("prediabetes range 42–47") is a finding; observations and results are kept when normal
+(a pertinent negative: "troponin normal", "temperature 36.6 °C" in a discharge paragraph); alcohol over 14 units a week, current smoking and an
 allergy are findings wherever they are written; an item of a plan list that names no action is a plan
 item. A fact said twice (the report repeats a finding in its conclusion, under a label or not) is shown
 once, the fuller way, and a '; '-part another fact says is shown once. A model clause that a shown
@@ -493,7 +493,6 @@ def _kind_of_heading(heading: str) -> str | None:
     return None
 
 
-_STATED_NORMAL = re.compile(r"\b(normal|unremarkable|within (?:the )?(?:normal |reference )?(?:range|limits))\b", re.I)
 _CONDITION_RANGE = re.compile(r"\b(pre-?diabet\w*|diabet\w*|deficien\w*|insufficien\w*|borderline|abnormal|"
                               r"raised|high|low|toxic|obes\w*|overweight|hypertensi\w*|osteopeni\w*|"
                               r"osteopor\w*|impaired|intermediate|moderate|severe|at[- ]risk|risk)\b[^()\d]{0,12}"
@@ -552,47 +551,6 @@ def _lifestyle_risk(unit: str) -> bool:
     return bool(_SMOKER.search(unit)) and not _EX_SMOKER.search(unit)
 
 
-# Vital signs read by their adult normal bounds: a unit of normal observations only is no key fact
-_VITAL_READ = [  # (pattern, the value's group, low, high); a blood pressure is read as systolic/diastolic
-    (re.compile(r"\b(?:HR|heart rate|pulse(?: rate)?)\b\D{0,12}?(\d{2,3})(?!\s?[-–]\s?\d)", re.I), 50, 100),
-    (re.compile(r"\b(?:RR|resp(?:iratory)? rate)\b\D{0,12}?(\d{1,2})(?!\s?[-–]\s?\d)", re.I), 12, 20),
-    (re.compile(r"\b(?:Sp ?O2|O2 sat\w*|sats?|saturations?|oxygen saturations?)\b\D{0,12}?(\d{2,3})\s?%", re.I), 94, 100),
-    (re.compile(r"(\d{2}(?:\.\d)?)\s?°\s?C\b"), 35.5, 37.7),
-    (re.compile(r"\bBMI\b\D{0,12}?(\d{2}(?:\.\d)?)", re.I), 18.5, 24.9),
-]
-_BP_READ = re.compile(r"(?<![\d/])(\d{2,3})/(\d{2,3})(?![\d/])")
-_NEUTRAL_MEASURE = re.compile(r"\b(?:height|weight|waist|BSA|body surface area)\b\D{0,15}?\d+(?:\.\d+)?\s?(?:cm|kg|m²|m2)?",
-                              re.I)
-_VITAL_FLAG = re.compile(r"\b(AF|irregular\w*|on (?:\d+ ?L|oxygen|O2)|oxygen|postural|orthostatic|lying|standing|drop\w*|"
-                         r"fell|fall(?:en|ing)?|loss|lost|gain\w*|rose|rising|admission|arrival|presentation|"
-                         r"repeat|target|centile|percentile|\d+(?:st|nd|rd|th)\b|from|to \d)", re.I)
-
-
-def _normal_vitals(unit: str) -> bool:
-    """Whether a unit gives only vital signs in their normal range ("HR 72 bpm regular, RR 16/min, SpO2
-    96% on air, temperature 36.6 °C"; "Height 162 cm, weight 68 kg"): every number read and normal, no
-    word that makes it a finding (AF, postural, on oxygen, a change, on admission)."""
-    if _VITAL_FLAG.search(unit) or _abnormal(unit):
-        return False
-    rest, read = unit, 0
-    for m in _BP_READ.finditer(unit):
-        sys_, dia = int(m.group(1)), int(m.group(2))
-        if not (90 <= sys_ < 140 and 60 <= dia < 90):
-            return False
-        read += 1
-    rest = _BP_READ.sub(" ", rest)
-    for rx, lo, hi in _VITAL_READ:
-        for m in rx.finditer(rest):
-            if not lo <= float(m.group(1)) <= hi:
-                return False
-            read += 1
-        rest = rx.sub(" ", rest)
-    neutral = bool(_NEUTRAL_MEASURE.search(rest))
-    rest = _NEUTRAL_MEASURE.sub(" ", rest)
-    # every number is read (a "3 minutes" or an "ECG ... QTc 448 ms" left over keeps the unit)
-    return (read > 0 or neutral) and not re.search(r"\d", re.sub(r"\b\d+\s?(?:mmHg|bpm|/min|breaths)", " ", rest))
-
-
 def _abnormal(unit: str) -> bool:
     label = _INLINE_LABEL.match(unit)
     body = unit[label.end() - 1:] if label else unit  # "Abdomen: soft, non-tender": the label is no finding
@@ -635,10 +593,6 @@ def classify(heading: str, unit: str, row: bool | None = None) -> str | None:
     if by_head == "presentation":  # why the patient came, but not what they do not have
         return None if _NEGATIVE_ONLY.match(unit[own.end() - 1:] if own else unit) else "presentation"
     vital = bool(_VITAL.search(unit)) and bool(re.search(r"\d", unit)) and len(unit) < 200
-    # the report's own vital signs section is shown as written; normal observations elsewhere (a discharge
-    # paragraph's "temperature of 36.6 °C", an echo's "Height 162 cm, weight 68 kg") are no key facts
-    if by_head != "vital_signs" and vital and _normal_vitals(unit):
-        return None
     if by_head == "vital_signs":
         return "vital_signs" if re.search(r"\d", unit) else ("abnormal_findings" if _abnormal(unit) else None)
     if row is not None and by_head != "history":  # a table row with a reference: the values decide
@@ -665,9 +619,8 @@ def classify(heading: str, unit: str, row: bool | None = None) -> str | None:
         return "abnormal_findings"
     if _DRUG.search(unit) and re.search(r"\d", unit):
         return "medications"
-    if (_MEASURE.search(unit) or _SCORE.search(unit)) and not _RANGE.search(unit) \
-            and not (_STATED_NORMAL.search(unit) and len(_MEASURE.findall(unit)) <= 1):  # values without a range to read them by: shown as written
-        return "results"  # (not "TSH 1.8 mIU/L - normal", "Prolactin 262 mU/L (normal)")
+    if (_MEASURE.search(unit) or _SCORE.search(unit)) and not _RANGE.search(unit):
+        return "results"  # values without a range to read them by: shown as written
     return None
 
 

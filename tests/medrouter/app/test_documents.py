@@ -292,9 +292,9 @@ def test_title_case_headings_and_a_social_history_file_every_finding():
     assert "Alcohol approximately 24 units per week." in facts["abnormal_findings"]
     assert "Penicillin (rash)." in facts["abnormal_findings"]
     assert not any("smoker" in u or "bus driver" in u for u in every)
-    # a value inside a range that names a condition is a finding; a value the report calls normal is none
+    # a value inside a range that names a condition is a finding; a value the report calls normal is a result
     assert "HbA1c: 43 mmol/mol (prediabetes range 42–47)." in facts["abnormal_findings"]
-    assert not any("TSH" in u for u in every)
+    assert "TSH 1.8 mIU/L - normal" in facts["results"]
     # "Impression" on its own line files its list; "no red flags" is a conclusion though it says "no"
     assert "There are no red flags for an atypical parkinsonian syndrome." in facts["assessment"]
 
@@ -312,19 +312,15 @@ def test_a_plan_list_keeps_its_items_under_a_label_of_no_kind():
     assert "Liver ultrasound and hepatitis B and C serology." in bare["recommendations"]
 
 
-def test_normal_observations_are_no_key_facts_and_abnormal_ones_stay():
+def test_normal_observations_are_kept_beside_the_abnormal_ones():
+    # a pertinent negative is part of a clinician's summary: the normal set of observations and the
+    # abnormal repeat are both vital signs, in the report's order
     facts = key_facts(TITLE_HEADINGS)
-    assert facts["vital_signs"] == ["BP 148/92 mmHg on repeat."]
-    from medrouter.app.documents import _normal_vitals
-
-    for normal in ("BP 116/72 mmHg, HR 68 bpm, Temp 36.5 °C.", "Height 162 cm, weight 68 kg, BSA 1.90 m².",
-                   "Temperature 36.4 °C, HR 72 bpm regular, RR 16/min, SpO2 96% on air."):
-        assert _normal_vitals(normal), normal
-    for finding in ("HR 138 bpm irregularly irregular", "SpO2 89% on room air", "BP 98/58 mmHg, HR 112",
-                    "Heart rate 82–90 bpm in AF at rest.", "Weight 92.4 kg on admission, 84.1 kg at discharge",
-                    "Height 178 cm, weight 99.5 kg, BMI 31.4 kg/m².", "Temperature 39.2 °C",
-                    "Lying 142/78 mmHg, standing 112/64 mmHg at 3 minutes."):
-        assert not _normal_vitals(finding), finding
+    assert facts["vital_signs"] == ["BP 118/76 mmHg, HR 72 bpm, SpO2 97% on air, temperature 36.6 °C.",
+                                    "BP 148/92 mmHg on repeat.", "Weight 88 kg."]
+    prose = key_facts("She was admitted with cellulitis of the left leg. On discharge her temperature was 36.6 °C "
+                      "and her heart rate 78 bpm. Continue flucloxacillin 500 mg four times daily for 5 days.")
+    assert any("36.6 °C" in u for u in prose["vital_signs"])
 
 
 def test_a_labelled_finding_the_conclusion_restates_is_shown_once():
