@@ -12,6 +12,10 @@ one, because the weights are read once per step either way.
 * At each step boundary the waiting jobs that fit (rows up to `max_batch`, prompt tokens up to
   `max_prefill_tokens`) are prefilled together, left-padded to their longest prompt; their KV cache
   is merged into the batch's, left-padded again so every row's last token sits in the last column.
+  Chunked prefill: a group wider than `max_prefill_tokens` (a long prompt alone) is prefilled in
+  column chunks of at most that many tokens, one chunk per step boundary, each followed by a decode
+  step of the running rows: a 600-token prompt no longer stalls every stream for its whole prefill.
+  The chunks fill the same cache the one-shot prefill would (same greedy tokens, see the tests).
   The attention mask hides the padding and each row keeps its own position ids, so a row's numbers
   do not depend on who it is batched with (up to float summation order; see the tests).
 * Then one decode step feeds every row its pending token. A row leaves when RowStopper ends it (EOS,
@@ -140,6 +144,20 @@ class _Batch:
     TENSORS = ("mask", "pending", "pos", "seen", "penalty", "temperature", "top_p")
 
 
+@dataclass
+class _Fill:
+    """A prefill group in progress: its rows' left-padded prompts (B, W), and `done` columns already in
+    `cache`; a chunk of `chunk` columns is prefilled per step boundary."""
+
+    rows: list
+    ids: torch.Tensor
+    mask: torch.Tensor
+    pos: torch.Tensor
+    cache: object
+    chunk: int
+    done: int = 0
+
+
 class _GrowingLayer(DynamicLayer):
     """One layer's KV cache as a view `[:, :, start:end]` of buffers with spare columns, so a decode
     step writes its column in place: transformers' DynamicLayer.update concatenates, copying the whole
@@ -207,11 +225,13 @@ class Scheduler:
         self._running = 0  # rows in the batch, as seen by submit (updated under _cv)
         self._rows: list[_Row] = []  # the worker's own; batch order = row order of every tensor
         self._batch: _Batch | None = None
+        self._filling: _Fill | None = None  # a chunked prefill in progress (its rows are not in _rows yet)
         self._routed: tuple | None = None
         self._thread: threading.Thread | None = None
         self._job_seconds: float | None = None  # smoothed time a job spends in the system: the 429 hint
         self.steps = 0  # decode steps run (tests and the bench read these two)
         self.peak_rows = 0  # most rows decoded together
+        self.prefill_chunks = 0  # prefill forward calls (one per group, more when chunked)
         model = shared.base
         self.config = model.config
         self._keeps_logits = "logits_to_keep" in inspect.signature(model.forward).parameters
@@ -256,28 +276,31 @@ class Scheduler:
     def _loop(self) -> None:
         while True:
             with self._cv:
-                while not self._waiting and not self._rows:
+                while not self._waiting and not self._rows and self._filling is None:
                     self._cv.wait()
                 newcomers, dropped = self._take()
-                self._running = len(self._rows) + len(newcomers)
+                self._running = len(self._rows) + len(newcomers) + self._filling_rows()
             done: list[tuple[_Row, Outcome | BaseException]] = [(r, r.outcome()) for r in dropped]
             try:
                 with self.shared.lock, torch.inference_mode():
                     if newcomers:
                         done += self._admit(newcomers)
+                    elif self._filling is not None:
+                        done += self._fill_next()
                     done += self._drop_cancelled()
                     if self._rows:
                         done += self._step()
             except BaseException as exc:  # a decode step failed (a bug, out of memory): fail its rows, serve on
                 listed = {id(r.job) for r, _ in done}
-                for j in [r.job for r in self._rows] + newcomers:
+                filling = [r.job for r in self._filling.rows] if self._filling is not None else []
+                for j in [r.job for r in self._rows] + filling + newcomers:
                     if id(j) not in listed:
                         listed.add(id(j))
                         done.append((_Row(j), exc))
-                self._rows, self._batch = [], None
+                self._rows, self._batch, self._filling = [], None, None
             self._deliver(done)  # after the model lock is released: a caller woken here finds it free
             with self._cv:
-                self._running = len(self._rows)
+                self._running = len(self._rows) + self._filling_rows()
                 self._cv.notify_all()
 
     def _take(self) -> tuple[list[Job], list[_Row]]:
@@ -286,7 +309,7 @@ class Scheduler:
         for r in dropped:
             self._waiting.remove(r.job)
             r.cancel_now()
-        room = self.max_batch - len(self._rows)
+        room = self.max_batch - len(self._rows) if self._filling is None else 0  # FIFO: after the fill
         taken: list[Job] = []
         width = 0
         while self._waiting and len(taken) < room:
@@ -297,6 +320,9 @@ class Scheduler:
             taken.append(self._waiting.popleft())
             width = w
         return taken, dropped
+
+    def _filling_rows(self) -> int:
+        return len(self._filling.rows) if self._filling is not None else 0
 
     def _deliver(self, done) -> None:
         now = time.perf_counter()
@@ -338,9 +364,10 @@ class Scheduler:
     def _select(logits: torch.Tensor, b: _Batch) -> torch.Tensor:
         """Next token per row: the row's repetition penalty, then greedy or temperature + top-p sampling
         (generate's order: logits processors, temperature, top-p)."""
-        if bool((b.penalty != 1.0).any()):
-            p = b.penalty[:, None]
-            logits = torch.where(b.seen, torch.where(logits < 0, logits * p, logits / p), logits)
+        if bool((b.penalty != 1.0).any()):  # only at the seen entries (a few hundred of B*V), in place
+            r, v = b.seen.nonzero(as_tuple=True)
+            x, p = logits[r, v], b.penalty[r]
+            logits.index_put_((r, v), torch.where(x < 0, x * p, x / p))
         tokens = logits.argmax(-1)
         sampled = (b.temperature > 0).nonzero().flatten()
         if sampled.numel():
@@ -355,31 +382,79 @@ class Scheduler:
         return tokens
 
     def _admit(self, jobs: list[Job]) -> list:
-        """Prefill the newcomers together; when that raises, one at a time, so a bad one fails alone."""
+        """Start prefilling the newcomers together (their first chunk, often the whole prompt); when
+        that raises, one at a time, so a bad one fails alone."""
         now = time.perf_counter()
         for j in jobs:
             j.admitted = now
-        rows = [_Row(j) for j in jobs]
+        return self._guarded([_Row(j) for j in jobs], self._start_fill)
+
+    def _fill_next(self) -> list:
+        """The next chunk of the prefill in progress (the running rows decode between two chunks)."""
+        f = self._filling
+        if all(r.job.cancel.is_set() for r in f.rows):  # every caller went away: stop prefilling
+            self._filling = None
+            out = []
+            for r in f.rows:
+                r.cancel_now()
+                out.append((r, r.outcome()))
+            return out
         try:
-            return self._prefill(rows)
+            return self._chunk()
         except Exception as exc:
+            self._filling = None
+            if len(f.rows) == 1:
+                return [(f.rows[0], exc)]
+        return self._guarded(f.rows, self._start_fill)  # retried one at a time
+
+    def _guarded(self, rows: list[_Row], start) -> list:
+        try:
+            return start(rows)
+        except Exception as exc:
+            self._filling = None
             if len(rows) == 1:
                 return [(rows[0], exc)]
         done = []
-        for r in rows:
+        for r in rows:  # one at a time, each prefilled whole (its chunks back to back)
             try:
                 done += self._prefill([r])
             except Exception as exc:
+                self._filling = None
                 done.append((r, exc))
         return done
 
-    def _prefill(self, rows: list[_Row]) -> list:
+    def _start_fill(self, rows: list[_Row]) -> list:
         device = self.shared.base.device
         ids, mask = left_pad([r.job.ids for r in rows], rows[0].job.tokenizer.pad_token_id or 0)
         pos = (mask.cumsum(-1) - 1).masked_fill_(mask == 0, 1)  # as generate computes them
-        ids, mask, pos = ids.to(device), mask.to(device), pos.to(device)
-        cache = _growing_cache(self.config)
-        logits = self._forward(rows, ids, mask, pos, cache, last_only=True)
+        chunk = max(1, self.max_prefill_tokens // len(rows))  # columns per step within the token budget
+        self._filling = _Fill(rows, ids.to(device), mask.to(device), pos.to(device), _growing_cache(self.config),
+                              chunk)
+        return self._chunk()
+
+    def _chunk(self) -> list:
+        """Prefill the next `chunk` columns of the fill; after the last, the rows' first tokens and their
+        join to the running batch."""
+        f = self._filling
+        end = min(f.done + f.chunk, f.ids.shape[1])
+        logits = self._forward(f.rows, f.ids[:, f.done:end], f.mask[:, :end], f.pos[:, f.done:end], f.cache,
+                               last_only=True)
+        self.prefill_chunks += 1
+        f.done = end
+        if end < f.ids.shape[1]:
+            return []
+        self._filling = None
+        return self._finish(f.rows, f.ids, f.mask, f.pos, f.cache, logits)
+
+    def _prefill(self, rows: list[_Row]) -> list:
+        """Prefill these rows now (all their chunks) and join them to the batch."""
+        done = self._start_fill(rows)
+        while self._filling is not None:
+            done += self._chunk()
+        return done
+
+    def _finish(self, rows, ids, mask, pos, cache, logits) -> list:
+        device = ids.device
         seen = torch.zeros(logits.shape, dtype=torch.bool, device=device)
         seen.scatter_(1, ids, True)
         new = _Batch(cache=cache, mask=mask, pending=ids[:, -1], pos=pos[:, -1] + 1, seen=seen,
@@ -412,10 +487,15 @@ class Scheduler:
     @staticmethod
     def _push(rows: list[_Row], tokens: torch.Tensor, b: _Batch) -> tuple[list, list[int]]:
         """Hand each row its token; the rows that end, and the indices of those that go on."""
-        done, keep = [], []
-        for i, (r, t) in enumerate(zip(rows, tokens.tolist())):
+        done, keep, marked = [], [], []
+        listed = tokens.tolist()
+        for i, (r, t) in enumerate(zip(rows, listed)):
             if t not in r.exempt:
-                b.seen[i, t] = True
+                marked.append(i)
+        if marked:
+            idx = torch.tensor(marked, device=tokens.device)
+            b.seen[idx, tokens[idx]] = True
+        for i, (r, t) in enumerate(zip(rows, listed)):
             if r.push(t):
                 done.append((r, r.outcome()))
             else:

@@ -146,8 +146,10 @@ class ServeSettings(BaseModel):
         "requests waiting for a row beyond max_batch; one more is refused at once (HTTP 429 with "
         "Retry-After) instead of waiting minutes"))
     max_prefill_tokens: int = Field(default=2048, ge=1, description=(
-        "prompt tokens prefilled at one step boundary (a longer prompt alone still goes in one piece): "
-        "newcomers beyond it join at the next step, so running streams are not stalled by a wave of arrivals"))
+        "prompt tokens prefilled at one step boundary: newcomers beyond it join at the next step, and a "
+        "longer prompt is prefilled in chunks of this many tokens, one per step, with a decode step of the "
+        "running streams between two chunks (chunked prefill), so running streams are not stalled by a wave "
+        "of arrivals or by one long prompt"))
 
 
 class Settings(BaseModel):

@@ -163,3 +163,68 @@ def test_a_failing_row_fails_alone(pool, settings):
         pool.generate([GenerationRequest("medical_qa", [{"role": "user", "content": "ok"}]),
                        GenerationRequest("medical_qa", [{"role": "assistant", "content": "no user"}, {}])])
     assert pool.scheduler.idle()
+
+
+def _greedy_job(pool, expert, text, tokens):
+    g = GenerationSettings(max_new_tokens=tokens)
+    return pool._prepare(GenerationRequest(expert, build_messages(pool.specs[expert], text), g)).job
+
+
+def test_chunked_prefill_gives_the_one_shot_tokens(adapter_pool):
+    """A prompt longer than max_prefill_tokens is prefilled in chunks, one per step boundary, and gives
+    the greedy tokens of the one-shot prefill (the default scheduler) and of `generate`."""
+    pool = adapter_pool
+    for expert, text in (("medical_qa", QUESTIONS[0]), ("summarization", QUESTIONS[3]), ("advice", QUESTIONS[4])):
+        one_shot = _greedy_job(pool, expert, text, 12)
+        pool.scheduler.submit(one_shot)
+        ref = one_shot.future.result(timeout=120)
+        sched = Scheduler(pool.shared, max_batch=4, max_queue=4, max_prefill_tokens=16)
+        job = _greedy_job(pool, expert, text, 12)
+        assert len(job.ids) > 3 * 16
+        sched.submit(job)
+        out = job.future.result(timeout=120)
+        assert sched.prefill_chunks == -(-len(job.ids) // 16)
+        assert (out.tokens, out.reason) == (ref.tokens, ref.reason)
+
+
+def test_running_rows_decode_between_the_chunks_of_a_long_prompt(adapter_pool):
+    """While a long prompt is prefilled chunk by chunk the running row keeps decoding, and both get the
+    tokens they get alone."""
+    pool = adapter_pool
+    sched = Scheduler(pool.shared, max_batch=4, max_queue=4, max_prefill_tokens=8)
+    running = _greedy_job(pool, "medical_qa", QUESTIONS[1], 40)
+    late = _greedy_job(pool, "summarization", QUESTIONS[3], 6)
+    ref_running, ref_late = (pool._run([GenerationRequest(e, build_messages(pool.specs[e], q),
+                                                          GenerationSettings(max_new_tokens=n))])[0]
+                             for e, q, n in (("medical_qa", QUESTIONS[1], 40), ("summarization", QUESTIONS[3], 6)))
+    sched.submit(running)
+    _wait(lambda: sched.steps >= 8)  # running is mid-decode (its own prefill took several chunks)
+    chunks0, steps0 = sched.prefill_chunks, sched.steps
+    sched.submit(late)
+    a, b = running.future.result(timeout=300), late.future.result(timeout=300)
+    n_chunks = -(-len(late.ids) // 8)
+    assert sched.prefill_chunks - chunks0 == n_chunks
+    if a.tokens and len(a.tokens) > 8 + n_chunks:  # still running while the late prompt was chunked
+        assert sched.steps - steps0 >= n_chunks - 1, "decode steps ran between the chunks"
+    for out, ref in ((a, ref_running), (b, ref_late)):
+        assert pool.tokenizer.decode(out.tokens, skip_special_tokens=True).strip() == ref.text
+
+
+def test_a_cancelled_prompt_stops_being_prefilled_and_a_failing_chunk_fails_alone(pool):
+    sched = Scheduler(pool.shared, max_batch=4, max_queue=4, max_prefill_tokens=1)  # one column per chunk
+    job = _job(pool, tokens=5)
+    sched.submit(job)
+    _wait(lambda: sched.prefill_chunks >= 2)
+    job.cancel.set()
+    out = job.future.result(timeout=120)
+    assert out.reason == "cancelled" and out.tokens == []
+    assert sched.prefill_chunks < len(job.ids)
+    sched = Scheduler(pool.shared, max_batch=4, max_queue=4, max_prefill_tokens=8)
+    good, bad = _job(pool, tokens=5), _job(pool, tokens=5)
+    bad.ids = bad.ids[:-1] + [pool.model.config.vocab_size + 7]  # its last chunk raises
+    sched.submit(good)
+    sched.submit(bad)
+    with pytest.raises(IndexError):
+        bad.future.result(timeout=120)
+    assert len(good.future.result(timeout=120).tokens) == 5
+    assert sched.idle()
