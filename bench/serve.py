@@ -76,8 +76,8 @@ def start_server(args, env) -> tuple[subprocess.Popen, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     cmd = [sys.executable, "-m", "medrouter.app.cli", "serve", "--port", str(port)]  # `medrouter serve`
-    if args.config:
-        cmd[3:3] = ["--config", args.config]
+    if args.config:  # a subcommand option: after `serve`
+        cmd += ["--config", args.config]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     import httpx
 
@@ -253,6 +253,72 @@ def bench_ours(settings, n_new: int, repeats: int) -> tuple[dict, list[int]]:
             "decode_tokens_per_s": round(statistics.median(r[1] for r in runs), 2)}, ids
 
 
+def bench_chunked(settings, budgets=(2048, 512, 256), rounds: int = 2, running: int = 8, n_new: int = 48) -> dict:
+    """Chunked prefill: `running` streams decode while a ~600-token prompt arrives; per prefill budget
+    (serve.max_prefill_tokens: 2048 = the prompt in one piece, smaller = chunks of that many tokens
+    interleaved with decode steps): the running streams' longest gap between two tokens, the newcomer's
+    time to first token, the wall time of the whole, and a lone 600-token prefill. Budgets interleaved
+    (A, B, C, A, B, C), medians over rounds, in-process through experts.scheduler."""
+    from experts import ExpertPool, GenerationRequest
+    from experts.config import GenerationSettings
+    from experts.prompting import build_messages
+    from experts.scheduler import Job, Scheduler
+    from experts.stopping import RowLimits
+
+    pool = ExpertPool(settings)
+    long_ids = long_prompt(pool.tokenizer, settings)
+    spec = settings.expert("summarization")
+    short = pool._prepare(GenerationRequest("summarization", build_messages(spec, PROMPTS[0][1]),
+                                            GenerationSettings(max_new_tokens=n_new))).job.ids
+    adapter = pool.adapter_of.get("summarization")
+
+    def job(ids, n):
+        return Job(ids=list(ids), limits=RowLimits(n, repeat_ngram=0, wrap_up=1.0, max_word_chars=0),
+                   tokenizer=pool.tokenizer, stop_ids=[], adapter=adapter)
+
+    class Gaps:  # a streamer that records when each token arrives
+        def __init__(self):
+            self.times = []
+
+        def put(self, _):
+            self.times.append(time.perf_counter())
+
+        def end(self):
+            pass
+
+    runs: dict = {b: [] for b in budgets}
+    for _ in range(rounds):
+        for b in budgets:
+            sched = Scheduler(pool.shared, max_batch=16, max_queue=16, max_prefill_tokens=b)
+            lone = job(long_ids, 1)
+            sched.submit(lone)
+            lone.future.result()
+            lone_s = lone.first_token - lone.admitted
+            streams = [job(short, n_new) for _ in range(running)]
+            for j in streams:
+                j.streamer = Gaps()
+            t0 = time.perf_counter()
+            for j in streams:
+                sched.submit(j)
+            while sched.steps < 8:  # the streams are decoding ...
+                time.sleep(0.005)
+            late = job(long_ids, 8)
+            sched.submit(late)  # ... when the long prompt arrives
+            for j in streams + [late]:
+                j.future.result()
+            wall = time.perf_counter() - t0
+            gaps = [y - x for j in streams for x, y in zip(j.streamer.times, j.streamer.times[1:])]
+            runs[b].append((max(gaps), late.first_token - late.submitted, wall, lone_s))
+    out = {"prompt_tokens": len(long_ids), "running_streams": running, "stream_prompt_tokens": len(short),
+           "new_tokens": n_new, "rounds": rounds, "torch_threads": __import__("torch").get_num_threads(),
+           "budgets": {}}
+    for b, r in runs.items():
+        out["budgets"][str(b)] = {"max_gap_ms": pct([x[0] for x in r], 50), "late_ttft_ms": pct([x[1] for x in r], 50),
+                                  "wall_s": round(statistics.median(x[2] for x in r), 2),
+                                  "lone_prefill_ms": pct([x[3] for x in r], 50)}
+    return out
+
+
 def bench_llama_cpp(ids: list[int], n_new: int, repeats: int, threads: int) -> dict:
     try:
         import llama_cpp
@@ -301,6 +367,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="single-stream runs (after one warm-up)")
     ap.add_argument("--skip-http", action="store_true")
     ap.add_argument("--skip-single", action="store_true")
+    ap.add_argument("--chunked", action="store_true", help="also measure chunked prefill (bench_chunked)")
     args = ap.parse_args()
 
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
@@ -318,6 +385,8 @@ def main() -> None:
         from medrouter.core.config import load_config
 
         settings = load_config(args.config) if args.config else load_config(ROOT / "experts.yaml")
+        if args.chunked:
+            out["chunked_prefill"] = bench_chunked(settings)
         ours, ids = bench_ours(settings, args.max_tokens, args.repeats)
         out["single_stream"] = {"ours": ours, "llama_cpp": bench_llama_cpp(ids, args.max_tokens, args.repeats,
                                                                            args.threads)}
