@@ -27,7 +27,7 @@ from medrouter.core.errors import RetrievalError
 
 from .fusion import rrf
 from .reference import ReferencePage, describe, read_source
-from .subject import _COMPARE, GENERIC, NameIndex, Subject, _fold, _uses, tokens
+from .subject import _COMPARE, CONTRACTIONS, GENERIC, NameIndex, Subject, _fold, _uses, tokens
 
 # The floor measured on data/reference/calibration.jsonl when none is configured (see calibrate)
 DEFAULT_FLOOR = 0.307
@@ -47,8 +47,7 @@ NAME_WEIGHT = 1.0
 _WORD = re.compile(r"[^\W\d_][^\W_\-']{3,}", re.U)
 _NAME = re.compile(r"(?<=[\w,;:)'\-] )[A-Z][a-z]{3,}|(?<=-)[A-Z][a-z]{3,}")
 _QUESTION_WORDS = {
-    "wont", "dont", "cant", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "shouldnt", "wouldnt", "couldnt",
-    "havent", "hasnt", "hadnt", "aint", "youre", "theyre", "thats", "theres", "alot",  # "won't" without its apostrophe
+    *CONTRACTIONS,  # "won't" without its apostrophe
     "what", "which", "when", "where", "does", "should", "could", "would", "will", "with", "without", "about", "from",
     "have", "having", "been", "being", "that", "this", "these", "those", "there", "their", "they", "them", "your",
     "yours", "mine", "much", "many", "more", "most", "long", "take", "taking", "safe", "okay", "good", "best", "normal",

@@ -26,6 +26,10 @@ from dataclasses import dataclass, field
 
 from .lexical import singular as _fold  # the plural rule BM25 uses: one for names and terms
 
+# contractions as tokens() leaves them ("won't" -> "wont") and as people type them without the apostrophe:
+# never a name (library.py's question words read them too)
+CONTRACTIONS = ("wont", "dont", "cant", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "shouldnt", "wouldnt",
+                "couldnt", "havent", "hasnt", "hadnt", "aint", "youre", "theyre", "thats", "theres", "alot")
 # words that modify a head word without naming a different thing ("severe asthma", "my diabetes",
 # "chronic back pain"): never a conflict or an unnamed entity
 GENERIC = {
@@ -51,10 +55,7 @@ GENERIC = {
     "told", "think", "worried", "scared", "okay", "ok", "fine", "called", "need", "help", "know", "tell", "please",
     "want", "there", "here", "now", "then", "so", "but", "am", "were", "being", "such", "into", "over", "under",
     "up", "down", "out", "off", "through", "without", "against", "between", "every", "each", "same",
-    # contractions as tokens() leaves them ("won't" -> "wont") and as people type them without the apostrophe
-    "wont", "dont", "cant", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "shouldnt", "wouldnt",
-    "couldnt", "havent", "hasnt", "hadnt", "aint", "ive", "id", "youre", "theyre", "thats", "theres", "whos",
-    "alot", "u", "ur", "pls", "plz", "thx",
+    *CONTRACTIONS, "ive", "id", "whos", "u", "ur", "pls", "plz", "thx",
 }
 # heads of names too general to tell two things apart by the word before them
 _WEAK_HEADS = {"the", "of", "and", "a", "in", "s", "test", "tests", "level", "levels", "count", "range", "reading",
