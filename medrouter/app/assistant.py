@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Generator, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from medrouter.core.checks import check_text
@@ -66,6 +66,9 @@ class Source:
             return f"{name} (reference: {self.source_name or 'library'})"
         page = f", page {self.page}" if self.page is not None else ""
         return f"{name} (your document {self.source}{page})"
+
+
+SOURCES_LEAD = "\n\nSources: "  # where a quoted answer names its own sources (the CLI prints them once)
 
 
 @dataclass
@@ -375,8 +378,6 @@ class Assistant:
             return decision
         if not self.library.subject(text).named:
             return decision
-        from dataclasses import replace
-
         return replace(decision, route=decision.predicted, refused=False, reason="names_reference_page",
                        confidence=decision.scores.get(decision.predicted, decision.confidence))
 
@@ -450,7 +451,7 @@ class Assistant:
         # one bullet a line: whole lines in plain text, and in Markdown (the UI), where single line breaks join
         lines = [f"- {_without_heading(e.text, hits[e.index - 1].section)} [{e.index}]" for e in evidence]
         cited = [x for x in sources if x.index in {e.index for e in evidence}]
-        reply = "\n".join(lines) + "\n\nSources: " + "; ".join(f"[{x.index}] {x.label}" for x in cited)
+        reply = "\n".join(lines) + SOURCES_LEAD + "; ".join(f"[{x.index}] {x.label}" for x in cited)
         body = self._close(turn, reply)
         yield from _line_pieces(body)  # line by line, as a generated answer streams
         timer.mark("total")

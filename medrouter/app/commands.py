@@ -52,9 +52,11 @@ def _print_answer(stream) -> object:
     for piece in stream:
         sys.stdout.write(piece)
         sys.stdout.flush()
+    from .assistant import SOURCES_LEAD
+
     ans = stream.answer
     print()
-    if "\nSources: " in ans.answer:
+    if SOURCES_LEAD in ans.answer:
         # a quoted answer names its sources itself: their scores and links go to stderr with the route
         # line, so stdout shows the sources once
         print("-- sources: " + " · ".join(f"[{s.index}] score {s.score:.2f}" + (f" {s.url}" if s.url else "")

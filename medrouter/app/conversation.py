@@ -219,7 +219,8 @@ class Conversation:
         router's out-of-scope route) is that route; reason "conversation" where that changes the
         decision. The router's own overrides for `context` (doc_match, emergency, needs_document)
         stand, and an emergency is never refused.
-        Without it (one decision; what the Assistant calls today): a follow-up of an answered turn is
+        Without it (one decision: a first turn, a turn after a refusal, or two readings that are one
+        text; `route` then has no second reading): a follow-up of an answered turn is
         not refused for the router's doubt alone (reason "below_threshold", the in-scope probability
         under its floor: "examples?" after "What is an SSRI?"); it goes to the route the router ranked
         first. Refused when out of scope is that first route ("Write a poem about it.").
