@@ -405,7 +405,7 @@ class Scheduler:
             self._filling = None
             if len(f.rows) == 1:
                 return [(f.rows[0], exc)]
-        return self._guarded(f.rows, self._start_fill)  # retried one at a time
+        return self._guarded(f.rows, self._start_fill)  # retried from its start, then one at a time
 
     def _guarded(self, rows: list[_Row], start) -> list:
         try:

@@ -53,6 +53,17 @@ def test_supported_and_logits_match(tiny):
     assert torch.allclose(ours, ref, atol=1e-4, rtol=1e-4), (ours - ref).abs().max()
 
 
+def _generate_ref(pm, fast, ids, am, rows, n):
+    """transformers' greedy generate of exactly `n` tokens, each row with its adapter (the reference)."""
+    with torch.inference_mode():
+        fast.set_rows(rows)
+        try:
+            return pm.generate(input_ids=ids, attention_mask=am, max_new_tokens=n, min_new_tokens=n,
+                               do_sample=False, pad_token_id=0)
+        finally:
+            fast.reset()
+
+
 @pytest.mark.parametrize("rows", [["ea"], ["ea", "eb", None, "ea"], [None, None]])
 def test_greedy_tokens_match_generate(tiny, rows):
     pm, fast = tiny
@@ -63,11 +74,7 @@ def test_greedy_tokens_match_generate(tiny, rows):
     if B > 1:
         am[1, :2] = 0  # left padding on one row
         ids[1, :2] = 0
-    with torch.inference_mode():
-        fast.set_rows(rows)
-        ref = pm.generate(input_ids=ids, attention_mask=am, max_new_tokens=20, min_new_tokens=20,
-                          do_sample=False, pad_token_id=0)
-        fast.reset()
+    ref = _generate_ref(pm, fast, ids, am, rows, 20)
     ours = eng.generate(ids, am, max_new_tokens=20, rows=rows)
     assert ours.shape == ref.shape
     assert torch.equal(ours, ref)
@@ -86,11 +93,7 @@ def test_attention_variants_match_generate(tiny, attn):
     am = torch.ones_like(ids)
     am[2, :3] = 0
     ids[2, :3] = 0
-    with torch.inference_mode():
-        fast.set_rows(rows)
-        ref = pm.generate(input_ids=ids, attention_mask=am, max_new_tokens=12, min_new_tokens=12,
-                          do_sample=False, pad_token_id=0)
-        fast.reset()
+    ref = _generate_ref(pm, fast, ids, am, rows, 12)
     assert torch.equal(eng.generate(ids, am, max_new_tokens=12, rows=rows), ref)
 
 
