@@ -28,6 +28,7 @@ import os
 import re
 import time
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from medrouter.core.errors import InputError
@@ -385,20 +386,20 @@ def report_units(text_or_sections) -> list[tuple[str, str]]:
     return [(h, u) for h, u, _ in _units(text_or_sections)]
 
 
-_UNITS_CACHE: dict = {}  # the last few documents read: key facts and the model-line check read the same one
-
-
 def _units(text_or_sections, lists: bool = False) -> list[tuple]:
-    """See _read_units; a document read a moment ago is not read again."""
+    """See _read_units; a document read a moment ago is not read again (key facts and the model-line
+    check read the same one)."""
     key = text_or_sections if isinstance(text_or_sections, str) else \
         tuple((getattr(s, "heading", None), getattr(s, "text", str(s))) for s in text_or_sections)
-    units = _UNITS_CACHE.get(key)
-    if units is None:
-        units = _read_units(text_or_sections)
-        while len(_UNITS_CACHE) >= 4:  # (summaries in other threads may trim it too)
-            _UNITS_CACHE.pop(next(iter(_UNITS_CACHE), None), None)
-        _UNITS_CACHE[key] = units
+    units = _cached_units(key)
     return list(units) if lists else [u[:3] for u in units]
+
+
+@lru_cache(maxsize=4)  # the last few documents; thread-safe, unlike a dict trimmed by hand
+def _cached_units(key) -> tuple:
+    from retrieval.loaders import Section
+
+    return tuple(_read_units(key if isinstance(key, str) else [Section(h, t) for h, t in key]))
 
 
 def _read_units(text_or_sections) -> list[tuple]:
