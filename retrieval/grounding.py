@@ -26,6 +26,7 @@ import numpy as np
 from .chunking import units
 from .fusion import rrf
 from .lexical import BM25Index, best_line_scores, meta_tokens, query_terms, tokenize
+from .lexical import singular as _fold  # the one plural rule (BM25 terms, page names)
 from .loaders import YEAR_RE  # a year dates the document, not the thing a sentence is about
 from .synonyms import expand, groups_in
 
@@ -132,8 +133,6 @@ def _words(text: str) -> set[str]:
     return out
 
 
-def _fold(w: str) -> str:
-    return w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w
 
 
 @dataclass

@@ -35,6 +35,38 @@ def singular(t: str) -> str:
     return t
 
 
+def by_start_and_length(words) -> dict[tuple[str, int], list[str]]:
+    """`words` grouped by (first letter, length): the index `nearest` searches."""
+    by: dict[tuple[str, int], list[str]] = {}
+    for w in words:
+        by.setdefault((w[0], len(w)), []).append(w)
+    return by
+
+
+def nearest(word: str, by: dict[tuple[str, int], list[str]], cutoff: float = 0.85) -> tuple[str | None, float]:
+    """The one misspelling matcher (page names in subject.py, common words in library.py): the word of
+    `by` (see `by_start_and_length`) with the same first letter nearest `word` by difflib's ratio, and
+    that ratio; (None, 0.0) below `cutoff`. Only lengths whose best possible ratio (2*min/(a+b)) reaches
+    the cutoff are read, so this finds what an exhaustive difflib.get_close_matches would (ties: the
+    word later in sort order, as get_close_matches breaks them)."""
+    import difflib
+
+    n = len(word)
+    m = difflib.SequenceMatcher()
+    m.set_seq2(word)
+    best, got = 0.0, None
+    for k in range(max(1, int(n * cutoff / (2 - cutoff))), int(n * (2 - cutoff) / cutoff) + 2):
+        if 2 * min(n, k) / (n + k) < cutoff:
+            continue
+        for v in by.get((word[0], k), ()):
+            m.set_seq1(v)
+            if m.real_quick_ratio() >= cutoff and m.quick_ratio() >= cutoff:
+                r = m.ratio()
+                if r >= cutoff and (r > best or (r == best and got is not None and v > got)):
+                    best, got = r, v
+    return got, best
+
+
 def tokenize(text: str) -> list[str]:
     out = []
     for t in _TOKEN.findall(text.lower()):

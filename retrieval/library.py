@@ -26,6 +26,7 @@ from pathlib import Path
 from medrouter.core.errors import RetrievalError
 
 from .fusion import rrf
+from .lexical import by_start_and_length, nearest
 from .reference import ReferencePage, describe, read_source
 from .subject import _COMPARE, CONTRACTIONS, GENERIC, NameIndex, Subject, _fold, _uses, tokens
 
@@ -276,11 +277,9 @@ class Library:
         `_vocabulary`: a misspelling nearer one of them than any common word is a misspelt name."""
         loaded = self.store._load(self.name)
         if self._rare is None or self._rare[0] is not loaded:
-            known, by = self.known_word(), {}
-            for w in self._name_index().all_words:
-                if w.isalpha() and len(w) >= 4 and not known(w):
-                    by.setdefault((w[0], len(w)), []).append(w)
-            self._rare = (loaded, by)
+            known = self.known_word()
+            self._rare = (loaded, by_start_and_length(
+                w for w in sorted(self._name_index().all_words) if w.isalpha() and len(w) >= 4 and not known(w)))
         return self._rare[1]
 
     def _vocabulary(self) -> dict:
@@ -288,11 +287,7 @@ class Library:
         word ("diffrence") from a name the library lacks."""
         if self._vocab is None:
             vocab = getattr(getattr(self.store.embedder, "tokenizer", None), "vocab", None) or {}
-            by: dict = {}
-            for w in vocab:
-                if w.isalpha() and len(w) >= 4:
-                    by.setdefault((w[0], len(w)), []).append(w)
-            self._vocab = by
+            self._vocab = by_start_and_length(w for w in vocab if w.isalpha() and len(w) >= 4)
         return self._vocab
 
 
@@ -380,24 +375,11 @@ def rare_words(question: str, known_word: Callable[[str], bool], vocabulary: dic
     return out
 
 
-def _nearest(word: str, by: dict, cutoff: float) -> float:
-    """The similarity (difflib ratio) of `word` to its nearest word in `by` ((first letter, length) -> words)."""
-    near = [v for n in (len(word) - 1, len(word), len(word) + 1) for v in by.get((word[0], n), ())]
-    m = difflib.SequenceMatcher()
-    m.set_seq2(word)
-    best = 0.0
-    for v in near:
-        m.set_seq1(v)
-        if m.real_quick_ratio() >= cutoff and m.quick_ratio() >= cutoff:
-            best = max(best, m.ratio())
-    return best if best >= cutoff else 0.0
-
-
 def _misspelt_common(word: str, vocabulary: dict, page_words: dict | None = None) -> bool:
-    common = _nearest(word, vocabulary, 0.85)
+    common = nearest(word, vocabulary)[1]
     if not common or not page_words or len(word) < 6 or word in page_words.get((word[0], len(word)), ()):
         return bool(common)
-    return not _nearest(word, page_words, 0.85) > common
+    return not nearest(word, page_words)[1] > common
 
 
 def uncovered_words(question: str, hits, known_word: Callable[[str], bool], rare: list[str] | None = None) -> list[str]:

@@ -24,6 +24,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from .lexical import by_start_and_length, nearest
 from .lexical import singular as _fold  # the plural rule BM25 uses: one for names and terms
 
 # contractions as tokens() leaves them ("won't" -> "wont") and as people type them without the apostrophe:
@@ -166,10 +167,8 @@ class NameIndex:
                         for j in range(i + 2, len(t) + 1):
                             self.subphrases.add(tuple(_fold(w) for w in t[i:j]))
 
-        self._by_start: dict[str, list[str]] = {}
-        for w in {w for n in (x for ns in self.names.values() for x in ns) for w in n}:
-            if len(w) >= 5 and w.isalpha():
-                self._by_start.setdefault(w[0], []).append(w)
+        self._name_words = by_start_and_length(sorted(
+            {w for n in (x for ns in self.names.values() for x in ns) for w in n if len(w) >= 5 and w.isalpha()}))
 
     def names_in(self, question: str, sources: set[str]) -> list[tuple[str, ...]]:
         """The names of `sources` that `question` says (as spelled right), longest first."""
@@ -197,16 +196,13 @@ class NameIndex:
         """`q` with each misspelt name word put right: a word of five or more letters that no page uses,
         near a word of a page name ("guillan barre" -> "guillain barre", "metformn" -> "metformin").
         A word a page uses is never changed ("hypothyroidism" is not "hyperthyroidism")."""
-        import difflib
-
         out = list(q)
         for i, w in enumerate(q):
             if len(w) < 5 or not w.isalpha() or w in GENERIC or _fold(w) in self.all_words:
                 continue
-            near = self._by_start.get(w[0], ())
-            got = difflib.get_close_matches(w, near, n=1, cutoff=0.85)
+            got, _ = nearest(w, self._name_words)
             if got:
-                out[i] = got[0]
+                out[i] = got
         return out
 
     def _candidates(self, q: list[str]) -> set[str]:

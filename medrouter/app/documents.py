@@ -55,7 +55,6 @@ def load_text(path: str | os.PathLike, max_file_mb: float | None = None) -> tupl
 KINDS = {"presentation": "Presenting problem", "vital_signs": "Vital signs", "abnormal_findings": "Abnormal findings",
          "results": "Results", "procedure": "Procedure", "assessment": "Assessment", "recommendations": "Recommendations",
          "medications": "Medications"}
-_FACT_NAMES = KINDS  # the old name
 INHERITED = ("recommendations", "medications", "assessment", "findings", "vital_signs")  # a sub-label of no kind takes these
 LIST_KINDS = ("recommendations", "assessment", "medications")  # kinds a list's other items take
 MAX_PER_KIND = 40  # a safety bound for pathological input; a real report's plan is far shorter
