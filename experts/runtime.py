@@ -84,7 +84,8 @@ class ExpertPool:
         serve = settings.serve
         self.scheduler: Scheduler | None = None
         if serve.continuous_batching and not str(self.device).startswith("cuda") and supports(lm.model):
-            self.scheduler = scheduler_for(self.shared, serve.max_batch, serve.max_queue, serve.max_prefill_tokens)
+            self.scheduler = scheduler_for(self.shared, serve.max_batch, serve.max_queue, serve.max_prefill_tokens,
+                                           serve.cpu_decode)
 
     @property
     def model(self):
@@ -364,10 +365,11 @@ def _limits(g: GenerationSettings) -> RowLimits:
 _schedulers_lock = threading.Lock()
 
 
-def scheduler_for(shared: SharedBase, max_batch: int, max_queue: int, max_prefill_tokens: int) -> Scheduler:
+def scheduler_for(shared: SharedBase, max_batch: int, max_queue: int, max_prefill_tokens: int,
+                  cpu_decode: str = "off") -> Scheduler:
     """The one scheduler of a shared base model (every pool over it batches together); the first
     pool's limits hold."""
     with _schedulers_lock:
         if shared.scheduler is None:
-            shared.scheduler = Scheduler(shared, max_batch, max_queue, max_prefill_tokens)
+            shared.scheduler = Scheduler(shared, max_batch, max_queue, max_prefill_tokens, cpu_decode)
         return shared.scheduler

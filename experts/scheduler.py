@@ -217,8 +217,10 @@ def supports(model) -> bool:
 class Scheduler:
     """The one thread that generates on a shared base model; see the module docstring."""
 
-    def __init__(self, shared, max_batch: int = 16, max_queue: int = 64, max_prefill_tokens: int = 2048):
+    def __init__(self, shared, max_batch: int = 16, max_queue: int = 64, max_prefill_tokens: int = 2048,
+                 cpu_decode: str = "off"):
         self.shared = shared
+        self.cpu_decode = cpu_decode  # compiled | eager | off: a lone row's step on experts/cpu_engine.py
         self.max_batch, self.max_queue, self.max_prefill_tokens = max_batch, max_queue, max_prefill_tokens
         self._cv = threading.Condition()
         self._waiting: collections.deque[Job] = collections.deque()
@@ -473,7 +475,17 @@ class Scheduler:
     def _step(self) -> list:
         b, rows = self._batch, self._rows
         b.mask = torch.cat([b.mask, torch.ones_like(b.mask[:, :1])], 1)
-        logits = self._forward(rows, b.pending[:, None], b.mask, b.pos[:, None], b.cache, last_only=False)
+        dec = self._decoder() if len(rows) == 1 else None
+        logits = None
+        if dec is not None:
+            from .cpu_engine import EngineUnsupported
+
+            try:
+                logits = dec.step(b.pending, b.pos, b.mask, b.cache, rows[0].job.adapter)
+            except EngineUnsupported:  # e.g. a cache longer than the engine's buckets: the model's forward
+                logits = None
+        if logits is None:
+            logits = self._forward(rows, b.pending[:, None], b.mask, b.pos[:, None], b.cache, last_only=False)
         self.steps += 1
         self.peak_rows = max(self.peak_rows, len(rows))
         b.pos = b.pos + 1
@@ -483,6 +495,17 @@ class Scheduler:
         if len(keep) < len(rows):
             self._remove(keep)
         return done
+
+    def _decoder(self):
+        """The lean single-row decode step (experts/cpu_engine.py) where it applies, else None."""
+        if self.cpu_decode == "off" or self.shared.base.device.type != "cpu":
+            return None
+        fast = self.shared.fast
+        if fast is not None and not (fast.covers_all and fast.route.enabled):
+            return None
+        from .cpu_engine import decoder_for
+
+        return decoder_for(self.shared, compile=self.cpu_decode == "compiled")
 
     @staticmethod
     def _push(rows: list[_Row], tokens: torch.Tensor, b: _Batch) -> tuple[list, list[int]]:

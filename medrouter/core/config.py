@@ -150,6 +150,12 @@ class ServeSettings(BaseModel):
         "longer prompt is prefilled in chunks of this many tokens, one per step, with a decode step of the "
         "running streams between two chunks (chunked prefill), so running streams are not stalled by a wave "
         "of arrivals or by one long prompt"))
+    cpu_decode: Literal["compiled", "eager", "off"] = Field(default="compiled", description=(
+        "a request decoding alone on CPU (one row in the batch) runs experts/cpu_engine.py's lean decode "
+        "step instead of the model's forward: fused projections, LoRA fused per group, the Q8_0 output "
+        "projection as int8 groups; compiled = under torch.compile (inductor, C++; ~10-30 s once per cache "
+        "bucket, then cached on disk), eager = the same step uncompiled, off = the model's forward. Same "
+        "tokens up to float summation order (bench/cpu_decode.py)"))
 
 
 class Settings(BaseModel):

@@ -1,0 +1,305 @@
+"""A lean CPU decode step for one row of a Llama-shaped model with a LoRA expert, for the scheduler's
+single-stream case (experts/scheduler.py): the same numbers as the model's own forward (up to float
+summation order), a fraction of the Python and dispatcher work per token.
+
+Why: at 135M parameters a decode step through transformers + peft is ~600 small ops (norm pieces,
+rotary, cache bookkeeping, 210 wrapped projections each with its LoRA addmm); on 2 cores that overhead,
+and the fp32 output projection, cost more than the matmuls. Here, per layer:
+  * q/k/v fused into one weight and gate/up into another (int4: the packed Int4Linear tensors
+    concatenated along the output dim, which the int4 kernel reads exactly as the separate ones;
+    float: one concatenated copy), the adapter's A's side by side and B's block-diagonal, so a fused
+    projection is one base GEMM plus (h @ A) @ B, as FastLoRA computes it per projection;
+  * rotary from a table, the new K/V written in place into the scheduler's own cache buffers
+    (`_GrowingLayer`, re-allocated to a fixed bucket width so shapes stay static), attention over the
+    bucket with an additive mask;
+  * the layer (and the head) optionally under torch.compile (inductor's CPU C++ backend, dynamic=False:
+    one compile per cache bucket, kept on disk by inductor's own FX graph cache).
+The output projection: when its weight is exactly 8-bit groups of 32 (the embedded GGUF's Q8_0 head,
+dequantized to fp32) it is kept as int8 + one fp32 scale per group and computed by a compiled loop that
+reads 1/4 of the bytes and gives fp32's logits up to summation order; otherwise a plain F.linear.
+
+The scheduler keeps its transformers cache as the truth: after each step its layers' views are moved on
+by one column, so a request joining the batch continues on the model's own forward with no hand-over.
+`CpuDecoder.supports` says why a model is not run here (callers keep the model's forward).
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import torch
+import torch.nn.functional as F
+
+from .cuda_graphs import GROUPS, PROJ, _base, _fused, _rms, _rot
+
+GROUP = 32
+BUCKETS = (128, 256, 512, 1024, 2048, 4096)
+
+
+class EngineUnsupported(Exception):
+    pass
+
+
+def _int4(mod) -> bool:
+    from medrouter.core.int4 import Int4Linear
+
+    return isinstance(mod, Int4Linear)
+
+
+def _q8_groups(w: torch.Tensor, rtol: float = 1e-5):
+    """(q int8 (V, K/32, 32), d fp32 (V, K/32)) when w is exactly d*q per group of 32 with |q| <= 127
+    (a GGUF Q8_0 tensor dequantized), else None."""
+    if w.dim() != 2 or w.shape[1] % GROUP or w.dtype != torch.float32:
+        return None
+    V, K = w.shape
+    wg = w.detach().reshape(V, K // GROUP, GROUP)
+    d = wg.abs().amax(-1) / 127
+    q = (wg / d.clamp_min(1e-30)[..., None]).round_().clamp_(-127, 127)
+    err = (q * d[..., None] - wg).abs().amax() / wg.abs().amax().clamp_min(1e-12)
+    if float(err) > rtol:
+        return None
+    return q.to(torch.int8).contiguous(), d.contiguous()
+
+
+def _head_q8(h: torch.Tensor, q: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
+    """h (1, K) fp32 @ (d*q)^T, group by group: (1, V) fp32."""
+    V, NG, G = q.shape
+    return ((q.float() * h.view(1, NG, G)).sum(-1) * d).sum(-1)[None]
+
+
+def _lin(h: torch.Tensor, W, lora) -> torch.Tensor:
+    """h (1, K) fp32 through a fused projection: W a float (N, K) tensor or an int4 (packed, scales)
+    pair (its kernel fed bf16, as Int4Linear does); lora (A (K, r), B (r, N)) or None."""
+    if isinstance(W, tuple):
+        y = torch.ops.aten._weight_int4pack_mm_for_cpu(h.to(W[1].dtype), W[0], GROUP, W[1]).to(h.dtype)
+    else:
+        y = F.linear(h, W)
+    if lora is None:
+        return y
+    return torch.addmm(y, h @ lora[0], lora[1])
+
+
+def _layer(x, cos, sin, bias, col, kc, vc, w, lo, nh: int, nkv: int, hd: int, eps: float, scale: float):
+    """One decoder layer for one token x (1, H): K/V written at cache column `col` of kc/vc (1, nkv, L, hd),
+    attention over all L columns with `bias` (1, L) additive (0 attended, -inf not)."""
+    h = _rms(x, w["ln1"], eps)
+    qkv = _lin(h, w["qkv"], lo["qkv"])
+    q, k, v = qkv.split((nh * hd, nkv * hd, nkv * hd), dim=-1)
+    q = _rot(q.view(nh, hd), cos, sin)
+    k = _rot(k.view(nkv, hd), cos, sin)
+    kc.index_copy_(2, col, k.view(1, nkv, 1, hd))
+    vc.index_copy_(2, col, v.view(1, nkv, 1, hd))
+    g = nh // nkv
+    s = torch.matmul(q.view(nkv, g, hd), kc[0].transpose(-1, -2)) * scale + bias  # (nkv, g, L)
+    p = torch.softmax(s, dim=-1)
+    a = torch.matmul(p, vc[0]).reshape(1, nh * hd)
+    x = x + _lin(a, w["o"], lo["o"])
+    h = _rms(x, w["ln2"], eps)
+    gu = _lin(h, w["gu"], lo["gu"])
+    gt, up = gu.chunk(2, dim=-1)
+    return x + _lin(F.silu(gt) * up, w["down"], lo["down"])
+
+
+class CpuDecoder:
+    """The single-row decode step of one shared base (see the module docstring)."""
+
+    def __init__(self, model, fast=None, *, compile: bool = True, max_len: int = 4096):
+        lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+        why = self.supports(lm, fast)
+        if why:
+            raise EngineUnsupported(why)
+        self.model, self.fast, self.lm = model, fast, lm
+        cfg, bb = lm.config, lm.model
+        self.nh = cfg.num_attention_heads
+        self.nkv = getattr(cfg, "num_key_value_heads", None) or self.nh
+        self.hd = getattr(cfg, "head_dim", None) or cfg.hidden_size // self.nh
+        self.eps = bb.norm.variance_epsilon
+        self.scale = float(getattr(bb.layers[0].self_attn, "scaling", self.hd ** -0.5))
+        self.embed = bb.embed_tokens.weight
+        self.norm_w = bb.norm.weight
+        self.max_len = min(max_len, getattr(cfg, "max_position_embeddings", max_len) or max_len)
+        self.buckets = tuple(sorted({b for b in BUCKETS if b < self.max_len} | {self.max_len}))
+        self.layers = bb.layers
+        self.weights = []
+        with torch.no_grad():
+            for layer in self.layers:
+                w = {"ln1": layer.input_layernorm.weight, "ln2": layer.post_attention_layernorm.weight}
+                for g, attr, names in GROUPS:
+                    mods = [_base(getattr(getattr(layer, attr), p)) for p in names]
+                    if _int4(mods[0]):
+                        w[g] = (torch.cat([m.weight for m in mods]) if len(mods) > 1 else mods[0].weight,
+                                torch.cat([m.scales_and_zeros for m in mods], 1) if len(mods) > 1
+                                else mods[0].scales_and_zeros)
+                    else:  # one tensor the modules' weights become views of (no second copy)
+                        w[g] = _fused(getattr(layer, attr), g, [getattr(getattr(layer, attr), p) for p in names], 0)
+                self.weights.append(w)
+            head = _base(lm.lm_head)
+            self.head_w = head.weight
+            self.head_q8 = _q8_groups(head.weight) if type(head) is torch.nn.Linear else None
+            pos = torch.arange(self.max_len)[None]
+            cos, sin = bb.rotary_emb(self.embed[:1][None].float(), pos)
+        self.cos, self.sin = cos[0].float(), sin[0].float()  # (max_len, hd)
+        self._lora: dict = {}
+        self._layer_fn, self._head_fn = _layer, _head_q8
+        self.compiled = bool(compile)
+        self.compile_s: dict[int, float] = {}  # bucket -> seconds its first (compiling) step took
+        self.compile_error: str | None = None
+        if compile:
+            import torch._dynamo as dyn
+
+            for k in ("recompile_limit", "cache_size_limit", "accumulated_recompile_limit"):
+                if hasattr(dyn.config, k):
+                    setattr(dyn.config, k, max(getattr(dyn.config, k), 64))
+            self._layer_fn = torch.compile(_layer, dynamic=False)
+            self._head_fn = torch.compile(_head_q8, dynamic=False)
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def supports(lm, fast=None) -> str | None:
+        bb = getattr(lm, "model", None)
+        if bb is None or not hasattr(bb, "layers") or not hasattr(bb, "rotary_emb") or not hasattr(lm, "lm_head"):
+            return "not a Llama-shaped decoder (model.layers, rotary_emb, lm_head)"
+        if getattr(lm.config, "hidden_act", "silu") not in ("silu", "swish"):
+            return "MLP activation is not SiLU"
+        rs = getattr(lm.config, "rope_scaling", None) or {}
+        if isinstance(rs, dict) and rs.get("rope_type", rs.get("type")) in ("dynamic", "longrope"):
+            return "length-dependent rope scaling"
+        if fast is not None and not (fast.covers_all and fast.route.enabled):
+            return "a LoRA layer the fast LoRA path does not cover"
+        if _base(lm.lm_head).weight.device.type != "cpu":
+            return "not on CPU"
+        for layer in bb.layers:
+            at, mlp = getattr(layer, "self_attn", None), getattr(layer, "mlp", None)
+            if at is None or mlp is None or not all(hasattr(at, p) for p in PROJ[:4]) \
+                    or not all(hasattr(mlp, p) for p in PROJ[4:]):
+                return "layer is not q/k/v/o + gate/up/down"
+            for _, attr, names in GROUPS:
+                mods = [getattr(getattr(layer, attr), p) for p in names]
+                kinds = set()
+                for p, mod in zip(names, mods):
+                    base = _base(mod)
+                    if not isinstance(base, torch.nn.Linear) or base.bias is not None:
+                        return f"{p} is not a bias-free Linear"
+                    if mod is not base and not getattr(mod, "_fastlora_installed", False):
+                        return f"{p}: a LoRA layer the fast LoRA path does not cover"
+                    kinds.add(("int4", base.group, base.scales_and_zeros.dtype) if _int4(base)
+                               else ("float", base.weight.dtype))
+                if len(kinds) != 1:
+                    return f"{'/'.join(names)}: mixed weight kinds"
+                kind = kinds.pop()
+                if kind[0] == "int4" and kind[1] != GROUP or kind[0] == "float" and kind[1] != torch.float32:
+                    return f"{'/'.join(names)}: not fp32 or int4 groups of {GROUP}"
+        return None
+
+    # ---- the row's adapter -------------------------------------------------------------------
+    def _lora_for(self, adapter: str | None) -> list[dict]:
+        """Per layer, fused group -> (A (K, r_sum), B (r_sum, N) block-diagonal) of this adapter, or None."""
+        fast = self.fast
+        slot = fast.slots.get(adapter, 0) if (fast is not None and adapter is not None) else 0
+        if not slot:
+            return [dict.fromkeys(("qkv", "o", "gu", "down")) for _ in self.layers]
+        key = (adapter, slot, id(self.layers[0].self_attn.q_proj.__dict__.get("_fastlora_A")))
+        got = self._lora.get(key)
+        if got is not None:
+            return got
+        self._lora.clear()  # adapters were re-stacked (or another adapter): only the current one kept
+        got = []
+        for layer in self.layers:
+            lo = {}
+            for g, attr, names in GROUPS:
+                mods = [getattr(getattr(layer, attr), p) for p in names]
+                outs = [_base(m).out_features for m in mods]
+                ab = [(i, m._fastlora_A[slot], m._fastlora_B[slot]) for i, m in enumerate(mods)
+                      if hasattr(m, "_fastlora_A")]
+                if not ab:
+                    lo[g] = None
+                    continue
+                r = sum(A.shape[1] for _, A, _ in ab)
+                A = torch.cat([a for _, a, _ in ab], 1).float().contiguous()
+                B = torch.zeros(r, sum(outs))
+                r0 = 0
+                for i, _, b in ab:
+                    c0 = sum(outs[:i])
+                    B[r0:r0 + b.shape[0], c0:c0 + outs[i]] = b.float()
+                    r0 += b.shape[0]
+                lo[g] = (A, B)
+            got.append(lo)
+        self._lora[key] = got
+        return got
+
+    # ---- the step ----------------------------------------------------------------------------
+    def bucket(self, need: int) -> int:
+        for b in self.buckets:
+            if b >= need:
+                return b
+        raise EngineUnsupported(f"{need} cache columns exceed the engine's {self.max_len}")
+
+    def _fit(self, cache, width: int) -> None:
+        """Move every cache layer to buffers of exactly `width` columns, the row's columns from 0."""
+        for layer in cache.layers:
+            t = layer.end - layer.start
+            if layer.start == 0 and layer.buf_k.shape[-2] == width:
+                continue
+            k, v = layer.keys, layer.values
+            bk = k.new_zeros((1, k.shape[1], width, k.shape[3]))
+            bv = v.new_zeros((1, v.shape[1], width, v.shape[3]))
+            bk[:, :, :t], bv[:, :, :t] = k, v
+            layer.place(bk, bv, 0, t)
+
+    @torch.inference_mode()
+    def step(self, token: torch.Tensor, pos: torch.Tensor, mask: torch.Tensor, cache, adapter: str | None
+             ) -> torch.Tensor:
+        """One decode step of one row: token (1,) at position pos (1,), attention mask (1, T+1) over the
+        T cached columns and this one, `cache` the scheduler's growing cache (its layers end at T; moved on
+        to T+1 here). Returns the logits (1, V) in fp32."""
+        layers = cache.layers
+        t = layers[0].end - layers[0].start
+        width = self.bucket(t + 1)
+        self._fit(cache, width)
+        bias = torch.full((1, width), float("-inf"))
+        bias[0, :t + 1].masked_fill_(mask[0, -(t + 1):].bool(), 0.0)
+        col = torch.tensor([t])
+        p = int(pos[0])
+        cos, sin = self.cos[p], self.sin[p]
+        lora = self._lora_for(adapter)
+        first = width not in self.compile_s
+        t0 = time.perf_counter()
+        x = F.embedding(token.view(1), self.embed).float()
+        for i, layer in enumerate(layers):
+            x = self._run(self._layer_fn, _layer, x, cos, sin, bias, col, layer.buf_k, layer.buf_v,
+                          self.weights[i], lora[i], self.nh, self.nkv, self.hd, self.eps, self.scale)
+        h = _rms(x, self.norm_w, self.eps)
+        if self.head_q8 is not None and self.compiled:  # (eagerly the int8 groups' float copy costs more)
+            logits = self._run(self._head_fn, _head_q8, h, *self.head_q8)
+        else:
+            logits = F.linear(h, self.head_w).float()
+        for layer in layers:
+            layer.place(layer.buf_k, layer.buf_v, 0, t + 1)
+        if first:
+            self.compile_s[width] = round(time.perf_counter() - t0, 2)
+        return logits.float()
+
+    def _run(self, fn, eager, *args):
+        if fn is eager:
+            return eager(*args)
+        try:
+            return fn(*args)
+        except Exception as exc:  # noqa: BLE001 - no working compiler here: the same step eagerly
+            self.compile_error = repr(exc)[:300]
+            self._layer_fn, self._head_fn, self.compiled = _layer, _head_q8, False
+            return eager(*args)
+
+
+def decoder_for(shared, compile: bool = True, max_len: int = 4096):
+    """The shared base's CpuDecoder (built once), or None where it does not apply."""
+    fast = getattr(shared, "fast", None)
+    key = (id(shared.model), id(fast), compile)  # adapters loaded later wrap the model anew: rebuild then
+    cached = getattr(shared, "_cpu_decoder", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    try:
+        dec = CpuDecoder(shared.model, fast, compile=compile, max_len=max_len)
+    except EngineUnsupported:
+        dec = None
+    shared._cpu_decoder = (key, dec)
+    return dec
