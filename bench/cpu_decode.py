@@ -13,6 +13,11 @@ of `--repeats`) so a busy machine slows them all alike:
   int4_f32_head8   + the output projection's int8 decode copy (Int8Head; lossy: not the default)
   int4_head8       int4 + int8 head with the rest of the model in bf16 too
   fp32_generate    the old default through HF generate (what ExpertPool._run calls), prefill included
+  engine_fp32      fp32 weights, prefill by the model's forward into the scheduler's growing cache, then
+                   experts/cpu_engine.py's lean decode step under torch.compile (what the scheduler runs
+                   for a lone row with serve.cpu_decode: compiled); its Q8_0 head as int8 groups
+  engine_int4_f32  the same on the int4_f32 model (base_model.quantization: auto)
+  engine_int4_f32_eager  the int4 engine step without torch.compile (serve.cpu_decode: eager)
 and llama.cpp (llama-cpp-python) on the same GGUF file in the same run when it is importable (no
 LoRA there: the base alone, which flatters it slightly).
 
@@ -41,18 +46,24 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import torch  # noqa: E402
 
-VARIANTS = ["fp32", "bf16", "int4_f32", "int4_f32_head8", "int4_head8", "fp32_generate"]
+VARIANTS = ["fp32", "bf16", "int4_f32", "int4_f32_head8", "int4_head8", "fp32_generate", "engine_fp32",
+            "engine_int4_f32", "engine_int4_f32_eager"]
 
 
 def build(variant: str, folder: Path, adapter: Path, max_len: int):
-    """(peft model, FastLoRA, decoder or None, load seconds) for one variant. (decoder: a variant with
-    its own decode loop, e.g. a static-cache compiled step, would plug in here; none yet.)"""
+    """(peft model, FastLoRA, decoder or None, load seconds) for one variant (decoder: the engine_*
+    variants' own decode loop, EngineGreedy)."""
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
     from experts.fastlora import FastLoRA
     from medrouter.core.int4 import quantize_head, quantize_linears
 
+    engine = variant.startswith("engine_")
+    if engine:
+        variant = variant[len("engine_"):]
+    compiled = not variant.endswith("_eager")
+    variant = variant.removesuffix("_eager")
     t0 = time.perf_counter()
     # int4*_f32: the model (residual stream, norms, attention, LoRA) stays fp32, only the int4/int8
     # matmuls take bf16 inputs; the other int4 variants run the whole model in bf16
@@ -69,7 +80,40 @@ def build(variant: str, folder: Path, adapter: Path, max_len: int):
     fast = FastLoRA(pm)
     fast.rebuild(["expert"])
     fast.set_rows(["expert"])
-    return pm, fast, None, time.perf_counter() - t0
+    decoder = None
+    if engine:
+        from experts.cpu_engine import CpuDecoder
+
+        decoder = EngineGreedy(pm, fast, CpuDecoder(pm, fast, compile=compiled))
+    return pm, fast, decoder, time.perf_counter() - t0
+
+
+class EngineGreedy:
+    """The scheduler's lone-row path: prefill through the model's forward into the scheduler's growing
+    cache, then one CpuDecoder.step per token."""
+
+    def __init__(self, model, fast, dec):
+        self.model, self.fast, self.dec = model, fast, dec
+
+    @torch.inference_mode()
+    def greedy(self, ids: torch.Tensor, n: int, force: list[int] | None = None):
+        from experts.scheduler import _growing_cache
+
+        cache = _growing_cache(self.model.config)
+        t0 = time.perf_counter()
+        out = self.model(input_ids=ids, attention_mask=torch.ones_like(ids), past_key_values=cache, use_cache=True,
+                         logits_to_keep=1)
+        tok = out.logits[:, -1].argmax(-1)
+        t1 = time.perf_counter()
+        toks, mask, pos = [int(tok)], torch.ones_like(ids), torch.tensor([ids.shape[1]])
+        for i in range(n - 1):
+            if force is not None:
+                tok = torch.tensor([force[i]])
+            mask = torch.cat([mask, mask[:, :1]], 1)
+            tok = self.dec.step(tok, pos, mask, cache, "expert").argmax(-1)
+            pos = pos + 1
+            toks.append(int(tok))
+        return toks, t1 - t0, time.perf_counter() - t1
 
 
 @torch.inference_mode()
@@ -257,9 +301,14 @@ def main(argv=None) -> int:
         try:
             built[v] = build(v, folder, ROOT / args.adapter, max_len=long_ids.shape[1] + n + 8)
             t0 = time.perf_counter()
-            run_variant(v, built[v], decode_ids, 8)  # warm-up (and compile, for the static variant)
+            # warm-up; an engine variant compiles here, once per cache bucket the timed runs will use
+            run_variant(v, built[v], decode_ids, n if built[v][2] is not None else 8)
             first = time.perf_counter() - t0
             result["variants"][v] = {"load_s": round(built[v][3], 2), "first_call_s": round(first, 2)}
+            if built[v][2] is not None:  # compile seconds per cache bucket (the first step that used it)
+                dec = built[v][2].dec
+                result["variants"][v].update(compiled=dec.compiled, compile_s=dec.compile_s,
+                                             q8_head=dec.head_q8 is not None, compile_error=dec.compile_error)
             times[v] = {"decode": [], "prefill": []}
             print(f"{v}: load {built[v][3]:.1f} s, first call {first:.1f} s", file=sys.stderr)
         except Exception as exc:  # noqa: BLE001 - report and go on with the others
