@@ -20,6 +20,7 @@ from . import classifiers as _classifiers  # noqa: F401  (registers logreg, near
 from .base import CLASSIFIERS, RouteDecision
 from .emergency_head import EmergencyDetector, emergency_head_path
 from .encoders import ENCODERS
+from .terms import MedicalTerms
 from .text import (WINDOW_CHARS, RoutingInput, asks_for_summary, clean, names_health_document, needs_document,
                    routing_text, side_features, split_request)
 
@@ -42,6 +43,10 @@ DOCS_ROUTE, SUMMARY_ROUTE = "advice", "summarization"  # the experts that read t
 # keeps it off the other three, summaries of other documents the head refuses ("the uploaded home
 # survey report").
 SUMMARY_RULE_FLOOR = 0.5
+# A very short request that is only a medical name of the reference library ("INR?", "what's in a CBC",
+# router/terms.py) is a medical question: refused by the head, it goes to this route (reason
+# "medical_term").
+QA_ROUTE = "medical_qa"
 
 
 class Router:
@@ -66,6 +71,7 @@ class Router:
         self.floors = {r.name: (r.threshold if r.threshold is not None else default) for r in settings.routes}
         # patterns + the emergency head (beside router.head_path) on the routing vector
         self.emergency = EmergencyDetector(self.encoder, emergency_head_path(settings))
+        self.terms = MedicalTerms.from_settings(settings)
 
     # ---- pieces (also used by `router fit` so training and serving see the same inputs) ---------
     def prepare(self, texts: Sequence[str], has_documents: Sequence[bool]) -> tuple[list[RoutingInput], np.ndarray]:
@@ -131,6 +137,9 @@ class Router:
             if missing and route == self.oos and names_health:
                 # "Shorten this operative note": in scope with nothing attached; its expert asks for it
                 route, reason = (SUMMARY_ROUTE if summary else best_in), "needs_document"
+            elif route == self.oos and not part.pasted_document and self.terms.is_term_question(part.instruction):
+                # "INR?", "afib vs atrial flutter": the library's medical names, nothing else
+                route, reason = (QA_ROUTE if QA_ROUTE in scores else best_in), "medical_term"
             elif summary and route != SUMMARY_ROUTE and p_in >= SUMMARY_RULE_FLOOR:
                 # "key takeaways from the attached sleep study": a summary of the user's own document
                 route, reason = SUMMARY_ROUTE, "summary_of_document"

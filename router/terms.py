@@ -1,0 +1,126 @@
+"""A very short request that is nothing but a medical name: "INR?", "what's in a CBC", "ECG vs EKG?".
+
+The head refuses some of these (dev2: "INR?" P(in scope) 0.22, "what's in a CBC"): two to six words give
+its encoder little to go on, and abbreviations look like the tech / finance ones of the out-of-scope
+data ("API?", "P/E ratio?"). The reference library already knows the medical names: every page's
+`title` and `aliases` in its front matter (data/reference/pages, 415 pages, ~3,300 names; only the front
+matter is read). A request of at most `MAX_WORDS` words in which every word is part of such a name or
+a question scaffold word ("what's", "normal range", "vs", "c'est quoi") asks what that name means.
+
+A one-word name that is also a word of an out-of-scope training request (router.train_file and the
+out-of-scope route's examples: "cold" of "cold feet", "stroke" of a swimming stroke, "test", "shot",
+"US") does not count on its own: on train, dev and dev2 no out-of-scope request is such a request
+(router/README.md).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+MAX_WORDS = 6
+_MAX_PHRASE = 6
+_TOKEN = re.compile(r"[^\W_](?:[\w+/'’.-]*[\w+])?")
+_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+_PARENS = re.compile(r"\s*[()]\s*")
+# Words that only shape the question (six languages); never a medical name on their own.
+SCAFFOLD = frozenset("""
+what what's whats wat is are was a an the in of vs versus v or and mean means meaning meant stand stands for
+define definition explain tell me about does do it its it's this that normal range ranges level levels
+value values high low elevated raised test tests result results check abbreviation acronym full form
+c'est quoi qu'est-ce que qu'est ce un une le la les des du de l' d' signifie veut dire
+ist sind ein eine der die das bedeutet heißt heisst
+qué que es son una el los las
+cos'è cosa è il lo gli i vuol
+o é um uma os as quer dizer
+""".split())
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower().replace("’", "'") for t in _TOKEN.findall(text)]
+
+
+def _front_matter_names(path: Path) -> list[str]:
+    with open(path, encoding="utf-8") as fh:
+        head = fh.read(4000)
+    m = _FRONT.match(head)
+    if not m:
+        return []
+    import yaml
+
+    try:
+        fm = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError:
+        return []
+    if not isinstance(fm, dict):
+        return []
+    aliases = fm.get("aliases") or []
+    return [str(fm.get("title") or "")] + [str(a) for a in (aliases if isinstance(aliases, list) else [aliases])]
+
+
+@functools.lru_cache(maxsize=8)
+def _lexicon(page_dirs: tuple[str, ...], oos_files: tuple[str, ...], oos_texts: tuple[str, ...]) -> frozenset:
+    names: set[tuple[str, ...]] = set()
+    for d in page_dirs:
+        root = Path(d)
+        files = [root] if root.is_file() else sorted(root.rglob("*.md"))
+        for f in files:
+            if f.name.lower() == "readme.md":
+                continue
+            for name in _front_matter_names(f):
+                for part in _PARENS.split(name):  # "Atrial fibrillation (AF)": both halves
+                    t = tuple(tokens(part))
+                    if t and len(t) <= _MAX_PHRASE and not all(w in SCAFFOLD for w in t):
+                        names.add(t)
+    oos_words: set[str] = set()
+    for text in oos_texts:
+        oos_words.update(tokens(text))
+    for f in oos_files:
+        with open(f, encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line) if line.strip() else {}
+                if row.get("label") == "out_of_scope":
+                    oos_words.update(tokens(row.get("text", "")))
+    return frozenset(n for n in names if not (len(n) == 1 and n[0] in oos_words))
+
+
+class MedicalTerms:
+    """The library's medical names, for `is_term_question`."""
+
+    def __init__(self, names: frozenset):
+        self.names = names
+
+    @classmethod
+    def from_settings(cls, settings) -> "MedicalTerms":
+        """Names of the configured `pages` reference sources; empty (the rule off) when there are none."""
+        ref = getattr(settings, "reference", None)
+        dirs = []
+        for src in getattr(ref, "sources", None) or []:
+            path = getattr(src, "path", None)
+            if getattr(src, "type", None) == "pages" and path and Path(path).expanduser().exists():
+                dirs.append(str(Path(path).expanduser().resolve()))
+        if not dirs:
+            return cls(frozenset())
+        rs = settings.router
+        oos_files = tuple(f for f in [rs.train_file] if f and Path(f).is_file())
+        oos_texts = tuple(ex for r in settings.routes if r.name == rs.out_of_scope_route for ex in r.examples)
+        return cls(_lexicon(tuple(dirs), oos_files, oos_texts))
+
+    def is_term_question(self, instruction: str) -> bool:
+        """At most MAX_WORDS words, every one part of a medical name or a scaffold word, one name at least."""
+        if not self.names:
+            return False
+        t = tokens(instruction)
+        if not t or len(t) > MAX_WORDS:
+            return False
+        covered = [False] * len(t)
+        i, hit = 0, False
+        while i < len(t):
+            n = next((n for n in range(min(_MAX_PHRASE, len(t) - i), 0, -1) if tuple(t[i:i + n]) in self.names), 0)
+            if n:
+                covered[i:i + n] = [True] * n
+                hit, i = True, i + n
+            else:
+                i += 1
+        return hit and all(c or w in SCAFFOLD for c, w in zip(covered, t))
