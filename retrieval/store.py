@@ -488,6 +488,30 @@ class Store:
         _, m = self._manifest(collection)  # works even when the index file is damaged
         return [dict(x) for x in m["documents"]]
 
+    def document_text(self, collection: str, source_or_id: str) -> str:
+        """One document's text as it was read, put back together from its stored chunks (each keeps its
+        character span of the document; overlaps are taken once, a section's heading where it starts)."""
+        doc = next((x for x in self.documents(collection) if source_or_id in (x["source"], x["id"])), None)
+        if doc is None:
+            raise RetrievalError(f"collection '{collection}' has no document '{source_or_id}'")
+        chunks = sorted((c for c in self._load(collection).chunks if c["doc_id"] == doc["id"]),
+                        key=lambda c: (c["start"], c["end"]))
+        parts: list[str] = []
+        cursor, section = 0, None
+        for c in chunks:
+            text, span = c["text"], c["end"] - c["start"]
+            body = text[len(text) - span:] if 0 < span <= len(text) else text
+            head = text[:len(text) - len(body)].strip()
+            if c["end"] <= cursor:
+                continue
+            if parts and c["start"] > cursor:
+                parts.append("\n\n")
+            if head and c.get("section") != section and c["start"] >= cursor:
+                parts.append(head + "\n")
+            parts.append(body[max(0, cursor - c["start"]):])
+            cursor, section = c["end"], c.get("section")
+        return "".join(parts).strip()
+
     def remove(self, collection: str, source_or_id: str) -> dict:
         """Remove one document by file name or document id; returns its manifest entry."""
         with self._write_lock(collection) as d:

@@ -6,6 +6,7 @@ collection (add, list, remove, supported file types), summarize, and the experts
 """
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Generator, Iterator
@@ -354,6 +355,8 @@ class Assistant:
         g = turn.spec.grounding
         if not turn.collection and turn.decision.needs_document:
             return (yield from self._ask_for_document(turn, timer))
+        if g.source == "input":  # a summary of the request's own document, checked against it
+            return (yield from self._summarize(turn, timer))
         if g.required and (g.source == "reference" or (g.source == "documents" and not turn.collection
                                                         and self.settings.reference.sources)):
             # no documents of the user's to answer from: the reference library, labelled as such
@@ -424,13 +427,17 @@ class Assistant:
             return "", es.pointers.get(kind, es.pointer)
         return es.messages.get(kind, es.message) + "\n\n", ""
 
+    @functools.cached_property
+    def _reference_lines(self) -> int | None:
+        """How many lines the reference expert quotes (its grounding.lines); None without one."""
+        return next((e.grounding.lines for e in self.settings.experts if e.grounding.source == "reference"), None)
+
     def _from_reference(self, turn: _Turn, timer: _Timer) -> Generator[str, None, Answer]:
         """A medical answer from the reference library: the lines that answer, cited; or "not covered"."""
         lib, g = self.library, turn.spec.grounding
         # routed to an expert of the user's documents with none attached ("can i drink on flagyl" as
         # advice): the library quotes as many lines as for every medical question (its expert's), not 3
-        n_lines = g.lines if g.source == "reference" else next(
-            (e.grounding.lines for e in self.settings.experts if e.grounding.source == "reference"), g.lines)
+        n_lines = g.lines if g.source == "reference" else (self._reference_lines or g.lines)
         start = time.perf_counter()
         hits = lib.search(turn.query)
         cov = lib.coverage(turn.query, hits)
@@ -458,6 +465,41 @@ class Assistant:
         return Answer(expert=turn.spec.name, answer=body, finish_reason="stop", stop_reason="quoted",
                       sources=cited, timings_ms=timer.ms, evidence=[e.to_dict() for e in evidence],
                       grounded=True, coverage=cov.to_dict(), **turn.base)
+
+    def _summarize(self, turn: _Turn, timer: _Timer) -> Generator[str, None, Answer]:
+        """A summary through the same path as `summarize` (medrouter/app/documents.py: the model's lines
+        kept only where the document supports them, its key facts added verbatim, map-reduce for a long
+        one) of the document pasted into the request (or the conversation it follows up), else of the
+        user's uploaded document the request matches best; without either, ask for the document."""
+        from .documents import document_in_request, summarize_document
+
+        conv = turn.conversation
+        text = turn.text
+        if conv is not None and conv.follows_up:  # "now shorter": the document of the turn it follows up
+            text = conv.context.removesuffix(conv.request.strip()).strip() or conv.context
+        text = document_in_request(text)
+        sources: list[Source] = []
+        if not text and turn.collection:
+            docs = self.store.documents(turn.collection)
+            hit = turn.doc_hits[0] if turn.doc_hits else None
+            doc = next((d for d in docs if hit is not None and d["source"] == hit.source), docs[-1] if docs else None)
+            if doc is not None:
+                text = self.store.document_text(turn.collection, doc["id"])
+                sources = [Source(1, doc["source"], None, float(hit.score) if hit else 0.0, "", title=doc["source"])]
+        if not text:
+            return (yield from self._ask_for_document(turn, timer))
+        start = time.perf_counter()
+        over = (turn.generation or {}).get("max_new_tokens")
+        res = summarize_document(self, self.settings, text, max_new_tokens=over, expert=turn.spec.name)
+        timer.mark("summarize", start)
+        body = self._close(turn, res["summary"])
+        yield from _line_pieces(body)
+        timer.mark("total")
+        timer.ms.update({f"summary_{k}": v for k, v in res["timings_ms"].items() if k != "total"})
+        note = "; ".join(x for x in (res["note"], f"summary of {sources[0].source}" if sources else None) if x) or None
+        return Answer(expert=turn.spec.name, answer=body, finish_reason=res["finish_reason"],
+                      stop_reason=res["stop_reason"], sources=sources, timings_ms=timer.ms, note=note,
+                      grounded=True, **turn.base)
 
     def _ask_for_document(self, turn: _Turn, timer: _Timer) -> Generator[str, None, Answer]:
         """The request names a document (a report, a letter, a care plan) that is not attached."""

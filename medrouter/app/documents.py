@@ -47,6 +47,32 @@ def load_text(path: str | os.PathLike, max_file_mb: float | None = None) -> tupl
     return text, doc.pages or max(1, -(-len(text) // CHARS_PER_PAGE))
 
 
+# ---- the document a chat request asks to summarize -----------------------------------------------
+# "Summarize this report: <text>", "<text>\n\nCan you sum this up?": the request's own instruction (a
+# first or last line, or the words before a colon, that ask for a summary) is not part of the document.
+_LEAD_INSTRUCTION = re.compile(r"^\s*([^\n:]{0,160}?)(?::|\n)\s*")
+DOCUMENT_MIN_WORDS = 6  # fewer words than this after the instruction (or a short request for a summary): no document
+
+
+def document_in_request(text: str) -> str:
+    """The document pasted into `text`, without the request's own instruction to summarize it; "" when
+    the request holds none ("Summarize my uploaded report")."""
+    from router.text import asks_for_summary
+
+    body = (text or "").strip()
+    m = _LEAD_INSTRUCTION.match(body)
+    if m and asks_for_summary(m.group(1)):
+        body = body[m.end():]
+    lines = body.rstrip().split("\n")
+    if len(lines) > 1 and len(lines[-1].split()) <= 20 and asks_for_summary(lines[-1]):
+        body = "\n".join(lines[:-1])
+    body = body.strip()
+    n = len(body.split())
+    if n < DOCUMENT_MIN_WORDS or (n < 2 * DOCUMENT_MIN_WORDS and asks_for_summary(body)):
+        return ""  # "Summarize my uploaded report", "tl;dr of my discharge letter please"
+    return body
+
+
 # ---- key facts (extractive) ---------------------------------------------------------------------
 # A report is read as units — a sentence, a list item or a table row, verbatim and never cut — each
 # filed under one kind. The heading a unit sits under decides first (the report's own headings:
@@ -748,8 +774,9 @@ summary results result""".split())
 
 
 def _fold(w: str) -> str:
-    w = w.lower()
-    return w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w
+    from retrieval.lexical import singular  # the one plural rule
+
+    return singular(w.lower())
 
 
 def check_model_lines(text: str, report) -> dict[str, list[str]]:
@@ -845,9 +872,16 @@ def summarize_document(assistant_or_pool, settings, path_or_text, max_new_tokens
     if not text.strip():
         raise InputError("empty document: nothing to summarize")
     # the document is read and checked before any model loads: a bad file fails in a second
-    pool = getattr(assistant_or_pool, "pool", assistant_or_pool)
     spec = settings.expert(expert) if expert else (settings.expert_for_route("summarization")
                                                    or settings.expert("summarization"))
+    if spec.grounding.answer == "quotes":  # the report's own key facts, verbatim: no model runs
+        tc = time.perf_counter()
+        facts = key_facts(sections)
+        summary = _facts_block(facts, title="Key facts from the document (copied verbatim):")
+        timings = {"check": round((time.perf_counter() - tc) * 1000, 1), "total": round((time.perf_counter() - t0) * 1000, 1)}
+        return _summary_result(spec, settings, summary, "stop", "extracted", timings, None, "extract", 1, pages,
+                               source, facts)
+    pool = getattr(assistant_or_pool, "pool", assistant_or_pool)
     gen = spec.generation.model_copy(update={"max_new_tokens": max_new_tokens}) if max_new_tokens else spec.generation
     tok = getattr(pool, "tokenizer", None)
     if tok is None:
@@ -903,12 +937,19 @@ def summarize_document(assistant_or_pool, settings, path_or_text, max_new_tokens
     kept, added = merge(check_model_lines(final.text, sections), facts)
     timings["check"] = round((time.perf_counter() - tc) * 1000, 1)
     lines = "\n".join(f"{KINDS[k]}: " + "; ".join(v) for k, v in kept.items() if v)
-    block = _facts_block(added)
-    answer = "\n\n".join(p for p in (lines, block, settings.disclaimer) if p)
+    summary = "\n\n".join(p for p in (lines, _facts_block(added)) if p)
     timings["total"] = round((time.perf_counter() - t0) * 1000, 1)
     note = (f"the document was summarized in {parts} parts (map-reduce) to fit the context window"
             if strategy == "map_reduce" else None)
-    return {"route": "summarization", "expert": spec.name, "confidence": 1.0, "answer": answer,
-            "finish_reason": final.finish_reason, "stop_reason": final.stop_reason, "sources": [],
+    return _summary_result(spec, settings, summary, final.finish_reason, final.stop_reason, timings, note, strategy,
+                           parts, pages, source, facts)
+
+
+def _summary_result(spec, settings, summary: str, finish_reason, stop_reason, timings, note, strategy, parts, pages,
+                    source, facts) -> dict:
+    """summarize_document's Answer-like dict: `summary` is the checked text, `answer` it with the disclaimer."""
+    return {"route": "summarization", "expert": spec.name, "confidence": 1.0, "summary": summary,
+            "answer": "\n\n".join(p for p in (summary, settings.disclaimer) if p),
+            "finish_reason": finish_reason, "stop_reason": stop_reason, "sources": [],
             "timings_ms": timings, "note": note, "strategy": strategy, "parts": parts, "pages": pages,
             "source": source, "key_facts": facts, "emergency": None, "scores": {}}

@@ -8,7 +8,7 @@ import pytest
 
 from medrouter.core.errors import RetrievalError
 
-from .conftest import DOCS
+from .conftest import DOCS, SMALL_SET
 
 
 def test_search_returns_cited_hits_with_cosine_scores(shared_store):
@@ -225,3 +225,15 @@ def test_no_chunk_passes_the_embedders_token_limit(make_store, tmp_path):
     store.ingest([path], "labs")
     hit = store.search("labs", "Test 39 result", k=1)[0]
     assert "Test 39" in hit.text
+
+
+def test_a_documents_text_is_put_back_together_from_its_chunks(shared_store):
+    # what a chat request "summarize my uploaded report" summarizes: the whole document, each part once
+    from retrieval.loaders import load_document
+
+    for name in SMALL_SET:
+        want = load_document(DOCS / name, 50).text
+        got = shared_store.document_text("docs", name)
+        assert " ".join(got.split()) == " ".join(want.split()), name
+    with pytest.raises(RetrievalError, match="no document 'missing.md'"):
+        shared_store.document_text("docs", "missing.md")

@@ -104,11 +104,19 @@ def test_bad_request_is_a_message_and_the_app_keeps_working(text):
 def test_missing_model_is_a_message(settings, ui_config, tmp_path, monkeypatch):
     from medrouter.core.config import load_config
 
-    cfg = write_config(load_config(ui_config), tmp_path / "experts.yaml",
-                       **{"base_model.path": str(tmp_path / "no-such-model")})
+    s = load_config(ui_config)
+    summary = next(i for i, e in enumerate(s.experts) if e.route == "summarization")
+    report = "Summarize this report: BP 150/95 mmHg, HR 88 bpm, LDL 4.1 mmol/L. Plan: recheck in 3 months."
+    cfg = write_config(s, tmp_path / "experts.yaml", **{"base_model.path": str(tmp_path / "no-such-model")})
     monkeypatch.setenv(CONFIG_ENV, str(cfg))
-    # a summary needs the language model (a medical question is answered from the reference library)
-    at = ask(new_app(), "Summarize this report: BP 150/95 mmHg, HR 88 bpm, LDL 4.1 mmol/L. Plan: recheck in 3 months.")
+    # the shipped summary is the report's key facts (answer: quotes): no language model runs
+    at = ask(new_app(), report)
+    assert not at.error and "BP 150/95 mmHg" in at.session_state["last_answer"]["answer"]
+    # a summary the model writes (answer: model) needs the language model
+    cfg = write_config(s, tmp_path / "experts-model.yaml", **{"base_model.path": str(tmp_path / "no-such-model"),
+                                                              f"experts.{summary}.grounding.answer": "model"})
+    monkeypatch.setenv(CONFIG_ENV, str(cfg))
+    at = ask(new_app(), report)
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "no-such-model" in errors[0], errors
     assert not at.exception
@@ -127,17 +135,20 @@ def test_broken_config_is_a_message(tmp_path, monkeypatch):
     assert "not valid YAML" in at.error[0].value
 
 
-def test_a_declined_request_is_shown_as_declined_not_out_of_scope(settings):
-    # forced onto the summarization expert, an off-topic request is declined by the expert itself
-    # (the medical expert answers from the reference library, which says "not covered" instead)
+def test_a_forced_summary_without_a_document_asks_for_it_in_an_info_box(settings):
+    # forced onto the summarization expert, a request that holds no document is asked for one (as a
+    # declined request is: a pointer for the user, in an info box), never refused as out of scope
+    from medrouter.app.assistant import ASK_FOR_DOCUMENT
+
     at = go(new_app(), "experts")
     at.selectbox(key="forced_expert").set_value("summarization").run()
     go(at, "chat")
     ask(at, "What is blockchain?")
-    assert at.session_state["last_answer"]["stop_reason"] == "declined"
+    assert at.session_state["last_answer"]["stop_reason"] == "needs_document"
     for _ in range(2):  # as answered, and redrawn from the history after a rerun
         msg = at.chat_message[1]
-        assert "expert: summarization · declined" in " ".join(texts(msg, "markdown"))
-        assert [settings.declined_reply.strip()] == texts(msg, "info")
+        assert "expert: summarization" in " ".join(texts(msg, "markdown"))
+        info = texts(msg, "info")
+        assert len(info) == 1 and info[0].startswith(ASK_FOR_DOCUMENT)
         assert not texts(msg, "warning")
         at.run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .common import (
-    BodyStream, answer_badge, assistant, collection, error_boundary, forced_expert, render_answer_details,
+    HELP_STOPS, BodyStream, answer_badge, assistant, collection, error_boundary, forced_expert, render_answer_details,
     render_stored_answer, urgent_messages,
 )
 from .docs import document_count
@@ -57,7 +57,7 @@ def _answer(prompt: str, settings) -> None:
             answer_badge(ans)
         if ans["finish_reason"] == "refused":
             body_slot.warning(body, icon=":material/block:")
-        elif ans.get("stop_reason") == "declined" and body:
+        elif ans.get("stop_reason") in HELP_STOPS and body:
             body_slot.info(body, icon=":material/help:")
         render_answer_details(ans, settings.disclaimer.strip())
         _history().append({"role": "assistant", "answer": ans})

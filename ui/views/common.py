@@ -183,6 +183,9 @@ def render_answer_details(ans: dict, disclaimer: str | None) -> None:
     render_sources(ans.get("sources") or [])
 
 
+HELP_STOPS = ("declined", "needs_document")  # answers that are a pointer for the user, not an answer: an info box
+
+
 def render_stored_answer(msg: dict, settings) -> None:
     """Re-draw an answer from the conversation history (after a rerun)."""
     ans = msg["answer"]
@@ -192,7 +195,7 @@ def render_stored_answer(msg: dict, settings) -> None:
         st.error(banner, icon=":material/emergency:")
     if ans["finish_reason"] == "refused":
         st.warning(body, icon=":material/block:")
-    elif ans.get("stop_reason") == "declined" and body:
+    elif ans.get("stop_reason") in HELP_STOPS and body:
         st.info(body, icon=":material/help:")
     else:
         st.markdown(md_safe(body))

@@ -459,3 +459,52 @@ Dr. Eleanor Voss, FY2, for Dr. Benedikt Hartmann
     assert facts["recommendations"] == ["Repeat potassium today."]
     every = [u for v in facts.values() for u in v]
     assert len(every) == 4, every
+
+
+# ---- a summary asked for in chat (ask / the API / the UI's chat) -----------------------------------
+def test_the_document_in_a_request_is_the_request_less_its_instruction():
+    from medrouter.app.documents import document_in_request
+
+    report = "Clinic letter. BP 150/95 mmHg, HR 88 bpm. Plan: rest, ice, physiotherapy, review in six weeks."
+    assert document_in_request(f"Summarize this report: {report}") == report
+    assert document_in_request(f"Please summarise the following letter\n{report}") == report
+    assert document_in_request(f"{report}\nCan you sum this up?") == report
+    assert document_in_request(report) == report  # a bare paste
+    for no_document in ("Summarize my uploaded report", "tl;dr of my discharge letter please", "What is blockchain?", ""):
+        assert document_in_request(no_document) == ""
+
+
+@pytest.mark.slow
+def test_a_pasted_report_asked_for_in_chat_is_summarized_and_checked_like_a_file(assistant):
+    # Before: the summarization expert's own text went out unchecked ("Vital signs: Not recorded in this
+    # report. Abnormal findings: Mild effusion on chest radiograph" for a knee with BP 150/95 recorded).
+    report = ("Clinic letter. 45-year-old man seen for knee pain after running. Examination: mild effusion, full "
+              "range of movement. BP 150/95 mmHg. Plan: rest, ice, physiotherapy, review in six weeks.")
+    stream = assistant.stream(f"Summarize this report: {report}")
+    pieces = "".join(stream)
+    ans = stream.answer
+    assert ans.route == "summarization" and pieces == ans.answer and ans.grounded
+    body = ans.answer.replace(assistant.settings.disclaimer, "")
+    assert "150/95" in body and "physiotherapy" in body
+    assert set(re.findall(r"\d+(?:\.\d+)?", body)) <= set(re.findall(r"\d+(?:\.\d+)?", report))
+    for line in body.splitlines():
+        if line.startswith("- "):
+            assert line[2:] in report  # key facts are copied verbatim
+
+
+@pytest.mark.slow
+def test_summarize_my_uploaded_report_summarizes_the_users_document(assistant, tmp_path):
+    from ...conftest import ROOT
+
+    col = "summary_chat"
+    assistant.add_documents([ROOT / "data" / "eval_docs" / "ellison_echo_2024.md"], col)
+    try:
+        ans = assistant.ask("Summarize my uploaded report", collection=col)
+        assert ans.route == "summarization" and ans.stop_reason != "declined"
+        assert ans.sources and ans.sources[0].source == "ellison_echo_2024.md" and "ellison_echo_2024.md" in ans.note
+        assert "118/72 mmHg" in ans.answer  # the echo's blood pressure, from the document itself
+        # forced onto the summarization expert, a request with no document and no upload asks for one
+        ans = assistant.ask("What is blockchain?", expert="summarization")
+        assert ans.stop_reason == "needs_document" and "outside what I can help with" not in ans.answer
+    finally:
+        assistant.store.delete_collection(col)
