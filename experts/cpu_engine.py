@@ -30,7 +30,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-from .cuda_graphs import GROUPS, PROJ, _base, _fused, _rms, _rot
+from .cuda_graphs import (GROUPS, _base, _fused, _rms, _rot, llama_shape_problem, projection_problem,
+                          raise_recompile_limits)
 
 GROUP = 32
 BUCKETS = (128, 256, 512, 1024, 2048, 4096)
@@ -145,43 +146,29 @@ class CpuDecoder:
         self.compile_s: dict[int, float] = {}  # bucket -> seconds its first (compiling) step took
         self.compile_error: str | None = None
         if compile:
-            import torch._dynamo as dyn
-
-            for k in ("recompile_limit", "cache_size_limit", "accumulated_recompile_limit"):
-                if hasattr(dyn.config, k):
-                    setattr(dyn.config, k, max(getattr(dyn.config, k), 64))
+            raise_recompile_limits(64)
             self._layer_fn = torch.compile(_layer, dynamic=False)
             self._head_fn = torch.compile(_head_q8, dynamic=False)
         self.lock = threading.Lock()
 
     @staticmethod
     def supports(lm, fast=None) -> str | None:
-        bb = getattr(lm, "model", None)
-        if bb is None or not hasattr(bb, "layers") or not hasattr(bb, "rotary_emb") or not hasattr(lm, "lm_head"):
-            return "not a Llama-shaped decoder (model.layers, rotary_emb, lm_head)"
-        if getattr(lm.config, "hidden_act", "silu") not in ("silu", "swish"):
-            return "MLP activation is not SiLU"
-        rs = getattr(lm.config, "rope_scaling", None) or {}
-        if isinstance(rs, dict) and rs.get("rope_type", rs.get("type")) in ("dynamic", "longrope"):
-            return "length-dependent rope scaling"
+        why = llama_shape_problem(lm)
+        if why:
+            return why
         if fast is not None and not (fast.covers_all and fast.route.enabled):
             return "a LoRA layer the fast LoRA path does not cover"
         if _base(lm.lm_head).weight.device.type != "cpu":
             return "not on CPU"
-        for layer in bb.layers:
-            at, mlp = getattr(layer, "self_attn", None), getattr(layer, "mlp", None)
-            if at is None or mlp is None or not all(hasattr(at, p) for p in PROJ[:4]) \
-                    or not all(hasattr(mlp, p) for p in PROJ[4:]):
-                return "layer is not q/k/v/o + gate/up/down"
+        for layer in lm.model.layers:
             for _, attr, names in GROUPS:
                 mods = [getattr(getattr(layer, attr), p) for p in names]
                 kinds = set()
                 for p, mod in zip(names, mods):
+                    why = projection_problem(p, mod)
+                    if why:
+                        return why
                     base = _base(mod)
-                    if not isinstance(base, torch.nn.Linear) or base.bias is not None:
-                        return f"{p} is not a bias-free Linear"
-                    if mod is not base and not getattr(mod, "_fastlora_installed", False):
-                        return f"{p}: a LoRA layer the fast LoRA path does not cover"
                     kinds.add(("int4", base.group, base.scales_and_zeros.dtype) if _int4(base)
                                else ("float", base.weight.dtype))
                 if len(kinds) != 1:

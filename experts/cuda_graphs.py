@@ -38,6 +38,44 @@ import torch.nn.functional as F
 PROJ = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
+def raise_recompile_limits(n: int) -> None:
+    """Let torch.compile keep `n` specialisations (one per cache bucket / batch shape) before it gives up."""
+    import torch._dynamo as dyn
+
+    for k in ("recompile_limit", "cache_size_limit", "accumulated_recompile_limit"):
+        if hasattr(dyn.config, k):
+            setattr(dyn.config, k, max(getattr(dyn.config, k), n))
+
+
+def llama_shape_problem(lm) -> str | None:
+    """Why `lm` is not a decoder these engines run (Llama-shaped: RMSNorm, rotary, SwiGLU, q/k/v/o and
+    gate/up/down per layer), or None."""
+    bb = getattr(lm, "model", None)
+    if bb is None or not hasattr(bb, "layers") or not hasattr(bb, "rotary_emb") or not hasattr(lm, "lm_head"):
+        return "not a Llama-shaped decoder (model.layers, rotary_emb, lm_head)"
+    if getattr(lm.config, "hidden_act", "silu") not in ("silu", "swish"):
+        return "MLP activation is not SiLU"
+    rs = getattr(lm.config, "rope_scaling", None) or {}
+    if isinstance(rs, dict) and rs.get("rope_type", rs.get("type")) in ("dynamic", "longrope"):
+        return "length-dependent rope scaling"
+    for layer in bb.layers:
+        at, mlp = getattr(layer, "self_attn", None), getattr(layer, "mlp", None)
+        if at is None or mlp is None or not all(hasattr(at, p) for p in PROJ[:4]) \
+                or not all(hasattr(mlp, p) for p in PROJ[4:]):
+            return "layer is not q/k/v/o + gate/up/down"
+    return None
+
+
+def projection_problem(name: str, mod) -> str | None:
+    """Why projection `mod` cannot be fused: not a bias-free Linear, or a LoRA FastLoRA does not cover."""
+    base = _base(mod)
+    if not isinstance(base, torch.nn.Linear) or base.bias is not None:
+        return f"{name} is not a bias-free Linear (quantized or biased)"
+    if mod is not base and not getattr(mod, "_fastlora_installed", False):
+        return f"{name}: a LoRA layer the fast LoRA path does not cover"
+    return None
+
+
 class EngineUnsupported(Exception):
     """The model or request cannot run on the graph engine; callers fall back to `generate`."""
 
@@ -247,11 +285,7 @@ class GraphEngine:
         self.compile_error: str | None = None
         if compile if compile is not None else cuda:
             try:
-                import torch._dynamo as dyn
-
-                for k in ("recompile_limit", "cache_size_limit", "accumulated_recompile_limit"):
-                    if hasattr(dyn.config, k):
-                        setattr(dyn.config, k, max(getattr(dyn.config, k), 256))
+                raise_recompile_limits(256)
                 self._layer_fn = torch.compile(_layer, dynamic=False, fullgraph=False)
             except Exception:  # noqa: BLE001 - no compiler: eager kernels inside the graph
                 self._layer_fn = _layer
@@ -259,29 +293,18 @@ class GraphEngine:
     # ---- what runs here ----------------------------------------------------------------------
     @staticmethod
     def supports(lm, fast=None) -> str | None:
-        bb = getattr(lm, "model", None)
-        if bb is None or not hasattr(bb, "layers") or not hasattr(bb, "rotary_emb") or not hasattr(lm, "lm_head"):
-            return "not a Llama-shaped decoder (model.layers, rotary_emb, lm_head)"
-        if getattr(lm.config, "hidden_act", "silu") not in ("silu", "swish"):
-            return "MLP activation is not SiLU"
-        rs = getattr(lm.config, "rope_scaling", None) or {}
-        if isinstance(rs, dict) and rs.get("rope_type", rs.get("type")) in ("dynamic", "longrope"):
-            return "length-dependent rope scaling"
-        for layer in bb.layers:
-            at, mlp = getattr(layer, "self_attn", None), getattr(layer, "mlp", None)
-            if at is None or mlp is None or not all(hasattr(at, p) for p in PROJ[:4]) \
-                    or not all(hasattr(mlp, p) for p in PROJ[4:]):
-                return "layer is not q/k/v/o + gate/up/down"
+        why = llama_shape_problem(lm)
+        if why:
+            return why
+        for layer in lm.model.layers:
             for _, attr, names in GROUPS:
                 ws = []
                 for p in names:
                     mod = getattr(getattr(layer, attr), p)
-                    base = _base(mod)
-                    if not isinstance(base, torch.nn.Linear) or base.bias is not None:
-                        return f"{p} is not a bias-free Linear (quantized or biased)"
-                    if mod is not base and not getattr(mod, "_fastlora_installed", False):
-                        return f"{p}: a LoRA layer the fast LoRA path does not cover"
-                    ws.append(base.weight)
+                    why = projection_problem(p, mod)
+                    if why:
+                        return why
+                    ws.append(_base(mod).weight)
                 if len({(w.shape[1], w.dtype, w.device) for w in ws}) != 1:
                     return f"{'/'.join(names)}: weights of different width, dtype or device"
         return None

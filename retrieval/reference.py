@@ -33,6 +33,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from medrouter.core.errors import RetrievalError
+from medrouter.core.pages import front_matter
 
 from .loaders import LoadedDocument, Section, load_html, load_markdown, sections_from_plain
 
@@ -136,7 +137,6 @@ def _aliases(values: Iterable[str | None], title: str) -> list[str]:
 
 
 # ---- the project's own Markdown pages ----------------------------------------------------------------
-_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 
 
 @register_reader("pages")
@@ -153,20 +153,20 @@ def read_pages(spec) -> Iterator[ReferencePage]:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise RetrievalError(f"{describe(spec)}: {path.name} is not UTF-8 text") from None
-        m = _FRONT.match(text)
-        if not m:
-            raise RetrievalError(f"{describe(spec)}: {path.name} has no front matter (--- title: ... ---)")
         try:
-            meta = yaml.safe_load(m.group(1)) or {}
+            got = front_matter(text)
         except yaml.YAMLError as exc:
             raise RetrievalError(f"{describe(spec)}: {path.name}: front matter is not valid YAML ({exc})") from None
+        if got is None:
+            raise RetrievalError(f"{describe(spec)}: {path.name} has no front matter (--- title: ... ---)")
+        meta, body_start = got
         title = _words(str(meta.get("title") or ""))
         if not isinstance(meta, dict) or not title:
             raise RetrievalError(f"{describe(spec)}: {path.name}: front matter needs a title")
         aliases = meta.get("aliases") or []
         if not isinstance(aliases, list):
             raise RetrievalError(f"{describe(spec)}: {path.name}: aliases must be a list")
-        doc = load_markdown(path, text[m.end():].encode("utf-8"))
+        doc = load_markdown(path, text[body_start:].encode("utf-8"))
         sections = [s for s in doc.sections if s.heading != title or s.text.strip()]
         rel = path.relative_to(root).with_suffix("").as_posix() if root.is_dir() else path.stem
         yield ReferencePage(id=f"pages:{rel}", title=title, sections=sections, source=label,

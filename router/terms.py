@@ -19,10 +19,11 @@ import json
 import re
 from pathlib import Path
 
+from medrouter.core.pages import front_matter
+
 MAX_WORDS = 6
 _MAX_PHRASE = 6
 _TOKEN = re.compile(r"[^\W_](?:[\w+/'’.-]*[\w+])?")
-_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _PARENS = re.compile(r"\s*[()]\s*")
 # Words that only shape the question (six languages); never a medical name on their own.
 SCAFFOLD = frozenset("""
@@ -42,17 +43,15 @@ def tokens(text: str) -> list[str]:
 
 
 def _front_matter_names(path: Path) -> list[str]:
-    with open(path, encoding="utf-8") as fh:
-        head = fh.read(4000)
-    m = _FRONT.match(head)
-    if not m:
-        return []
     import yaml
 
+    with open(path, encoding="utf-8") as fh:
+        head = fh.read(4000)
     try:
-        fm = yaml.safe_load(m.group(1)) or {}
+        got = front_matter(head)
     except yaml.YAMLError:
         return []
+    fm = got[0] if got else None
     if not isinstance(fm, dict):
         return []
     aliases = fm.get("aliases") or []

@@ -877,7 +877,7 @@ def summarize_document(assistant_or_pool, settings, path_or_text, max_new_tokens
     if spec.grounding.answer == "quotes":  # the report's own key facts, verbatim: no model runs
         tc = time.perf_counter()
         facts = key_facts(sections)
-        summary = _facts_block(facts, title="Key facts from the document (copied verbatim):")
+        summary = _facts_block(facts)
         timings = {"check": round((time.perf_counter() - tc) * 1000, 1), "total": round((time.perf_counter() - t0) * 1000, 1)}
         return _summary_result(spec, settings, summary, "stop", "extracted", timings, None, "extract", 1, pages,
                                source, facts)
