@@ -317,7 +317,9 @@ def _coordinated(q: list[str], name: tuple[str, ...]) -> bool:
 
 def _conflicts(q: list[str], name: tuple[str, ...], page_words: set[str]) -> bool:
     """`q` has `name`'s head after a different modifier that names something else, or its first word
-    before a different designator ("hepatitis c" against "hepatitis b")."""
+    before a different word: a different designator ("hepatitis c" against "hepatitis b") or a word the
+    page never uses nor spells nearly ("frozen pipe" against "frozen shoulder": the same modifier, another
+    thing; "black poop" is not against "black stools", whose page says "poo")."""
     head, first = _fold(name[-1]), _fold(name[0])
     inside = {_fold(w) for w in name}
     for i, w in enumerate(q):
@@ -326,8 +328,13 @@ def _conflicts(q: list[str], name: tuple[str, ...], page_words: set[str]) -> boo
             m = q[i - 1]
             if _fold(m) not in inside and m not in GENERIC and (_designator(m) or not _uses(page_words, m)):
                 return True
-        if i + 1 < len(q) and fw == first and _designator(name[1]):
+        if i + 1 < len(q) and fw == first and first not in GENERIC:
             m = q[i + 1]
-            if _designator(m) and _fold(m) not in inside:
+            if _fold(m) in inside or m in GENERIC:
+                continue
+            if _designator(name[1]) and _designator(m):
                 return True
+            if not _designator(name[1]) and not _designator(m) and not _uses(page_words, m) \
+                    and not nearest(_fold(m), by_start_and_length(w for w in page_words if w))[0]:
+                return True  # not even a near spelling on the page ("poop" is its "poo")
     return False

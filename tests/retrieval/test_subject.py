@@ -179,3 +179,13 @@ def test_two_unnamed_words_side_by_side_are_one_name(names):
     assert s.mentions("Plantar fasciitis causes heel pain.")
     g = names.subject("symptoms of guillain barre", rare=["guillain", "barre"])
     assert g.mentions("Guillain-Barré syndrome is rare.")  # accents dropped, as people type it
+
+
+def test_a_names_modifier_before_another_thing_is_not_that_page():
+    names = NameIndex([
+        ("fs", "Frozen shoulder", [], "Frozen shoulder makes the shoulder stiff and painful."),
+        ("bs", "Blood in stool", ["black stools"], "Black poo can mean bleeding from the stomach."),
+    ])
+    assert "fs" in names.subject("symptoms of a frozen pipe burst").conflicting  # the same modifier, another thing
+    assert "fs" not in names.subject("frozen shoulder exercises").conflicting
+    assert "bs" not in names.subject("black poop why").conflicting  # the page's own "poo", spelled nearly
