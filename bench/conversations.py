@@ -1,6 +1,7 @@
 """Follow-up routing: the Assistant's conversation rule against single-turn routing of the last message.
 
     python bench/conversations.py [--set dev | data/conversations_dev/dev.jsonl] [--config experts.yaml] [--examples 5]
+                                  [--baseline /tmp/conversation_before.py]
 
 Each conversation ends with a user turn and carries the right route per user turn; the last one is
 scored. Routing texts compared in the same run (the same router, one route_batch each):
@@ -72,6 +73,27 @@ insurance?", "recommend a good smartwatch to track it"), requests the router ref
 is_follow_up misses ("who is at risk?", "what does the T stand for again?"), and advice vs
 medical_qa vs summarization in document threads, which the Assistant's doc_match decides and this
 bench cannot (no collection).
+
+Round two (router heads refitted since; one run, --baseline a copy of conversation.py before it):
+| variant | follow-ups | topic switches | becomes_oos | after_refusal | documents | all |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| single_turn | 102/144 0.708 | 65/67 0.970 | 30/32 0.938 | 29/36 0.806 | 49/65 0.754 | 190/240 0.792 |
+| two_readings_baseline | 124/144 0.861 | 66/67 0.985 | 28/32 0.875 | 30/36 0.833 | 54/65 0.831 | 214/240 0.892 |
+| two_readings | **127/144 0.882** | 66/67 0.985 | 28/32 0.875 | 30/36 0.833 | 54/65 0.831 | **217/240 0.904** |
+| oracle | 123/144 0.854 | 65/67 0.970 | 29/32 0.906 | 31/36 0.861 | 55/65 0.846 | 210/240 0.875 |
+Fixed: subjectless follow-ups the router refuses alone (is_subjectless: "who is at risk?", "what does
+the T stand for again?"), a summary asked again after a side question (joined to what was
+summarized); a pronoun follow-up after an interleaved refusal now joins the answered turn before it
+(in scope, but advice instead of medical_qa). Nothing else changed on either set (`dev`: 48/50 both).
+The 17 follow-ups left: 9 advice / medical_qa / summarization confusions in document threads (doc_match,
+which this bench lacks, decides those in the Assistant), 4 that turn out of scope (2 that both readings
+call in scope: "does insurance usually cover it?", "are medical expenses like this tax-deductible?";
+2 with words of their own that the joined reading outweighs: "recommend a good smartwatch to track
+it", "how much does one cost with insurance?" -- a rule trusting a confident alone reading when the
+follow-up has content words would also refuse "how do I lower it?", "Can the second one be
+reversed?", "Et comment le traite-t-on ?"), and turns both readings refuse or route elsewhere
+("ok how do you get rid of it" after a question about dogs and ringworm, "ok and how much water should
+u drink with it": advice, d021 above).
 """
 from __future__ import annotations
 
@@ -228,6 +250,8 @@ def main() -> int:
     p.add_argument("--set", default="dev", help="dev (this file's examples) or a JSONL file (data/conversations_dev/dev.jsonl)")
     p.add_argument("--config")
     p.add_argument("--examples", type=int, default=5)
+    p.add_argument("--baseline", help="a copy of an earlier medrouter/app/conversation.py: its Conversation.route is "
+                   "scored in the same run as variant two_readings_baseline (before/after with the same router heads)")
     args = p.parse_args()
     from medrouter.app.assistant import Assistant, Conversation
 
@@ -238,6 +262,15 @@ def main() -> int:
     a = Assistant.from_config(args.config)
     refusal = a.settings.out_of_scope_reply
     convs = [Conversation.of(r["turns"], refusal) for r in rows]
+    baseline = None
+    if args.baseline:
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("conversation_baseline", args.baseline)
+        baseline = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = baseline  # dataclasses look their module up
+        spec.loader.exec_module(baseline)
+        base_convs = [baseline.Conversation.of(r["turns"], refusal) for r in rows]
     texts = {
         "single_turn": [r["turns"][-1]["content"] for r in rows],
         "join_always": [join_always(r["turns"]) for r in rows],
@@ -245,6 +278,8 @@ def main() -> int:
         "rule": [c.context for c in convs],
         "two_readings": [c.context for c in convs],
     }
+    if baseline is not None:
+        texts["two_readings_baseline"] = [c.context for c in base_convs]
     if all(r.get("resolved") for r in rows):
         texts["oracle"] = [r["resolved"] for r in rows]
     docs = [bool(r.get("has_documents")) for r in rows]
@@ -255,12 +290,13 @@ def main() -> int:
         decisions = a.router.route_batch(tx, has_documents=docs)
         if name == "rule":  # what the Assistant does with the router's decision for a conversation
             decisions = [c.routed(d) for c, d in zip(convs, decisions)]
-        elif name == "two_readings":  # Conversation.route: the second reading in the same batch
-            seconds = [c.second_text() for c in convs]
+        elif name.startswith("two_readings"):  # Conversation.route: the second reading in the same batch
+            cs = base_convs if name == "two_readings_baseline" else convs
+            seconds = [c.second_text() for c in cs]
             more = iter(a.router.route_batch([t for t in seconds if t is not None],
                                              has_documents=[d for t, d in zip(seconds, docs) if t is not None]))
             decisions = [c.routed(d, next(more), a.router.oos) if t is not None else c.routed(d)
-                         for c, d, t in zip(convs, decisions, seconds)]
+                         for c, d, t in zip(cs, decisions, seconds)]
         out["variants"][name] = score(rows, decisions, args.examples) | {"seconds": round(time.perf_counter() - t0, 1)}
     print(json.dumps(out, indent=1, ensure_ascii=False))
     return 0

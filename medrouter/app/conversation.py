@@ -10,6 +10,12 @@ documents / all): `routed` on one decision 0.833 / 0.970 / 0.812 / 0.889 / 0.785
 (two readings) 0.896 / 0.985 / 0.875 / 0.889 / 0.892 / 0.917; the set's own rewrites routed alone
 0.896 / 0.970 / 0.969 / 0.861 / 0.862 / 0.900. Split half (odd ids / even ids), follow-ups 58/69 ->
 63/69 and 62/75 -> 66/75, all 104/120 -> 110/120 and 105/120 -> 110/120.
+
+With the router heads of 2025-12 (one run, `--baseline` a copy of the module before): subjectless
+questions as follow-ups (is_subjectless), a follow-up after a refusal joined to the last answered
+turn, and a new request for the summary joined to what was summarized: follow-ups 124/144 -> 127/144
+(0.861 -> 0.882), topic switches 66/67, becomes_oos 28/32, after_refusal 30/36, documents 54/65
+unchanged, all 214/240 -> 217/240; odd ids follow-ups 62/69 -> 63/69, even 62/75 -> 64/75.
 """
 from __future__ import annotations
 
@@ -75,6 +81,37 @@ _OWN_SUBJECT = re.compile(
     r"questo|quello)\b)\w", re.I)
 SHORT_WORDS = 3  # "side effects?", "in children?": no request of their own
 
+# A question with no subject of its own ("who is at risk?", "how long does it usually last?", "what
+# does the T stand for again?", "is that common?"): every word is a closed-class English word
+# (question words, auxiliaries, determiners, prepositions, adverbs of degree and time) or one of the
+# generic predicates any health question can ask of a subject it does not name; a letter alone is no
+# subject either. What it asks about is in the turn before. "Tell me a joke", "best pizza in Rome?",
+# "who is the CEO of Pfizer?" each name something of their own and stand alone. "you" and "your" are
+# not in the list: "who are you?" is about the assistant, not the turn before.
+_SUBJECTLESS_WORDS = frozenset("""
+what whats what's who whom whose which when where why how whether
+is are was were be been being am isn't aren't wasn't do does did doing done don't doesn't didn't have has had having
+can could will would shall should may might must can't couldn't won't wouldn't shouldn't
+get gets got getting go goes going
+a an the this that these those it its it's they them their there here i i'm me my mine we us our
+he she him her his one ones some any few many much more most less least other others another such same
+all both each every no not none nothing something anything else
+at in on of for to from with without by about into after before during over under than
+then again also too still ever even just only really very so as if or and but ok okay
+usually normally typically generally always often long soon fast quickly early late first
+risk risks risky last lasts lasting take takes taking happen happens start starts stop stops help helps
+mean means meaning stand cause causes caused treat treated treatment prevent prevented cure cured work works
+safe normal common serious dangerous bad worse worst good better best possible likely necessary needed
+need needs contagious curable reversible permanent painful
+example examples sign signs symptom symptoms
+""".split())
+
+
+def is_subjectless(text: str) -> bool:
+    """Whether `text` names no subject of its own (_SUBJECTLESS_WORDS above)."""
+    words = re.findall(r"[\w']+", text.lower())
+    return bool(words) and all(w in _SUBJECTLESS_WORDS or len(w) == 1 for w in words)
+
 
 def is_follow_up(text: str) -> bool:
     """Whether `text` leans on the previous user turn (the rule above)."""
@@ -82,7 +119,7 @@ def is_follow_up(text: str) -> bool:
         return True
     if _OWN_SUBJECT.match(text):
         return False
-    return len(re.findall(r"\w+", text)) <= SHORT_WORDS or bool(_BACK.search(text))
+    return len(re.findall(r"\w+", text)) <= SHORT_WORDS or bool(_BACK.search(text)) or is_subjectless(text)
 
 
 # ---- what a follow-up is joined to ---------------------------------------------------------
@@ -93,6 +130,21 @@ _SUMMARY_ASK = re.compile(
     r"^\W*(?:(?:can|could|would) (?:you|u) |please |pls )?(?:summari[sz]e|sumari[sz]e|sum up|give me a summary of|"
     r"condense|tl;?dr of|r[ée]sume|r[ée]sumer|fasse?\w* zusammen|riassumi|mi riassumi|resum[ae]|peux-tu r[ée]sumer)\b\W*",
     re.I)
+
+
+def _holds_document(text: str) -> bool:
+    """The turn holds a pasted document (the router's own split of instruction and paste) or asks
+    for a summary (of a paste or of the user's document): what a later request for a summary means."""
+    from router.text import asks_for_summary, split_request
+
+    part = split_request(text)
+    return part.pasted_document or asks_for_summary(part.instruction)
+
+
+def _asks_for_summary(text: str) -> bool:
+    from router.text import asks_for_summary
+
+    return asks_for_summary(text)
 
 
 def _topic_of(previous: str, follow_up: str) -> str:
@@ -136,9 +188,10 @@ def _combined(joined: dict[str, float], alone: dict[str, float], w: float) -> di
 class Conversation:
     """A request and the turns before it, as the Assistant reads them.
 
-    Routing and retrieval read `context`: the request alone, or, for a follow-up (is_follow_up) of a
-    turn that was not refused, the previous user turn's context (less a request for a summary the
-    follow-up does not repeat) joined to it ("What is metformin? What are its side effects?"). The
+    Routing and retrieval read `context`: the request alone, or, for a follow-up (is_follow_up), the
+    context of the last answered user turn (a refused turn is skipped; less a request for a summary the
+    follow-up does not repeat; for a new request for the summary, the turn that was summarized) joined
+    to it ("What is metformin? What are its side effects?"). The
     expert answers `request` with the recent `history` before it.
     Caller system messages (`system`) are added to the expert's own system prompt, after it: the
     expert's rules (scope, refusal, grounding, disclaimer) come first and win; they never reach the
@@ -177,17 +230,35 @@ class Conversation:
         system = [m["content"] for m in msgs if m["role"] == "system" and m["content"].strip()]
         turns = [m for m in msgs if m["role"] != "system"]
         context, previous, refused, follows, joined = "", None, False, False, ""
+        answered_before = None  # the context of the last answered user turn before `previous`
+        # the context of the last answered turn that holds a pasted document or asks for a summary
+        summarized = summarized_before = ""
+        summarized_turn = False
         norm_refusal = _norm(refusal) if refusal else None
         for m in turns:
             if m["role"] == "assistant":
                 refused = bool(norm_refusal) and norm_refusal in _norm(m["content"])
                 continue
-            # after a refusal the next request stands alone (dev: joining it to the refused turn
-            # only carried the refused topic along)
-            answered = previous is not None and not refused
-            joined = f"{_topic_of(previous, m['content']).rstrip()} {m['content'].strip()}" if answered else ""
-            follows = answered and is_follow_up(m["content"])
+            # after a refusal the refused turn is never context (dev: joining to it only carried the
+            # refused topic along); a follow-up of the last answered turn before it ("What is the
+            # hepatitis A vaccine?", "recommend a hotel in Bangkok" refused, "how long before the trip
+            # should I get it?") is joined to that one; any other request stands alone (one reading)
+            if refused and summarized_turn:  # the turn before was refused: not what is summarized
+                summarized = summarized_before
+            last = answered_before if refused else previous
+            follows = last is not None and is_follow_up(m["content"])
+            if follows and summarized and summarized not in last and _asks_for_summary(m["content"]):
+                # "ok now rewrite the summary in simpler words" after a side question ("what is
+                # hemiarthroplasty?") about the summarized note: the summary is of the note
+                last = summarized
+            joined = (f"{_topic_of(last, m['content']).rstrip()} {m['content'].strip()}"
+                      if last is not None and (follows or not refused) else "")
             context = joined if follows else m["content"]
+            answered_before = last if refused else previous
+            summarized_before = summarized
+            summarized_turn = _holds_document(m["content"])
+            if summarized_turn:
+                summarized = context
             previous, refused = context, False
         return cls(request=turns[-1]["content"], context=context, history=turns[:-1], system=system,
                    follows_up=follows, joined=joined)

@@ -203,6 +203,46 @@ def test_lone_surrogates_are_refused_by_name():
     assert clean_text("ok \u200f\u0301 🙂") == "ok \u200f\u0301 🙂"  # RTL mark, combining, emoji are text
 
 
+@pytest.mark.parametrize("text, subjectless", [
+    ("who is most at risk?", True), ("how long does it normally last?", True), ("is that serious?", True),
+    ("what does the B stand for?", True), ("who is the CEO of Moderna?", False), ("best pizza in Naples?", False),
+    ("who are you?", False), ("Tell me a riddle", False), ("What is a good recipe for paella?", False),
+])
+def test_a_question_without_a_subject_of_its_own_is_a_follow_up(text, subjectless):
+    from medrouter.app.conversation import is_subjectless
+
+    assert is_subjectless(text) is subjectless
+    if subjectless:
+        assert is_follow_up(text)
+
+
+def test_a_follow_up_after_a_refusal_joins_the_last_answered_turn():
+    c = Conversation.of(_chat("What is the shingles vaccine?", "book me a flight to Rome",
+                              "how many doses of it do I need?", refused=(1,)), REFUSAL)
+    assert c.follows_up and c.context == "What is the shingles vaccine? how many doses of it do I need?"
+    assert c.second_text() == "how many doses of it do I need?"
+    # a request of its own after the refusal stands alone, with one reading
+    c = Conversation.of(_chat("What is the shingles vaccine?", "book me a flight to Rome",
+                              "What are the signs of dehydration?", refused=(1,)), REFUSAL)
+    assert not c.follows_up and c.context == "What are the signs of dehydration?" and c.second_text() is None
+    # nothing answered before the refusal: nothing to join
+    c = Conversation.of(_chat("book me a flight to Rome", "how many doses of it do I need?", refused=(0,)), REFUSAL)
+    assert not c.follows_up and c.second_text() is None
+
+
+def test_a_new_request_for_the_summary_goes_back_to_what_was_summarized():
+    ask = "Summarize my knee MRI report"
+    c = Conversation.of(_chat(ask, "what is a meniscus?", "now make the summary shorter"), REFUSAL)
+    assert c.follows_up and c.context == f"{ask} now make the summary shorter"
+    # the side question itself stands alone; a follow-up that asks no summary joins the turn before
+    c = Conversation.of(_chat(ask, "what is a meniscus?", "is it painful?"), REFUSAL)
+    assert c.context == "what is a meniscus? is it painful?"
+    # a refused turn is not what was summarized
+    c = Conversation.of(_chat("What is gout?", "Summarize the plot of Hamlet", "ok, shorter then", refused=(1,)),
+                        REFUSAL)
+    assert c.context == "What is gout? ok, shorter then"
+
+
 # ---- the Assistant, end to end ----------------------------------------------------------------
 def test_a_follow_up_is_answered_about_the_previous_topic(assistant):
     alone = assistant.ask("What are its side effects?")
@@ -325,3 +365,26 @@ def test_ingest_errors_go_to_stderr(tmp_path):
     r = _medrouter("ingest", str(bad), "--collection", "fresh", "--config", str(cfg))
     assert r.returncode == 2 and b"error" in r.stderr.lower() and b"FAILED" not in r.stdout
     assert not (tmp_path / "store" / "fresh").exists()
+
+
+# hand-written conversations through the real router: what the context makes medical is answered, a
+# follow-up that turns to something else is still refused
+@pytest.mark.parametrize("turns, refused, route", [
+    (("What is Lyme disease?", "who is most at risk?"), (), "medical_qa"),  # refused alone
+    (("What is Lyme disease?", "how long does it normally last?"), (), "medical_qa"),
+    (("What is the shingles vaccine?", "book me a flight to Rome", "how many doses of it do I need?"), (1,), "in_scope"),
+    (("What is the shingles vaccine?", "book me a flight to Rome", "What are the signs of dehydration?"), (1,),
+     "medical_qa"),
+    (("What is hay fever?", "who is the lead singer of Coldplay?"), (), "out_of_scope"),
+    (("What is gout?", "write a song about it"), (), "out_of_scope"),
+    (("What is gout?", "best pizza in Naples?"), (), "out_of_scope"),
+    (("Summarize this: Clinic letter. 45-year-old man with a torn medial meniscus of the right knee on MRI; "
+      "arthroscopy planned, physiotherapy meanwhile.", "what is a meniscus?", "now make the summary shorter"), (),
+     "summarization"),
+])
+def test_conversations_through_the_real_router(router, turns, refused, route):
+    d = Conversation.of(_chat(*turns, refused=refused), REFUSAL).route(router)
+    if route == "in_scope":
+        assert not d.refused, d
+    else:
+        assert d.route == route, d
