@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
+import types
 
 import torch
 import torch.nn.functional as F
@@ -101,10 +102,17 @@ def _layer(x, cos, sin, bias, col, kc, vc, w, lo, nh: int, nkv: int, hd: int, ep
     return x + _lin(F.silu(gt) * up, w["down"], lo["down"])
 
 
+def _copy(fn, tag: str):
+    """The same function under its own code object: torch.compile keeps its graphs (and guards) per
+    code object, so each copy compiles and is looked up on its own."""
+    code = fn.__code__.replace(co_name=f"{fn.__name__}_{tag}")
+    return types.FunctionType(code, fn.__globals__, code.co_name, fn.__defaults__, fn.__closure__)
+
+
 class CpuDecoder:
     """The single-row decode step of one shared base (see the module docstring)."""
 
-    def __init__(self, model, fast=None, *, compile: bool = True, max_len: int = 4096):
+    def __init__(self, model, fast=None, *, compile: bool = True, max_len: int = 4096, background: bool = False):
         lm = model.get_base_model() if hasattr(model, "get_base_model") else model
         why = self.supports(lm, fast)
         if why:
@@ -141,15 +149,23 @@ class CpuDecoder:
             cos, sin = bb.rotary_emb(self.embed[:1][None].float(), pos)
         self.cos, self.sin = cos[0].float(), sin[0].float()  # (max_len, hd)
         self._lora: dict = {}
-        self._layer_fn, self._head_fn = _layer, _head_q8
         self.compiled = bool(compile)
-        self.compile_s: dict[int, float] = {}  # bucket -> seconds its first (compiling) step took
+        self.background = bool(background)
+        self.compile_s: dict[int, float] = {}  # bucket -> seconds its compile took (the first adapter shape's)
         self.compile_error: str | None = None
+        self.steps = 0  # decode steps run (eager or compiled); eager_steps: of those, eager while compiling
+        self.eager_steps = 0
+        # compiled step per (bucket width, LoRA shapes): each its own code object, so a bucket compiled on
+        # the warm-up thread never recompiles (or guards) another one in use on the scheduler's thread
+        self._ready: dict[tuple, object] = {}
+        self._head_ready = None  # the compiled int8-group head, once compiled
+        self._pending: list[tuple] = []  # (key, lora of layer 0) for the warm-up thread, in order
+        self._queued: set = set()
+        self._cv = threading.Condition()
+        self._worker: threading.Thread | None = None
+        self._busy = False
         if compile:
             raise_recompile_limits(64)
-            self._layer_fn = torch.compile(_layer, dynamic=False)
-            self._head_fn = torch.compile(_head_q8, dynamic=False)
-        self.lock = threading.Lock()
 
     @staticmethod
     def supports(lm, fast=None) -> str | None:
@@ -185,11 +201,14 @@ class CpuDecoder:
         slot = fast.slots.get(adapter, 0) if (fast is not None and adapter is not None) else 0
         if not slot:
             return [dict.fromkeys(("qkv", "o", "gu", "down")) for _ in self.layers]
-        key = (adapter, slot, id(self.layers[0].self_attn.q_proj.__dict__.get("_fastlora_A")))
+        stack = id(self.layers[0].self_attn.q_proj.__dict__.get("_fastlora_A"))
+        key = (adapter, slot, stack)
         got = self._lora.get(key)
         if got is not None:
             return got
-        self._lora.clear()  # adapters were re-stacked (or another adapter): only the current one kept
+        if any(k[2] != stack for k in self._lora):  # adapters were re-stacked: the old fusions are stale
+            self._lora = {}
+        # (every adapter's fusion kept: a few MB each; lone rows of different experts alternate)
         got = []
         for layer in self.layers:
             lo = {}
@@ -240,6 +259,7 @@ class CpuDecoder:
         T cached columns and this one, `cache` the scheduler's growing cache (its layers end at T; moved on
         to T+1 here). Returns the logits (1, V) in fp32."""
         layers = cache.layers
+        self._check(token, pos, mask, cache)
         t = layers[0].end - layers[0].start
         width = self.bucket(t + 1)
         self._fit(cache, width)
@@ -249,43 +269,150 @@ class CpuDecoder:
         p = int(pos[0])
         cos, sin = self.cos[p], self.sin[p]
         lora = self._lora_for(adapter)
-        first = width not in self.compile_s
-        t0 = time.perf_counter()
+        layer_fn, head_fn = self._fns(width, lora[0])
         x = F.embedding(token.view(1), self.embed).float()
         for i, layer in enumerate(layers):
-            x = self._run(self._layer_fn, _layer, x, cos, sin, bias, col, layer.buf_k, layer.buf_v,
-                          self.weights[i], lora[i], self.nh, self.nkv, self.hd, self.eps, self.scale)
+            x = layer_fn(x, cos, sin, bias, col, layer.buf_k, layer.buf_v,
+                         self.weights[i], lora[i], self.nh, self.nkv, self.hd, self.eps, self.scale)
         h = _rms(x, self.norm_w, self.eps)
-        if self.head_q8 is not None and self.compiled:  # (eagerly the int8 groups' float copy costs more)
-            logits = self._run(self._head_fn, _head_q8, h, *self.head_q8)
-        else:
+        if head_fn is not None:
+            logits = head_fn(h, *self.head_q8)
+        else:  # (eagerly the int8 groups' float copy costs more than the fp32 weight)
             logits = F.linear(h, self.head_w).float()
         for layer in layers:
             layer.place(layer.buf_k, layer.buf_v, 0, t + 1)
-        if first:
-            self.compile_s[width] = round(time.perf_counter() - t0, 2)
+        self.steps += 1
         return logits.float()
 
-    def _run(self, fn, eager, *args):
-        if fn is eager:
-            return eager(*args)
+    # ---- compiling: in the caller's thread, or on a warm-up thread while the caller runs eagerly ------
+    @staticmethod
+    def _sig(lo: dict) -> tuple:
+        """What a compiled layer is specialised on besides the width: each group's LoRA shapes (or none)."""
+        return tuple((g, None if v is None else (tuple(v[0].shape), tuple(v[1].shape))) for g, v in lo.items())
+
+    def _fns(self, width: int, lo0: dict):
+        """(layer step, head or None) for this width and adapter shape: the compiled ones when ready;
+        not ready: compiled now (background=False), or eager while the warm-up thread compiles them."""
+        if not self.compiled:
+            return _layer, None
+        key = (width, self._sig(lo0))
+        fn = self._ready.get(key)
+        if fn is None:
+            if self.background:
+                self._request(key, lo0)
+                self.eager_steps += 1
+                return _layer, self._head_ready
+            self._compile(key, lo0)
+            if not self.compiled:  # the compiler failed: eager from now on
+                return _layer, None
+            fn = self._ready[key]
+        return fn, self._head_ready
+
+    def _compile(self, key: tuple, lo0: dict) -> None:
+        """Compile (and run once, on scratch buffers) the layer step for `key`, and the head if not yet."""
+        width = key[0]
+        if key in self._ready or not self.compiled:
+            return
+        t0 = time.perf_counter()
         try:
-            return fn(*args)
+            with torch.inference_mode():
+                if self.head_q8 is not None and self._head_ready is None:
+                    head = torch.compile(_copy(_head_q8, "head"), dynamic=False)
+                    head(torch.zeros(1, self.head_q8[0].shape[1] * GROUP), *self.head_q8)
+                    self._head_ready = head
+                fn = torch.compile(_copy(_layer, f"w{width}_{len(self._ready)}"), dynamic=False)
+                kc = torch.zeros(1, self.nkv, width, self.hd)
+                vc = torch.zeros_like(kc)
+                fn(torch.zeros(1, self.embed.shape[1]), self.cos[0], self.sin[0], torch.zeros(1, width),
+                   torch.tensor([0]), kc, vc, self.weights[0], lo0, self.nh, self.nkv, self.hd, self.eps, self.scale)
         except Exception as exc:  # noqa: BLE001 - no working compiler here: the same step eagerly
             self.compile_error = repr(exc)[:300]
-            self._layer_fn, self._head_fn, self.compiled = _layer, _head_q8, False
-            return eager(*args)
+            self.compiled = False
+            return
+        self._ready[key] = fn
+        self.compile_s.setdefault(width, round(time.perf_counter() - t0, 2))
 
+    def _request(self, key: tuple, lo0: dict) -> None:
+        with self._cv:
+            if key in self._queued:
+                return
+            self._queued.add(key)
+            self._pending.append((key, lo0))
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._warm_loop, daemon=True, name="medrouter-cpu-compile")
+                self._worker.start()
+            self._cv.notify_all()
 
-def decoder_for(shared, compile: bool = True, max_len: int = 4096):
-    """The shared base's CpuDecoder (built once), or None where it does not apply."""
+    def _warm_loop(self) -> None:
+        while True:
+            with self._cv:
+                if not self._pending:
+                    self._busy = False
+                    self._cv.notify_all()
+                    return
+                key, lo0 = self._pending.pop(0)
+                self._busy = True
+            self._compile(key, lo0)
+
+    def warm(self, widths=None, adapters=(None,), background: bool = True) -> None:
+        """Compile the step for these bucket widths (default: every bucket, smallest first) and adapters'
+        LoRA shapes ahead of the first request: on a warm-up thread (returns at once; steps run eagerly
+        until their bucket is ready), or here. Without a compiler (or compile=False) it does nothing."""
+        if not self.compiled:
+            return
+        los = {}
+        for a in adapters:
+            lo0 = self._lora_for(a)[0]
+            los.setdefault(self._sig(lo0), lo0)
+        for w in sorted(widths or self.buckets):
+            for sig, lo0 in los.items():
+                if background:
+                    self._request((w, sig), lo0)
+                else:
+                    self._compile((w, sig), lo0)
+
+    def wait_warm(self, timeout: float | None = None) -> bool:
+        """Wait for the warm-up thread to finish what it was given; False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cv:
+            while self._pending or self._busy:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._cv.wait(left)
+        return True
+
+    def ready_widths(self) -> set[int]:
+        return {k[0] for k in self._ready}
+
+    def _check(self, token, pos, mask, cache) -> None:
+        """A clear error for what is not one row at the cache's right edge (cheap: shapes only)."""
+        layers = getattr(cache, "layers", None)
+        if not layers or len(layers) != len(self.layers) or not hasattr(layers[0], "buf_k"):
+            raise ValueError(f"CpuDecoder.step needs the scheduler's growing cache with {len(self.layers)} "
+                             f"layers, got {type(cache).__name__} with {len(layers or [])}")
+        t = layers[0].end - layers[0].start
+        rows = layers[0].buf_k.shape[0]
+        if token.shape != (1,) or pos.shape != (1,) or rows != 1:
+            raise ValueError(f"CpuDecoder.step decodes one row: token {tuple(token.shape)}, pos "
+                             f"{tuple(pos.shape)} and a cache of {rows} rows (want (1,), (1,), 1)")
+        if mask.dim() != 2 or mask.shape[0] != 1 or mask.shape[1] < t + 1:
+            raise ValueError(f"CpuDecoder.step: attention mask {tuple(mask.shape)} does not cover the "
+                             f"{t} cached columns and the new one (want (1, >= {t + 1}))")
+        if not 0 <= int(pos[0]) < self.max_len:
+            raise EngineUnsupported(f"position {int(pos[0])} is outside the engine's {self.max_len}")
+
+def decoder_for(shared, compile: bool = True, max_len: int = 4096, background: bool = True):
+    """The shared base's CpuDecoder (built once), or None where it does not apply. background: a bucket
+    not compiled yet is compiled on a warm-up thread while its steps run eagerly (the scheduler's way:
+    the first request at a new cache width does not wait for the compiler)."""
     fast = getattr(shared, "fast", None)
-    key = (id(shared.model), id(fast), compile)  # adapters loaded later wrap the model anew: rebuild then
+    key = (id(shared.model), id(fast), compile, background)  # adapters loaded later wrap the model anew: rebuild then
     cached = getattr(shared, "_cpu_decoder", None)
     if cached is not None and cached[0] == key:
         return cached[1]
     try:
-        dec = CpuDecoder(shared.model, fast, compile=compile, max_len=max_len)
+        dec = CpuDecoder(shared.model, fast, compile=compile, max_len=max_len, background=background)
     except EngineUnsupported:
         dec = None
     shared._cpu_decoder = (key, dec)

@@ -237,6 +237,9 @@ class Scheduler:
         model = shared.base
         self.config = model.config
         self._keeps_logits = "logits_to_keep" in inspect.signature(model.forward).parameters
+        self._dec_lock = threading.Lock()  # held while the lone-row engine is built (off the worker's path)
+        if cpu_decode == "compiled" and model.device.type == "cpu":
+            threading.Thread(target=self._warm, daemon=True, name="medrouter-cpu-warm").start()
 
     # ---- the callers' side -------------------------------------------------------------------
     def submit(self, job: Job, block: bool = False) -> Future:
@@ -496,8 +499,11 @@ class Scheduler:
             self._remove(keep)
         return done
 
-    def _decoder(self):
-        """The lean single-row decode step (experts/cpu_engine.py) where it applies, else None."""
+    WARM_WIDTHS = (128, 256, 512)  # cache buckets compiled at start (most requests); wider ones at first use
+
+    def _decoder(self, block: bool = False):
+        """The lean single-row decode step (experts/cpu_engine.py) where it applies, else None (also while
+        another thread is building it: this step takes the model's forward instead of waiting)."""
         if self.cpu_decode == "off" or self.shared.base.device.type != "cpu":
             return None
         fast = self.shared.fast
@@ -505,7 +511,25 @@ class Scheduler:
             return None
         from .cpu_engine import decoder_for
 
-        return decoder_for(self.shared, compile=self.cpu_decode == "compiled")
+        if not self._dec_lock.acquire(blocking=block):
+            return None
+        try:  # compiled: a bucket not compiled yet runs eagerly while the warm-up thread compiles it
+            return decoder_for(self.shared, compile=self.cpu_decode == "compiled", background=True)
+        finally:
+            self._dec_lock.release()
+
+    def _warm(self) -> None:
+        """At start, off every caller's path: build the engine and compile its step for the small cache
+        buckets and every loaded adapter's LoRA shapes (a cold compile is ~50 s for the first bucket and
+        ~8 s for each next one on 2 cores; with inductor's disk cache warm, under a second each)."""
+        try:
+            dec = self._decoder(block=True)
+            if dec is not None:
+                fast = self.shared.fast
+                names = [None] + (list(fast.slots) if fast is not None else [])
+                dec.warm(widths=[w for w in dec.buckets if w <= max(self.WARM_WIDTHS)], adapters=names)
+        except Exception:  # noqa: BLE001 - a warm-up that fails leaves the first use to compile (or eager)
+            pass
 
     @staticmethod
     def _push(rows: list[_Row], tokens: torch.Tensor, b: _Batch) -> tuple[list, list[int]]:

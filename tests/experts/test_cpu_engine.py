@@ -1,0 +1,246 @@
+"""experts/cpu_engine.py, the scheduler's lean single-row CPU decode step, on the real embedded base
+(fp32 weights, loaded once for this module) and a tiny real LoRA adapter: its greedy tokens are the
+greedy tokens of eager transformers (`generate`, and peft's own forward with an adapter) in every cache
+width bucket, for a prompt longer than a bucket too; past its last bucket it says so (the scheduler then
+keeps the model's forward); the scheduler's stopping rules apply unchanged on it; a bad shape is a
+clear error. The step runs eagerly here (serve.cpu_decode: eager; same ops, no compiler); the compiled
+step and the background warm-up are in the slow tests at the end.
+
+Tolerance: the engine sums in another order than transformers (fused q/k/v and gate/up, attention
+over a zero-padded bucket, the int8-group head), so equality is up to fp32 rounding. Measured on this
+CPU (fp32): every greedy token identical (bench/cpu_decode.py read 3: 20 dev prompts x 48 tokens,
+identical 1.0), logits within ~1e-4 of the model's. The tests ask for identical tokens and for
+logits within 2e-3, and report the agreement in the assertion message when it fails.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+
+from experts.cpu_engine import BUCKETS, CpuDecoder, EngineUnsupported
+from experts.scheduler import _growing_cache
+
+WORDS = ("Hypertension is a long-term condition in which the blood pressure in the arteries is persistently "
+         "raised. It usually causes no symptoms, but it raises the risk of stroke, heart attack, heart failure "
+         "and kidney disease. Treatment starts with less salt, more exercise, less alcohol and weight loss, "
+         "then medicines such as ACE inhibitors, calcium channel blockers or thiazide diuretics. ")
+
+
+@pytest.fixture(scope="module")
+def fp32(lm):
+    """A fresh fp32 copy of the embedded base (the session's shared one may be int4 or carry LoRA
+    layers) and its tokenizer."""
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(str(lm.path), dtype=torch.float32).eval()
+    return model, lm.tokenizer
+
+
+@pytest.fixture(scope="module")
+def dec(fp32):
+    """The eager engine over it, max_len 160: buckets (128, 160), small enough to cross every one cheaply
+    (the default's 128 ... 4096 differ only in width; the slow compiled test runs 128 and 256)."""
+    model, _ = fp32
+    d = CpuDecoder(model, None, compile=False, max_len=160)
+    assert d.buckets == (128, 160)
+    return d
+
+
+def _prompt(tok, n: int) -> torch.Tensor:
+    """A chat prompt of exactly n tokens (the user turn cut to fit)."""
+    head = tok.apply_chat_template([{"role": "user", "content": "Explain:"}], add_generation_prompt=True,
+                                   tokenize=True)
+    head = list(head["input_ids"] if hasattr(head, "keys") else head)
+    body = tok(WORDS * 8, add_special_tokens=False)["input_ids"]
+    ids = head[:-5] + body[:max(0, n - len(head))] + head[-5:]
+    assert len(ids) == n
+    return torch.tensor([ids])
+
+
+@torch.inference_mode()
+def _engine_greedy(model, d, ids: torch.Tensor, n: int, adapter=None, force=None):
+    """The scheduler's lone-row path: prefill by the model's forward into its growing cache, then one
+    engine step per token. Returns (tokens, logits of each step, widths the steps ran at)."""
+    cache = _growing_cache(model.config)
+    out = model(input_ids=ids, attention_mask=torch.ones_like(ids), past_key_values=cache, use_cache=True,
+                logits_to_keep=1)
+    tok = out.logits[:, -1].argmax(-1)
+    toks, logits, widths = [int(tok)], [], []
+    mask, pos = torch.ones_like(ids), torch.tensor([ids.shape[1]])
+    for i in range(n - 1):
+        if force is not None:
+            tok = torch.tensor([force[i]])
+        mask = torch.cat([mask, mask[:, :1]], 1)
+        lg = d.step(tok, pos, mask, cache, adapter)
+        widths.append(cache.layers[0].buf_k.shape[-2])
+        logits.append(lg[0])
+        tok = lg.argmax(-1)
+        pos = pos + 1
+        toks.append(int(tok))
+    return toks, logits, widths
+
+
+@torch.inference_mode()
+def _eager_logits(model, ids: torch.Tensor, tokens: list[int]) -> torch.Tensor:
+    """The model's own logits for each position after the prompt, fed `tokens` (one forward)."""
+    full = torch.cat([ids, torch.tensor([tokens])], 1)
+    return model(input_ids=full).logits[0, ids.shape[1]:-1].float()  # predicts tokens[1:]
+
+
+def _generate(model, ids: torch.Tensor, n: int) -> list[int]:
+    with torch.inference_mode():
+        out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=n,
+                             do_sample=False, temperature=None, top_p=None, top_k=None, repetition_penalty=1.0,
+                             pad_token_id=0)
+    return out[0, ids.shape[1]:].tolist()
+
+
+def _agree(ref: list[int], got: list[int]) -> str:
+    k = next((i for i, (a, b) in enumerate(zip(ref, got)) if a != b), min(len(ref), len(got)))
+    same = sum(a == b for a, b in zip(ref, got))
+    return f"first difference at token {k}; {same}/{len(ref)} tokens equal\nref {ref}\ngot {got}"
+
+
+@pytest.mark.parametrize("prompt, new, want", [
+    (40, 8, {128}),  # the first bucket
+    (122, 12, {128, 160}),  # crosses 128 -> 160 mid-answer
+    (140, 8, {160}),  # a prompt longer than a bucket
+])
+def test_greedy_tokens_equal_eager_generate_in_every_bucket(fp32, dec, prompt, new, want):
+    model, tok = fp32
+    ids = _prompt(tok, prompt)
+    ref = _generate(model, ids, new)
+    got, logits, widths = _engine_greedy(model, dec, ids, new)
+    assert set(widths) == want
+    assert got[:len(ref)] == ref, _agree(ref, got)
+    lg = torch.stack(logits)[:len(ref) - 1]
+    diff = float((lg - _eager_logits(model, ids, got)[:len(lg)]).abs().max())
+    assert diff < 2e-3, f"logits differ from the model's by {diff}"
+
+
+def test_past_the_last_bucket_says_so(fp32, dec):
+    model, tok = fp32
+    ids = _prompt(tok, 159)
+    got, _, widths = _engine_greedy(model, dec, ids, 2)  # column 160 is the last the engine has
+    assert widths == [160]
+    with pytest.raises(EngineUnsupported, match="the engine's 160"):
+        _engine_greedy(model, dec, _prompt(tok, 160), 2)
+    assert dec.bucket(1) == 128 and dec.bucket(129) == 160
+    with pytest.raises(EngineUnsupported, match="161 cache columns exceed the engine's 160"):
+        dec.bucket(161)
+    assert BUCKETS[:2] == (128, 256)
+
+
+def test_bad_shapes_are_clear_errors(fp32, dec):
+    model, tok = fp32
+    ids = _prompt(tok, 40)
+    cache = _growing_cache(model.config)
+    with torch.inference_mode():
+        model(input_ids=ids.repeat(2, 1), attention_mask=torch.ones(2, 40, dtype=torch.long), past_key_values=cache,
+              use_cache=True, logits_to_keep=1)
+    with pytest.raises(ValueError, match="decodes one row"):  # a batch of two is not the engine's
+        dec.step(torch.tensor([5]), torch.tensor([40]), torch.ones(1, 41, dtype=torch.long), cache, None)
+    one = _growing_cache(model.config)
+    with torch.inference_mode():
+        model(input_ids=ids, attention_mask=torch.ones_like(ids), past_key_values=one, use_cache=True,
+              logits_to_keep=1)
+    with pytest.raises(ValueError, match="decodes one row"):
+        dec.step(torch.tensor([[5]]), torch.tensor([40]), torch.ones(1, 41, dtype=torch.long), one, None)
+    with pytest.raises(ValueError, match="attention mask"):
+        dec.step(torch.tensor([5]), torch.tensor([40]), torch.ones(1, 12, dtype=torch.long), one, None)
+    from transformers import DynamicCache
+
+    with pytest.raises(ValueError, match="growing cache"):
+        dec.step(torch.tensor([5]), torch.tensor([40]), torch.ones(1, 41, dtype=torch.long),
+                 DynamicCache(config=model.config), None)
+    with pytest.raises(EngineUnsupported, match="Llama|decoder|model"):  # not a model it runs at all
+        CpuDecoder(torch.nn.Linear(4, 4), compile=False)
+
+
+def test_lora_adapter_tokens_equal_peft_forward(lm, adapters):
+    """With a LoRA expert active (FastLoRA's stacks, as the scheduler has them) the engine's tokens are
+    the peft model's own greedy tokens; the base row (adapter None) is the base model's."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    from experts.fastlora import FastLoRA
+
+    base = AutoModelForCausalLM.from_pretrained(str(lm.path), dtype=torch.float32).eval()
+    pm = PeftModel.from_pretrained(base, str(adapters["one"]), adapter_name="one", is_trainable=False).eval()
+    fast = FastLoRA(pm)
+    fast.rebuild(["one"])
+    d = CpuDecoder(pm, fast, compile=False, max_len=256)
+    ids = _prompt(lm.tokenizer, 60)
+    answers = {}
+    for adapter in ("one", None):
+        fast.set_rows([adapter])  # the prefill (the model's forward) and generate use this route
+        ref = _generate(pm, ids, 16)
+        got, _, _ = _engine_greedy(pm, d, ids, 16, adapter=adapter)
+        assert got[:len(ref)] == ref, f"adapter {adapter}: " + _agree(ref, got)
+        answers[adapter] = got
+    assert answers["one"] != answers[None], "the adapter changes the answer (the test would see a lost LoRA)"
+
+
+def test_stopping_rules_apply_on_the_engine_path(pool, settings):
+    """A lone request through a scheduler whose lone row runs on the engine (eager) stops where
+    `generate` (pool._run) stops: max_new_tokens, a stop string, EOS; the engine ran its steps."""
+    from experts import GenerationRequest
+    from experts.config import GenerationSettings
+    from experts.prompting import build_messages
+    from experts.scheduler import Scheduler
+
+    sched = Scheduler(pool.shared, max_batch=4, max_queue=4, cpu_decode="eager")
+    msgs = build_messages(settings.expert("medical_qa"), "What is hypertension?")
+    shipped = pool.scheduler
+    try:
+        pool.scheduler = sched  # the pool's own prompts and answers, on this scheduler
+        for g in (GenerationSettings(max_new_tokens=7), GenerationSettings(max_new_tokens=40, stop=["."]),
+                  GenerationSettings(max_new_tokens=60, stop=["blood"])):
+            ref = pool._run([GenerationRequest("medical_qa", msgs, g)])[0]  # generate, one request
+            got = pool.generate_one("medical_qa", msgs, g)
+            assert (got.text, got.stop_reason, got.completion_tokens) == \
+                (ref.text, ref.stop_reason, ref.completion_tokens), g
+            for stop in g.stop or []:
+                assert stop not in got.text
+    finally:
+        pool.scheduler = shipped
+    dec = sched._decoder()
+    assert dec is not None and dec.steps > 0, "the lone rows ran on the engine"
+
+
+# ---- compiled ------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_compiled_step_gives_the_eager_tokens_in_each_bucket(fp32, dec):
+    """torch.compile (inductor, dynamic=False: one graph per bucket) changes nothing but speed."""
+    model, tok = fp32
+    comp = CpuDecoder(model, None, compile=True, max_len=300)
+    ref = CpuDecoder(model, None, compile=False, max_len=300)
+    for prompt, new in ((40, 8), (124, 12)):  # 128, then 128 -> 256
+        ids = _prompt(tok, prompt)
+        eager, _, widths = _engine_greedy(model, ref, ids, new)
+        got, _, _ = _engine_greedy(model, comp, ids, new)
+        assert comp.compile_error is None and comp.compiled
+        assert got == eager, _agree(eager, got)
+    assert set(comp.compile_s) == {128, 256} and comp.eager_steps == 0
+
+
+@pytest.mark.slow
+def test_warm_up_in_the_background_does_not_block_and_eager_serves_meanwhile(fp32, dec):
+    """`warm()` compiles the buckets on a background thread; until a bucket is ready its steps run
+    eagerly (same tokens), so the first request at a new width never waits for the compiler."""
+    model, tok = fp32
+    comp = CpuDecoder(model, None, compile=True, max_len=160, background=True)
+    t0 = time.perf_counter()
+    comp.warm(background=True)
+    assert time.perf_counter() - t0 < 1.0, "warm(background=True) returns at once"
+    ids = _prompt(tok, 40)
+    got, _, _ = _engine_greedy(model, comp, ids, 8)  # while compiling: eager steps, same tokens
+    assert got == _engine_greedy(model, dec, ids, 8)[0]
+    assert comp.wait_warm(timeout=600)
+    assert comp.ready_widths() == {128, 160} and comp.compile_error is None
+    eager0 = comp.eager_steps
+    got, _, _ = _engine_greedy(model, comp, ids, 8)
+    assert got == _engine_greedy(model, dec, ids, 8)[0]
+    assert comp.eager_steps == eager0, "once warm, every step is compiled"
