@@ -289,7 +289,8 @@ class NameIndex:
         # necrotising fasciitis
         for i in range(len(q) - 1):
             a, b = (q[i],), (q[i + 1],)
-            if a in unnamed and b in unnamed:
+            # a word said twice ("Johnson & Johnson") is one entry already
+            if a != b and a in unnamed and b in unnamed:
                 unnamed[unnamed.index(a)] = (q[i], q[i + 1])
                 unnamed.remove(b)
         return Subject(named=named, conflicting=conflicting, unnamed=unnamed)

@@ -61,6 +61,13 @@ def test_aliases_name_pages_and_the_more_specific_name_wins(names):
     assert names.subject("lisinopril or cough medicine").named == {"lis", "cough"}  # a comparison keeps both
 
 
+def test_a_name_said_twice_in_a_row_is_one_unnamed_thing(names):
+    # "Johnson & Johnson" (two uncommon words side by side, the same one) crashed the merge of
+    # neighbouring unnamed words, so a refused request's library check raised instead of answering
+    s = names.subject("Is Johnson & Johnson a good dividend stock to hold long term?", rare=["johnson"])
+    assert s.unnamed == [("johnson",)] and not s.named
+
+
 # ---- on the shipped library and the real embedder -------------------------------------------------
 def test_tuberous_sclerosis_is_not_answered_from_multiple_sclerosis(reference_library):
     q = "What is tuberous sclerosis?"
