@@ -102,6 +102,39 @@ def _layer(x, cos, sin, bias, col, kc, vc, w, lo, nh: int, nkv: int, hd: int, ep
     return x + _lin(F.silu(gt) * up, w["down"], lo["down"])
 
 
+def _lin_rows(h: torch.Tensor, W, lora) -> torch.Tensor:
+    """h (B, K) through a fused projection, each row with its own adapter: lora = (A (K, R), B (R, N),
+    sel (B, R)) with every adapter of the batch side by side in R and `sel` keeping each row's own
+    columns of h @ A (None: no row has an adapter here)."""
+    y = _lin(h, W, None)
+    if lora is None:
+        return y
+    A, Bm, sel = lora
+    return torch.addmm(y, (h @ A) * sel, Bm)
+
+
+def _layer_rows(x, cos, sin, bias, col, kc, vc, w, lo, nh: int, nkv: int, hd: int, eps: float, scale: float):
+    """_layer for B rows at once (the scheduler's batch, left-padded so every row's new token is cache
+    column `col`): x (B, H), cos/sin (B, hd) per row's position, bias (B, L), kc/vc (B, nkv, L, hd)."""
+    b = x.shape[0]
+    h = _rms(x, w["ln1"], eps)
+    qkv = _lin_rows(h, w["qkv"], lo["qkv"])
+    q, k, v = qkv.split((nh * hd, nkv * hd, nkv * hd), dim=-1)
+    q = _rot(q.view(b, nh, hd), cos[:, None], sin[:, None])
+    k = _rot(k.view(b, nkv, hd), cos[:, None], sin[:, None])
+    kc.index_copy_(2, col, k.view(b, nkv, 1, hd))
+    vc.index_copy_(2, col, v.view(b, nkv, 1, hd))
+    g = nh // nkv
+    s = torch.matmul(q.view(b, nkv, g, hd), kc.transpose(-1, -2)) * scale + bias[:, None, None, :]
+    p = torch.softmax(s, dim=-1)
+    a = torch.matmul(p, vc).reshape(b, nh * hd)
+    x = x + _lin_rows(a, w["o"], lo["o"])
+    h = _rms(x, w["ln2"], eps)
+    gu = _lin_rows(h, w["gu"], lo["gu"])
+    gt, up = gu.chunk(2, dim=-1)
+    return x + _lin_rows(F.silu(gt) * up, w["down"], lo["down"])
+
+
 def _copy(fn, tag: str):
     """The same function under its own code object: torch.compile keeps its graphs (and guards) per
     code object, so each copy compiles and is looked up on its own."""
@@ -241,14 +274,14 @@ class CpuDecoder:
         raise EngineUnsupported(f"{need} cache columns exceed the engine's {self.max_len}")
 
     def _fit(self, cache, width: int) -> None:
-        """Move every cache layer to buffers of exactly `width` columns, the row's columns from 0."""
+        """Move every cache layer to buffers of exactly `width` columns, the rows' columns from 0."""
         for layer in cache.layers:
             t = layer.end - layer.start
             if layer.start == 0 and layer.buf_k.shape[-2] == width:
                 continue
             k, v = layer.keys, layer.values
-            bk = k.new_zeros((1, k.shape[1], width, k.shape[3]))
-            bv = v.new_zeros((1, v.shape[1], width, v.shape[3]))
+            bk = k.new_zeros((k.shape[0], k.shape[1], width, k.shape[3]))
+            bv = v.new_zeros((v.shape[0], v.shape[1], width, v.shape[3]))
             bk[:, :, :t], bv[:, :, :t] = k, v
             layer.place(bk, bv, 0, t)
 
@@ -283,6 +316,74 @@ class CpuDecoder:
             layer.place(layer.buf_k, layer.buf_v, 0, t + 1)
         self.steps += 1
         return logits.float()
+
+    def _lora_rows(self, adapters: tuple) -> list[dict]:
+        """Per layer, group -> (A (K, R), B (R, N), sel (B, R)) for rows with these adapters (None: the
+        base model), every distinct adapter's fused A/B side by side; kept until the rows change."""
+        cached = getattr(self, "_rows_lora", None)
+        stack = id(self.layers[0].self_attn.q_proj.__dict__.get("_fastlora_A"))
+        if cached is not None and cached[0] == (adapters, stack):
+            return cached[1]
+        distinct = [a for a in dict.fromkeys(adapters) if a is not None]
+        per = {a: self._lora_for(a) for a in distinct}
+        got = []
+        for i in range(len(self.layers)):
+            lo = {}
+            for g in ("qkv", "o", "gu", "down"):
+                parts = [(a, per[a][i][g]) for a in distinct if per[a][i][g] is not None]
+                if not parts:
+                    lo[g] = None
+                    continue
+                A = torch.cat([p[0] for _, p in parts], 1)
+                B = torch.cat([p[1] for _, p in parts], 0)
+                sel = torch.zeros(len(adapters), A.shape[1])
+                c0 = 0
+                for a, p in parts:
+                    r = p[0].shape[1]
+                    for row, ra in enumerate(adapters):
+                        if ra == a:
+                            sel[row, c0:c0 + r] = 1.0
+                    c0 += r
+                lo[g] = (A, B, sel)
+            got.append(lo)
+        self._rows_lora = ((adapters, stack), got)
+        return got
+
+    @torch.inference_mode()
+    def step_rows(self, tokens: torch.Tensor, pos: torch.Tensor, mask: torch.Tensor, cache, adapters
+                  ) -> torch.Tensor:
+        """One decode step of the scheduler's whole batch, eagerly: tokens (B,) at positions pos (B,),
+        mask (B, T+1) (left padding 0), `cache` its growing cache of B rows ending at T, adapters one per
+        row (None = base). Every row's new token goes to column T; returns logits (B, V) fp32. The same
+        numbers per row as its lone step up to float summation order (its own mask, position, adapter)."""
+        layers = cache.layers
+        b = int(tokens.shape[0])
+        if not layers or len(layers) != len(self.layers) or not hasattr(layers[0], "buf_k"):
+            raise ValueError("CpuDecoder.step_rows needs the scheduler's growing cache")
+        t = layers[0].end - layers[0].start
+        if tokens.dim() != 1 or pos.shape != (b,) or layers[0].buf_k.shape[0] != b or len(adapters) != b \
+                or mask.shape[0] != b or mask.shape[1] < t + 1:
+            raise ValueError(f"CpuDecoder.step_rows: tokens {tuple(tokens.shape)}, pos {tuple(pos.shape)}, mask "
+                             f"{tuple(mask.shape)}, {len(adapters)} adapters and a cache of "
+                             f"{layers[0].buf_k.shape[0]} rows x {t} columns do not match")
+        if int(pos.max()) >= self.max_len:
+            raise EngineUnsupported(f"position {int(pos.max())} is outside the engine's {self.max_len}")
+        width = self.bucket(t + 1)
+        self._fit(cache, width)
+        bias = torch.full((b, width), float("-inf"))
+        bias[:, :t + 1].masked_fill_(mask[:, -(t + 1):].bool(), 0.0)
+        col = torch.tensor([t])
+        cos, sin = self.cos.index_select(0, pos), self.sin.index_select(0, pos)
+        lora = self._lora_rows(tuple(adapters))
+        x = F.embedding(tokens, self.embed).float()
+        for i, layer in enumerate(layers):
+            x = _layer_rows(x, cos, sin, bias, col, layer.buf_k, layer.buf_v, self.weights[i], lora[i],
+                            self.nh, self.nkv, self.hd, self.eps, self.scale)
+        logits = F.linear(_rms(x, self.norm_w, self.eps), self.head_w).float()
+        for layer in layers:
+            layer.place(layer.buf_k, layer.buf_v, 0, t + 1)
+        self.steps += 1
+        return logits
 
     # ---- compiling: in the caller's thread, or on a warm-up thread while the caller runs eagerly ------
     @staticmethod

@@ -35,6 +35,7 @@ from __future__ import annotations
 import collections
 import inspect
 import math
+import os
 import threading
 import time
 from concurrent.futures import Future
@@ -237,6 +238,8 @@ class Scheduler:
         model = shared.base
         self.config = model.config
         self._keeps_logits = "logits_to_keep" in inspect.signature(model.forward).parameters
+        # several rows: the engine's batched step too (step_rows) rather than the model's forward
+        self.batch_engine = os.environ.get("MEDROUTER_BATCH_ENGINE", "on") != "off"
         self._dec_lock = threading.Lock()  # held while the lone-row engine is built (off the worker's path)
         if cpu_decode == "compiled" and model.device.type == "cpu":
             threading.Thread(target=self._warm, daemon=True, name="medrouter-cpu-warm").start()
@@ -478,13 +481,16 @@ class Scheduler:
     def _step(self) -> list:
         b, rows = self._batch, self._rows
         b.mask = torch.cat([b.mask, torch.ones_like(b.mask[:, :1])], 1)
-        dec = self._decoder() if len(rows) == 1 else None
+        dec = self._decoder()
         logits = None
         if dec is not None:
             from .cpu_engine import EngineUnsupported
 
             try:
-                logits = dec.step(b.pending, b.pos, b.mask, b.cache, rows[0].job.adapter)
+                if len(rows) == 1:
+                    logits = dec.step(b.pending, b.pos, b.mask, b.cache, rows[0].job.adapter)
+                elif self.batch_engine:
+                    logits = dec.step_rows(b.pending, b.pos, b.mask, b.cache, [r.job.adapter for r in rows])
             except EngineUnsupported:  # e.g. a cache longer than the engine's buckets: the model's forward
                 logits = None
         if logits is None:

@@ -159,19 +159,27 @@ def test_bad_shapes_are_clear_errors(fp32, dec):
         CpuDecoder(torch.nn.Linear(4, 4), compile=False)
 
 
-def test_lora_adapter_tokens_equal_peft_forward(lm, adapters):
-    """With a LoRA expert active (FastLoRA's stacks, as the scheduler has them) the engine's tokens are
-    the peft model's own greedy tokens; the base row (adapter None) is the base model's."""
+@pytest.fixture(scope="module")
+def peft2(lm, adapters):
+    """A fresh fp32 base with the two test adapters, FastLoRA-stacked as the scheduler has them."""
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
     from experts.fastlora import FastLoRA
 
     base = AutoModelForCausalLM.from_pretrained(str(lm.path), dtype=torch.float32).eval()
-    pm = PeftModel.from_pretrained(base, str(adapters["one"]), adapter_name="one", is_trainable=False).eval()
+    pm = PeftModel.from_pretrained(base, str(adapters["one"]), adapter_name="one", is_trainable=False)
+    pm.load_adapter(str(adapters["two"]), adapter_name="two", is_trainable=False)
+    pm.eval()
     fast = FastLoRA(pm)
-    fast.rebuild(["one"])
-    d = CpuDecoder(pm, fast, compile=False, max_len=256)
+    fast.rebuild(["one", "two"])
+    return pm, fast, CpuDecoder(pm, fast, compile=False, max_len=256)
+
+
+def test_lora_adapter_tokens_equal_peft_forward(lm, peft2):
+    """With a LoRA expert active (FastLoRA's stacks, as the scheduler has them) the engine's tokens are
+    the peft model's own greedy tokens; the base row (adapter None) is the base model's."""
+    pm, fast, d = peft2
     ids = _prompt(lm.tokenizer, 60)
     answers = {}
     for adapter in ("one", None):
@@ -181,6 +189,45 @@ def test_lora_adapter_tokens_equal_peft_forward(lm, adapters):
         assert got[:len(ref)] == ref, f"adapter {adapter}: " + _agree(ref, got)
         answers[adapter] = got
     assert answers["one"] != answers[None], "the adapter changes the answer (the test would see a lost LoRA)"
+
+
+def test_batched_step_equals_the_model_forward_per_row(lm, peft2):
+    """step_rows, the scheduler's batch on the engine: rows with different adapters (and none), left
+    padding, different positions; each row's logits are the model's forward's (fp32, within 1e-3) and
+    its greedy tokens the same, through a bucket boundary."""
+    pm, fast, d = peft2
+    tok = lm.tokenizer
+    rows = [_prompt(tok, n)[0].tolist() for n in (120, 90, 100, 110)]
+    adapters = ["one", "two", None, "one"]
+    from experts.scheduler import left_pad
+
+    ids, mask = left_pad(rows, 0)
+    pos = (mask.cumsum(-1) - 1).masked_fill_(mask == 0, 1)
+    caches = []
+    with torch.inference_mode():
+        fast.set_rows(adapters)
+        for _ in range(2):  # one cache for the model's forward, one for the engine
+            c = _growing_cache(pm.config)
+            out = pm(input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=c, use_cache=True,
+                     logits_to_keep=1)
+            caches.append(c)
+        t_ref = t_eng = out.logits[:, -1].argmax(-1)
+        p, m = pos[:, -1] + 1, mask
+        widths = set()
+        for _ in range(12):  # 120 + 12 columns: 128 -> 256
+            m = torch.cat([m, torch.ones_like(m[:, :1])], 1)
+            fast.set_rows(adapters)
+            ref = pm(input_ids=t_ref[:, None], attention_mask=m, position_ids=p[:, None], past_key_values=caches[0],
+                     use_cache=True).logits[:, -1].float()
+            got = d.step_rows(t_eng, p, m, caches[1], adapters)
+            widths.add(caches[1].layers[0].buf_k.shape[-2])
+            assert float((ref - got).abs().max()) < 1e-3
+            t_ref, t_eng = ref.argmax(-1), got.argmax(-1)
+            assert t_ref.tolist() == t_eng.tolist()
+            p = p + 1
+    assert widths == {128, 256}
+    with pytest.raises(ValueError, match="do not match"):
+        d.step_rows(t_eng, p, m, caches[1], adapters[:3])
 
 
 def test_stopping_rules_apply_on_the_engine_path(pool, settings):
