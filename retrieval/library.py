@@ -215,6 +215,32 @@ class Library:
             self._subjects[question] = got
         return got
 
+    def names_said(self, question: str) -> tuple[list[tuple[str, ...]], list[str]]:
+        """The names of the pages `question` names (word tuples, misspellings put right) and the
+        question's other words: ([("huntingtons",)], ["is", "passed", "down"])
+        for "is huntingtons passed down". ([], []) when it names no page."""
+        subj = self.subject(question)
+        if not subj.named:
+            return [], []
+        ni = self._name_index()
+        rest = ni.spelled(tokens(question))
+        names = ni.names_in(question, subj.named)
+        for n in names:
+            f = [_fold(w) for w in n]
+            i = 0
+            while i <= len(rest) - len(n):
+                if [_fold(w) for w in rest[i:i + len(n)]] == f:
+                    del rest[i:i + len(n)]
+                else:
+                    i += 1
+        return names, rest
+
+    def uncommon_name(self, name: tuple[str, ...]) -> bool:
+        """An eponym ("huntingtons"), or a name with a word that is no whole word of the embedder's
+        vocabulary ("shingrix", "afib", "st johns wort"; not "cold" or "cold feet")."""
+        known = self.known_word()
+        return name in self._name_index().eponyms or not all(known(w) for w in name)
+
     def _name_index(self) -> NameIndex:
         loaded = self.store._load(self.name)
         if self._names is None or self._names[0] is not loaded:

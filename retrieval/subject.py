@@ -65,6 +65,7 @@ _COMPARE = re.compile(r"\b(vs|versus|difference|differences|diffrence|differ|com
 # two-letter abbreviations people also type in lower case, which are no English word ("yeast vs bv")
 _LOWER_OK = {"BV", "TB", "MS", "UC", "OA", "RA", "AF", "BP"}
 _ABBREV = re.compile(r"^[A-Z]{3,6}s?$")
+_EPONYM = re.compile(r"^([A-Z][a-z]{4,})['’]s (disease|syndrome)$")
 _DESIGNATOR = re.compile(r"^(\d+[a-z]?|[a-z]\d*|i{1,3}|iv|one|two)$")
 
 
@@ -131,14 +132,18 @@ class NameIndex:
         self.by_head: dict[str, set[str]] = {}  # head word -> pages with a name that ends in it
         self.by_token: dict[str, set[str]] = {}  # any word of a name -> its pages (the candidates of a question)
         self.category: dict[str, str | None] = {}
+        self.eponyms: set[tuple[str, ...]] = set()  # ("huntingtons",): a person's name, however common the word
         self.all_words: set[str] = set()  # every word of every page (folded), to tell a misspelling from a word
         # abbreviations written in capitals ("PrEP", "POTS"): as typed in lower case, a common word too
         self.caps: dict[str, dict[tuple[str, ...], str]] = {}
         for source, title, aliases, text, *category in pages:
             self.category[source] = category[0] if category else None
             ns = []
-            # "Benadryl (US)" is the name "Benadryl"
-            for name in [title, *aliases, *(re.sub(r"\s*\(.*?\)", "", a) for a in aliases if "(" in a)]:
+            # "Benadryl (US)" is the name "Benadryl"; "Huntington's disease" is also "huntingtons", as people
+            # type the eponym alone ("is huntingtons passed down", "crohns flare")
+            eponyms = {m.group(1).lower() + "s" for a in [title, *aliases] if (m := _EPONYM.match(a))}
+            self.eponyms |= {(e,) for e in eponyms}
+            for name in [title, *aliases, *(re.sub(r"\s*\(.*?\)", "", a) for a in aliases if "(" in a), *eponyms]:
                 t = tuple(tokens(name))
                 if len(t) == 1 and len(t[0]) < 3:
                     if name.strip().isupper():

@@ -16,10 +16,26 @@ from pathlib import Path
 from medrouter.core.checks import check_text
 from medrouter.core.config import Settings, load_config
 
-from .conversation import (HISTORY_CHARS, HISTORY_TURNS, SHORT_WORDS, Conversation, _norm,  # noqa: F401
-                           clean_text, is_follow_up)
+from .conversation import (_SUBJECTLESS_WORDS, HISTORY_CHARS, HISTORY_TURNS, SHORT_WORDS,  # noqa: F401
+                           Conversation, _norm, clean_text, is_follow_up)
 from .stream import AnswerStream
 
+
+# The words a question about a named thing may have besides the name: the closed-class and generic
+# health words of a subjectless follow-up (conversation.py), what is asked of a condition or medicine
+# (inherited, interactions, how to use), and who has it ("my friend has ...")
+ABOUT_A_NAME = _SUBJECTLESS_WORDS | frozenset("""
+explain tell know about exactly actually even like heard hear read anyone someone people person
+passed down inherited hereditary genetic genes run runs family families spread spreads catch caught
+interactions interaction interact interacts mix combine together side effects effect use used using uses
+dose doses dosage diagnosed diagnosis tested test tests look looks feel feels like
+treatable fatal deadly die survival outlook prognosis life expectancy heal recover recovery
+vs versus difference between compare
+friend friends mum mom dad mother father parent parents son daughter husband wife partner brother sister
+child children kid kids baby babies toddler teen teenager grandma grandpa grandmother grandfather
+pregnant pregnancy breastfeeding alcohol drink drinking
+please thanks thank hi hello hey quick question wondering
+""".split())
 
 # a sentence that states something checkable: it cites an excerpt or gives a number
 _CLAIM = re.compile(r"\[\d{1,2}\]|\d")
@@ -367,6 +383,20 @@ class Assistant:
             return (yield from self._no_coverage(turn, sources, timer))
         return (yield from self._generate(turn, hits or [], sources, timer))
 
+    def _about_a_library_name(self, decision, text: str) -> bool:
+        """A request the classifier refused whose only subject is an uncommon name of a reference page:
+        every other word is a closed-class word or a generic health predicate or person (ABOUT_A_NAME:
+        "is huntingtons passed down", "st johns wort interactions", "my friend has ehlers danlos what
+        even is that", "shingrix who should get it"). The router cannot know every rare disease and
+        brand name; the library does, and what is shown is still its quoted lines. A request with a
+        word of its own stays refused: "write a rap about cholesterol", "can I give my dog ibuprofen",
+        "what does cold feet mean" (and "cholesterol" or "cold" is no uncommon name)."""
+        if not (decision.refused and decision.reason == "classifier"):
+            return False
+        names, rest = self.library.names_said(text)
+        return bool(names) and any(self.library.uncommon_name(n) for n in names) and all(
+            w in ABOUT_A_NAME or len(w) == 1 or w.isdigit() for w in rest)
+
     def _named_in_library(self, decision, text: str):
         """A request the router refused for its doubt alone (reason "below_threshold": an in-scope route
         ranked first, its probability under the floor) that names a reference page by title or alias
@@ -376,8 +406,13 @@ class Assistant:
         cholesterol"). Dev (never the blind sets): medical questions (data/eval_medqa/dev.jsonl) refused
         11 -> 6; data/routing dev and dev2 (no documents): none of their 260 refused out-of-scope
         requests is below the floor and names a page, 3 refused in-scope requests are."""
-        if not (decision.refused and decision.reason == "below_threshold" and decision.predicted
-                and decision.predicted != self.router.oos and self.settings.reference.sources):
+        if not (decision.refused and self.settings.reference.sources):
+            return decision
+        if self._reference_route and self._about_a_library_name(decision, text):
+            route = self._reference_route
+            return replace(decision, route=route, refused=False, reason="names_reference_page",
+                           confidence=decision.scores.get(route, decision.confidence))
+        if not (decision.reason == "below_threshold" and decision.predicted and decision.predicted != self.router.oos):
             return decision
         if not self.library.subject(text).named:
             return decision
@@ -426,6 +461,11 @@ class Assistant:
         if decision.emergency_mode == "informational":
             return "", es.pointers.get(kind, es.pointer)
         return es.messages.get(kind, es.message) + "\n\n", ""
+
+    @functools.cached_property
+    def _reference_route(self) -> str | None:
+        """The route of the expert that answers from the reference library; None without one."""
+        return next((e.route for e in self.settings.experts if e.grounding.source == "reference"), None)
 
     @functools.cached_property
     def _reference_lines(self) -> int | None:

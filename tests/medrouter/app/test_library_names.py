@@ -1,0 +1,45 @@
+"""A request the classifier refuses whose only subject is an uncommon name of a reference page is a
+question about that page (Assistant._about_a_library_name): the router cannot know every rare disease and
+brand name, the library can. A request with a word of its own beside the name stays refused."""
+from dataclasses import replace
+
+import pytest
+
+
+def _refused(router, text):
+    # the classifier's own refusal, whatever today's head says of this text
+    return replace(router.route(text), route=router.oos, refused=True, reason="classifier", predicted=router.oos)
+
+
+@pytest.mark.parametrize("text, page", [
+    ("is huntingtons inherited", "Huntington's disease"),  # an eponym typed alone
+    ("tadalafil interactions", "Tadalafil"),
+    ("my brother has ehlers danlos how is it treated", "Ehlers-Danlos syndrome"),
+    ("how do i use an epipen", "Adrenaline auto-injector"),
+])
+def test_a_refused_question_about_an_uncommon_page_name_is_answered(assistant, router, reference_library, text, page):
+    d = assistant._named_in_library(_refused(router, text), text)
+    assert (d.route, d.refused, d.reason) == ("medical_qa", False, "names_reference_page")
+    ans = assistant.ask(text)
+    assert ans.route == "medical_qa" and any(s.title.startswith(page) for s in ans.sources), ans.answer
+
+
+@pytest.mark.parametrize("text", [
+    "write a song about warfarin for my band",  # a word of its own: song, band
+    "can my cat take ibuprofen",  # veterinary
+    "what does cold feet mean",  # "cold" is a common word, and "feet" is no question about it
+    "Is Johnson & Johnson a good dividend stock to hold long term?",  # names no page
+    "cholesterol memes for my instagram",
+])
+def test_a_refused_request_with_a_subject_of_its_own_stays_refused(assistant, router, reference_library, text):
+    decision = _refused(router, text)
+    assert assistant._named_in_library(decision, text) is decision
+
+
+def test_an_eponym_alone_names_its_page_but_a_short_one_does_not():
+    from retrieval.subject import NameIndex
+
+    ni = NameIndex([("hd", "Huntington's disease", [], "Huntington's disease is inherited."),
+                    ("ds", "Down's syndrome", [], "Down's syndrome is caused by an extra chromosome 21.")])
+    assert ni.subject("is huntingtons inherited").named == {"hd"} and ("huntingtons",) in ni.eponyms
+    assert not ni.subject("the ups and downs of life").named  # "Down" is too short to stand alone
