@@ -21,8 +21,8 @@ from .base import CLASSIFIERS, RouteDecision
 from .emergency_head import EmergencyDetector, emergency_head_path
 from .encoders import ENCODERS
 from .terms import MedicalTerms
-from .text import (WINDOW_CHARS, RoutingInput, asks_for_summary, clean, names_health_document, needs_document,
-                   routing_text, side_features, split_request)
+from .text import (WINDOW_CHARS, RoutingInput, asks_for_summary, asks_who_discovered, clean, names_health_document,
+                   needs_document, routing_text, side_features, split_request)
 
 __all__ = ["Router", "routing_text"]
 
@@ -143,6 +143,10 @@ class Router:
             elif summary and route != SUMMARY_ROUTE and p_in >= SUMMARY_RULE_FLOOR:
                 # "key takeaways from the attached sleep study": a summary of the user's own document
                 route, reason = SUMMARY_ROUTE, "summary_of_document"
+            if route != self.oos and not part.pasted_document and asks_who_discovered(part.instruction):
+                # "when was penicillin discovered and by who": the history of medicine, out of scope by the
+                # data's labels, which the head answers because the rest of the words are medical
+                route, reason = self.oos, "history"
             if has_docs and match is not None and match >= DOC_MATCH_FLOOR:
                 # about the user's own documents: a summary of them, or a question the advice expert
                 # answers from them; never refused

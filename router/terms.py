@@ -25,6 +25,8 @@ MAX_WORDS = 6
 _MAX_PHRASE = 6
 _TOKEN = re.compile(r"[^\W_](?:[\w+/'’.-]*[\w+])?")
 _PARENS = re.compile(r"\s*[()]\s*")
+# A phrase an out-of-scope request quotes is asked about as language: "What does 'cold feet' mean?"
+_QUOTED = re.compile(r"(?:^|\s)['\"‘“]([^'\"‘’“”]{2,60})['\"’”]")
 # Words that only shape the question (six languages); never a medical name on their own.
 SCAFFOLD = frozenset("""
 what what's whats wat is are was a an the in of vs versus v or and mean means meaning meant stand stands for
@@ -73,15 +75,22 @@ def _lexicon(page_dirs: tuple[str, ...], oos_files: tuple[str, ...], oos_texts: 
                     if t and len(t) <= _MAX_PHRASE and not all(w in SCAFFOLD for w in t):
                         names.add(t)
     oos_words: set[str] = set()
-    for text in oos_texts:
+    quoted: set[tuple[str, ...]] = set()
+
+    def seen(text: str) -> None:
         oos_words.update(tokens(text))
+        quoted.update(tuple(tokens(q)) for q in _QUOTED.findall(text))
+    for text in oos_texts:
+        seen(text)
     for f in oos_files:
         with open(f, encoding="utf-8") as fh:
             for line in fh:
                 row = json.loads(line) if line.strip() else {}
                 if row.get("label") == "out_of_scope":
-                    oos_words.update(tokens(row.get("text", "")))
-    return frozenset(n for n in names if not (len(n) == 1 and n[0] in oos_words))
+                    seen(row.get("text", ""))
+    # a one-word name that is a word of an out-of-scope request ("cold" of "cold feet"), or a name that
+    # such a request quotes as an idiom ("cold feet", an alias of cold hands and feet), does not count
+    return frozenset(n for n in names if not (len(n) == 1 and n[0] in oos_words) and n not in quoted)
 
 
 class MedicalTerms:

@@ -242,3 +242,27 @@ _ASKS_SUMMARY = re.compile(
 
 def asks_for_summary(instruction: str) -> bool:
     return bool(_ASKS_SUMMARY.search(instruction))
+
+
+# Who discovered or invented something, or when it was discovered / invented: the history of medicine,
+# out of scope by the routing data's labels (data/routing/README.md, rounds six to eight). The head answers
+# such requests (dev2: "when was penicillin discovered and by who" 0.97 medical_qa) because everything
+# else in them is medical. Only these question shapes, six languages: a "who" or "when / what year" with a
+# discovery or invention verb in the third person or passive; never the user's own finding ("I discovered a
+# lump", "my doctor discovered a murmur": no who / when-was shape). On train, dev and dev2 every request with
+# a discovery or invention verb is out of scope (22; router/README.md).
+_DISCOVERY = re.compile(
+    r"\bwho\s+(first\s+)?(discover|invent)\w*|\b(discovered|invented)\s+(and\s+)?by\s+who(m)?\b|"
+    r"\b(when|what\s+year|which\s+year|year)\s+(was|were|did)\b[^.?!\n]{0,60}\b(discover(ed)?|invent(ed)?)\b|"
+    r"\bwer\s+hat\b[^.?!\n]{0,60}\b(entdeckt|erfunden)\b|\b(wann|in\s+welchem\s+jahr)\s+(wurde|wurden)\b[^.?!\n]{0,60}\b(entdeckt|erfunden)\b|"
+    r"\bqui[eé]n(es)?\s+(descubri[oó]|invent[oó]|descubrieron|inventaron)\b|"
+    r"\b(cu[aá]ndo|en\s+qu[eé]\s+a[nñ]o)\s+se\s+(descubri[oó]|invent[oó])\b|"
+    r"\bqui\s+a\s+(d[ée]couvert|invent[ée])\b|\b(quand|en\s+quelle\s+ann[ée]e)\b[^.?!\n]{0,40}\b(a\s+[ée]t[ée]|fut)\s+(d[ée]couvert|invent[ée])|"
+    r"\bchi\s+ha\s+(scoperto|inventato)\b|\b(quando|in\s+che\s+anno)\s+(è|e|sono)\s+stat[oaie]\s+(scopert|inventat)[oaie]\b|"
+    r"\bquem\s+(descobriu|inventou)\b|\b(quando|em\s+que\s+ano)\s+(foi|foram)\s+(descobert|inventad)[oa]s?\b",
+    re.I)
+
+
+def asks_who_discovered(instruction: str) -> bool:
+    """A history-of-medicine question: who discovered / invented X, when was X discovered (six languages)."""
+    return bool(_DISCOVERY.search(instruction[:600]))

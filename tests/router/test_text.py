@@ -1,4 +1,6 @@
 """routing_text / split_request: the router reads the user's instruction, not the pasted document."""
+import pytest
+
 from router.text import clean, routing_text, side_features, split_request
 
 REPORT = "\n".join(["DISCHARGE SUMMARY", "Patient: Jane Doe   DOB: 1960", "Admission date: 1 May 2024",
@@ -54,3 +56,23 @@ def test_huge_input_is_bounded_and_counts_words():
 def test_binary_junk_is_cleaned():
     assert clean("abc\x00\x01def\x7f") == "abc def"
     assert routing_text("\x00\x01\x02 what is asthma \x03") == "what is asthma"
+
+
+@pytest.mark.parametrize("text", ["when was penicillin discovered and by who", "Who invented the stethoscope?",
+                                  "¿Quién descubrió la penicilina?", "Wer hat das Röntgen erfunden?",
+                                  "Qui a découvert les rayons X ?", "Chi ha inventato il termometro?",
+                                  "Em que ano foi descoberta a insulina?", "Wann wurde das Insulin entdeckt?"])
+def test_who_discovered_is_the_history_of_medicine(text):
+    from router.text import asks_who_discovered
+
+    assert asks_who_discovered(text)
+
+
+@pytest.mark.parametrize("text", ["I discovered a lump in my breast, what should I do",
+                                  "my doctor discovered a heart murmur, is that bad", "when I discovered the rash it was small",
+                                  "who should I see about my knee", "Ho scoperto di avere il diabete, cosa devo mangiare?",
+                                  "Descobri que tenho pressão alta, o que faço?", "J'ai découvert une bosse, que faire ?"])
+def test_the_users_own_discovery_is_not_history(text):
+    from router.text import asks_who_discovered
+
+    assert not asks_who_discovered(text)

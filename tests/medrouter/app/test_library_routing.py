@@ -2,11 +2,19 @@
 import pytest
 
 
-@pytest.mark.parametrize("text", ["what is pcos", "how often can you donate blood"])
-def test_a_doubted_request_that_names_a_page_is_answered(assistant, router, reference_library, text):
+@pytest.mark.parametrize("text", ["my sister was just told she has polycystic ovary syndrome, what is that exactly",
+                                  "how often can you donate blood"])
+def test_a_doubted_request_that_names_a_page_is_answered(assistant, router, reference_library, monkeypatch, text):
+    # Real requests that name a page, more than router/terms.py's six words (its medical_term rule would
+    # answer them before this path). Whether today's head doubts them moves with every refit ("what is
+    # pcos" stopped being doubted and this case skipped silently); when the head answers one, every floor
+    # is put out of reach so the router's own decision is "below_threshold", the path under test.
     raw = router.route(text)
     if not (raw.refused and raw.reason == "below_threshold"):
-        pytest.skip(f"the router no longer doubts {text!r} ({raw.route}, {raw.reason}): nothing to overrule")
+        assert raw.predicted != router.oos, f"the head puts {text!r} out of scope: pick another example"
+        monkeypatch.setattr(router, "floors", dict.fromkeys(router.floors, 1.01))
+        raw = router.route(text)
+    assert raw.refused and raw.reason == "below_threshold" and raw.predicted != router.oos
     d = assistant.route(text)
     assert not d.refused and d.route == raw.predicted and d.reason == "names_reference_page"
 
