@@ -22,8 +22,8 @@ and llama.cpp (llama-cpp-python) on the same GGUF file in the same run when it i
 LoRA there: the base alone, which flatters it slightly).
 
 Per variant: decode tokens/s, prefill seconds and tokens/s for a ~600-token prompt (a summarization
-request over a real report), load (+ compile) seconds, and agreement with fp32 on greedy answers to
-`--agree-prompts` real expert prompts (router dev split questions): the rate of identical answers and
+request over two reference library pages), load (+ compile) seconds, and agreement with fp32 on greedy answers to
+`--agree-prompts` expert prompts written for this bench (AGREE: no evaluation or routing split), each on its own expert's adapter: the rate of identical answers and
 the mean share of each answer's tokens before the first difference.
 
   python bench/cpu_decode.py --threads 2 --out bench/results/cpu_decode.json
@@ -46,6 +46,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import torch  # noqa: E402
 
+EXPERTS = ("medical_qa", "advice", "summarization")
 VARIANTS = ["fp32", "bf16", "int4_f32", "int4_f32_head8", "int4_head8", "fp32_generate", "engine_fp32",
             "engine_int4_f32", "engine_int4_f32_eager"]
 
@@ -77,8 +78,14 @@ def build(variant: str, folder: Path, adapter: Path, max_len: int):
         model.to(dtype)
     model.eval()
     pm = PeftModel.from_pretrained(model, str(adapter), adapter_name="expert", is_trainable=False).eval()
+    names = ["expert"]
+    for e in EXPERTS:  # each expert's own adapter too, for the agreement prompts
+        if (ROOT / "adapters" / e).is_dir():
+            pm.load_adapter(str(ROOT / "adapters" / e), adapter_name=e, is_trainable=False)
+            names.append(e)
+    pm.eval()
     fast = FastLoRA(pm)
-    fast.rebuild(["expert"])
+    fast.rebuild(names)
     fast.set_rows(["expert"])
     decoder = None
     if engine:
@@ -94,6 +101,7 @@ class EngineGreedy:
 
     def __init__(self, model, fast, dec):
         self.model, self.fast, self.dec = model, fast, dec
+        self.adapter = "expert"
 
     @torch.inference_mode()
     def greedy(self, ids: torch.Tensor, n: int, force: list[int] | None = None):
@@ -110,7 +118,7 @@ class EngineGreedy:
             if force is not None:
                 tok = torch.tensor([force[i]])
             mask = torch.cat([mask, mask[:, :1]], 1)
-            tok = self.dec.step(tok, pos, mask, cache, "expert").argmax(-1)
+            tok = self.dec.step(tok, pos, mask, cache, self.adapter).argmax(-1)
             pos = pos + 1
             toks.append(int(tok))
         return toks, t1 - t0, time.perf_counter() - t1
@@ -150,8 +158,12 @@ def hf_generate(model, ids: torch.Tensor, n: int) -> tuple[list[int], float, flo
     return out[0, ids.shape[1]:].tolist(), 0.0, time.perf_counter() - t0
 
 
-def run_variant(variant: str, built, ids: torch.Tensor, n: int, force: list[int] | None = None):
-    model, _, decoder, _ = built
+def run_variant(variant: str, built, ids: torch.Tensor, n: int, force: list[int] | None = None,
+                adapter: str = "expert"):
+    model, fast, decoder, _ = built
+    fast.set_rows([adapter if adapter in fast.slots else "expert"])
+    if decoder is not None:
+        decoder.adapter = adapter if adapter in fast.slots else "expert"
     if variant == "fp32_generate":
         return hf_generate(model, ids, n)
     if decoder is not None:
@@ -159,10 +171,35 @@ def run_variant(variant: str, built, ids: torch.Tensor, n: int, force: list[int]
     return eager_greedy(model, ids, n, force=force)
 
 
-def prompts(tokenizer, settings, n_agree: int, prompt_tokens: int):
-    """(short decode prompt, ~prompt_tokens summarization prompt, agreement prompts) as id tensors."""
-    from router.data import load_labeled
+# Agreement prompts: written for this bench (none from an evaluation or routing split), one per line,
+# expert:request; the three experts the scheduler serves on their own adapters.
+AGREE = """medical_qa:What is hypertension and how is it treated?
+medical_qa:How does metformin lower blood sugar?
+medical_qa:What are the early signs of a stroke?
+medical_qa:Can you take ibuprofen with high blood pressure?
+medical_qa:What does an HbA1c test measure?
+medical_qa:What is the difference between a virus and a bacterial infection?
+medical_qa:Why do statins sometimes cause muscle pain?
+medical_qa:What causes iron deficiency anaemia?
+medical_qa:How is asthma different from COPD?
+medical_qa:What is atrial fibrillation?
+advice:My blood pressure was 150/95 at the pharmacy. What should I do?
+advice:I keep waking up at night to pass urine. Should I see someone?
+advice:How can I lower my cholesterol without medicine?
+advice:My child has had a fever of 38.5 for two days. What should I watch for?
+advice:I was told to weigh myself every morning for heart failure. Why?
+summarization:Summarize: Clinic letter. 45-year-old man with knee pain after running. Mild effusion, full range of movement. Plan: rest, ice, physiotherapy, review in six weeks.
+summarization:Summarize: Haemoglobin 10.9 g/dL (low), ferritin 8 ug/L (low), MCV 74 fL (low). Comment: consistent with iron deficiency.
+summarization:Summarize: Echocardiogram. Ejection fraction 45 %, mild mitral regurgitation, no pericardial effusion. Function improved since 2021.
+summarization:Summarize: Discharge letter. 67-year-old woman with community-acquired pneumonia, amoxicillin for five days, oxygen weaned on day three, chest X-ray in six weeks.
+summarization:Summarize: HbA1c 64 mmol/mol, up from 58. eGFR 72. Plan: add a second agent, recheck in three months."""
+# the long prompt's report: reference library pages (public text the library ships), not a blind document
+LONG_DOC = ("data/reference/pages/condition/heart-failure.md", "data/reference/pages/condition/hypertension.md")
 
+
+def prompts(tokenizer, settings, n_agree: int, prompt_tokens: int):
+    """(short decode prompt, ~prompt_tokens summarization prompt, agreement prompts) as id tensors;
+    agreement prompts as (expert, ids)."""
     qa = settings.expert("medical_qa")
 
     def chat(system: str, user: str) -> torch.Tensor:
@@ -171,16 +208,28 @@ def prompts(tokenizer, settings, n_agree: int, prompt_tokens: int):
         ids = ids["input_ids"] if hasattr(ids, "keys") else ids
         return torch.tensor([list(ids)])
 
-    rows = [e for e in load_labeled(settings.router.dev_file, settings.route_names)
-            if e.label == "medical_qa" and not e.has_documents]
-    agree = [chat(qa.system_prompt, e.text) for e in rows[:n_agree]]
+    rows = [ln.split(":", 1) for ln in AGREE.splitlines()]
+    agree = [(e, chat(settings.expert(e).system_prompt, q)) for e, q in rows[:n_agree]]
     decode = chat(qa.system_prompt, "What is hypertension and how is it treated?")
     summ = settings.expert("summarization")
-    doc = next(iter(sorted((ROOT / "data" / "eval_docs").glob("*.md")))).read_text(encoding="utf-8")
+    doc = "\n\n".join((ROOT / p).read_text(encoding="utf-8") for p in LONG_DOC)
     doc_ids = tokenizer(doc, add_special_tokens=False)["input_ids"]
     base = chat(summ.system_prompt, "Summarize this report:\n\n").shape[1]
     text = tokenizer.decode(doc_ids[:max(16, prompt_tokens - base)])
     return decode, chat(summ.system_prompt, "Summarize this report:\n\n" + text), agree
+
+
+def _refusal_rate(settings, tok, agree_ids, ref, got) -> dict:
+    """How many of the (in-scope) agreement prompts each side answers with the out-of-scope refusal."""
+    try:
+        from medrouter.app.assistant import without_refusal  # noqa: F401
+        from bench.declines import is_refusal
+    except Exception:  # noqa: BLE001
+        return {}
+    r = settings.out_of_scope_reply
+    return {"fp32": sum(is_refusal(tok.decode(a, skip_special_tokens=True), r) for a in ref),
+            "variant": sum(is_refusal(tok.decode(b, skip_special_tokens=True), r) for b in got),
+            "prompts": len(ref)}
 
 
 def agreement(ref: list[list[int]], got: list[list[int]], forced: list[list[int]]) -> dict:
@@ -352,12 +401,20 @@ def main(argv=None) -> int:
                 note="base model only (no LoRA), same GGUF file, child process, use_extra_bufts off (AMX crashes)")
     # agreement with fp32 (greedy; the eager loop, so HF generate's own processors play no part)
     if "fp32" in built:
-        ref = [run_variant("fp32", built["fp32"], ids, args.agree_tokens)[0] for ids in agree_ids]
+        ref = [run_variant("fp32", built["fp32"], ids, args.agree_tokens, adapter=e)[0] for e, ids in agree_ids]
         for v in built:
             if v in ("fp32", "fp32_generate"):
                 continue
-            got = [run_variant(v, built[v], ids, args.agree_tokens)[0] for ids in agree_ids]
-            forced = [run_variant(v, built[v], ids, args.agree_tokens, force=r)[0] for ids, r in zip(agree_ids, ref)]
+            got = [run_variant(v, built[v], ids, args.agree_tokens, adapter=e)[0] for e, ids in agree_ids]
+            forced = [run_variant(v, built[v], ids, args.agree_tokens, force=r, adapter=e)[0]
+                      for (e, ids), r in zip(agree_ids, ref)]
+            result["variants"][v]["agreement_per_expert"] = {
+                e: agreement([r for (x, _), r in zip(agree_ids, ref) if x == e],
+                             [g for (x, _), g in zip(agree_ids, got) if x == e],
+                             [f for (x, _), f in zip(agree_ids, forced) if x == e]) for e in EXPERTS}
+            refusal = _refusal_rate(settings, tok, agree_ids, ref, got)
+            if refusal:
+                result["variants"][v]["refusals"] = refusal
             result["variants"][v]["agreement_vs_fp32"] = agreement(ref, got, forced)
             if v == variants[1] or v == "int4":
                 result["variants"][v]["sample"] = {"fp32": tok.decode(ref[0]), v: tok.decode(got[0])}
