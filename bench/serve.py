@@ -37,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-REPORT = (ROOT / "data" / "eval_docs" / "ellison_echo_2024.md").read_text(encoding="utf-8")
+# the long prompt's report: two reference library pages (public text the library ships; no evaluation set)
+LONG_DOC = ("data/reference/pages/condition/heart-failure.md", "data/reference/pages/condition/hypertension.md")
 # (model, user message); each client level takes the first N*2 of this list, cycling
 PROMPTS = [
     ("summarization", "Summarize this report: Clinic letter. 45-year-old man seen for knee pain after running. "
@@ -144,7 +145,7 @@ def run_level(url, reqs, clients, max_tokens) -> tuple[dict, list[dict]]:
             if i is None:
                 return
             model, text, stream = reqs[i]
-            results[i] = one_request(client, model, text, stream, max_tokens)
+            results[i] = {**one_request(client, model, text, stream, max_tokens), "model": model}
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as ex:
@@ -163,6 +164,10 @@ def summarize(results, wall) -> dict:
            "requests_per_s": round(len(ok) / wall, 3), "tokens_per_s": round(tokens / wall, 2),
            "completion_tokens": tokens, "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95),
            "ttft_p50_ms": pct(ttft, 50), "ttft_p95_ms": pct(ttft, 95)}
+    by_model: dict = {}
+    for r in ok:
+        by_model.setdefault(r.get("model", "?"), []).append(r["latency"])
+    out["p50_ms_by_model"] = {m: pct(v, 50) for m, v in sorted(by_model.items())}  # auto: mostly no LM
     errors = [r["error"] for r in results if not r["ok"]]
     if errors:
         out["first_errors"] = errors[:3]
@@ -180,6 +185,12 @@ def bench_http(args, env) -> dict:
         seq_summary, seq_results = run_level(url, biggest, 1, args.max_tokens)
         single_ms = statistics.median(r["latency"] for r in seq_results if r["ok"]) * 1000
         out = {"url": url, "sequential": seq_summary, "single_request_p50_ms": round(single_ms, 1), "levels": {}}
+        spy = None
+        if args.profile:  # py-spy over the server for the concurrent levels (every thread, idle ones too)
+            exe = Path(sys.executable).parent / "py-spy"  # pip install py-spy (into the venv)
+            spy = subprocess.Popen([str(exe) if exe.exists() else "py-spy", "record", "--pid", str(proc.pid), "--threads", "--idle", "--rate", "50",
+                                    "--format", "raw", "--output", args.profile, "--nonblocking"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for n in levels:
             reqs = workload(n)
             seq = seq_results[:len(reqs)]  # the same requests (workload(n) is a prefix of the biggest)
@@ -198,6 +209,12 @@ def bench_http(args, env) -> dict:
                      "loadavg": loadavg()}
             out["levels"][str(n)] = level
             print(json.dumps({"clients": n, **level}), file=sys.stderr, flush=True)
+        if spy is not None:
+            import signal
+
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            spy.wait(timeout=60)
+            out["profile"] = args.profile
         return out
     finally:
         proc.terminate()
@@ -213,7 +230,7 @@ def long_prompt(tokenizer, settings, target: int = 600) -> list[int]:
     from experts.prompting import build_messages
 
     spec = settings.expert("summarization")
-    words = (REPORT + "\n\n" + REPORT).split()
+    words = "\n\n".join((ROOT / p).read_text(encoding="utf-8") for p in LONG_DOC).split()
     lo, hi = 10, len(words)
     while lo < hi:  # the longest report prefix that keeps the prompt within target
         mid = (lo + hi + 1) // 2
@@ -368,13 +385,24 @@ def main() -> None:
     ap.add_argument("--skip-http", action="store_true")
     ap.add_argument("--skip-single", action="store_true")
     ap.add_argument("--chunked", action="store_true", help="also measure chunked prefill (bench_chunked)")
+    ap.add_argument("--profile", default=None, help="py-spy the server during the concurrent levels (raw stacks here)")
+    ap.add_argument("--prefix-cache", choices=("on", "off"), default=None,
+                    help="MEDROUTER_PREFIX_CACHE for the server: a lone newcomer reuses a kept prompt's KV (A/B)")
+    ap.add_argument("--batch-engine", choices=("on", "off"), default=None,
+                    help="MEDROUTER_BATCH_ENGINE for the server: several rows on the engine's batched step or "
+                         "the model's forward (A/B)")
     args = ap.parse_args()
 
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     if args.omp_wait:
         env["OMP_WAIT_POLICY"] = args.omp_wait
+    if args.batch_engine:
+        env["MEDROUTER_BATCH_ENGINE"] = args.batch_engine
+    if args.prefix_cache:
+        env["MEDROUTER_PREFIX_CACHE"] = args.prefix_cache
     os.environ.update(env)  # before torch or llama.cpp load their OpenMP runtime in this process
     out = {"bench": "serve", "cpu_count": os.cpu_count(), "threads": args.threads, "omp_wait_policy": args.omp_wait,
+           "batch_engine": args.batch_engine or "on (default)", "prefix_cache": args.prefix_cache or "off (default)",
            "max_tokens": args.max_tokens, "loadavg_start": loadavg()}
     if not args.skip_http:
         out["http"] = bench_http(args, env)

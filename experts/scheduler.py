@@ -18,7 +18,9 @@ one, because the weights are read once per step either way.
   The chunks fill the same cache the one-shot prefill would (same greedy tokens, see the tests).
   The attention mask hides the padding and each row keeps its own position ids, so a row's numbers
   do not depend on who it is batched with (up to float summation order; see the tests).
-* Then one decode step feeds every row its pending token. A row leaves when RowStopper ends it (EOS,
+* Then one decode step feeds every row its pending token: on CPU through experts/cpu_engine.py (a lone
+  row: its compiled single-row step; several: its batched eager step, `step_rows`), else the model's
+  forward (serve.cpu_decode: off, or MEDROUTER_BATCH_ENGINE=off for the batch). A row leaves when RowStopper ends it (EOS,
   stop string, repetition, wrap-up, degenerate text, max_new_tokens) or its cancel event is set: its
   row is cut out of the cache and the leading columns that are padding for every remaining row go.
 * Per row: its adapter (FastLoRA `set_rows`, re-set whenever the rows change), repetition penalty,
@@ -240,6 +242,11 @@ class Scheduler:
         self._keeps_logits = "logits_to_keep" in inspect.signature(model.forward).parameters
         # several rows: the engine's batched step too (step_rows) rather than the model's forward
         self.batch_engine = os.environ.get("MEDROUTER_BATCH_ENGINE", "on") != "off"
+        # a lone newcomer's prefill starts from a kept prompt's KV where they share >= PREFIX_MIN tokens
+        # (off by default: its gain was not measurable on the loaded box yet; MEDROUTER_PREFIX_CACHE=on)
+        self.prefix_cache = os.environ.get("MEDROUTER_PREFIX_CACHE", "off") == "on"
+        self._prefixes: collections.OrderedDict = collections.OrderedDict()
+        self.prefix_tokens = 0  # prompt tokens not prefilled thanks to it
         self._dec_lock = threading.Lock()  # held while the lone-row engine is built (off the worker's path)
         if cpu_decode == "compiled" and model.device.type == "cpu":
             threading.Thread(target=self._warm, daemon=True, name="medrouter-cpu-warm").start()
@@ -436,9 +443,52 @@ class Scheduler:
         ids, mask = left_pad([r.job.ids for r in rows], rows[0].job.tokenizer.pad_token_id or 0)
         pos = (mask.cumsum(-1) - 1).masked_fill_(mask == 0, 1)  # as generate computes them
         chunk = max(1, self.max_prefill_tokens // len(rows))  # columns per step within the token budget
-        self._filling = _Fill(rows, ids.to(device), mask.to(device), pos.to(device), _growing_cache(self.config),
-                              chunk)
+        cache = _growing_cache(self.config)
+        done = self._reuse_prefix(rows[0].job, cache) if len(rows) == 1 and self.prefix_cache else 0
+        self._filling = _Fill(rows, ids.to(device), mask.to(device), pos.to(device), cache, chunk, done)
         return self._chunk()
+
+    # ---- prefix reuse: a lone newcomer starts from the cached KV of the prompt it shares most with -------
+    PREFIX_MIN = 16  # shared leading tokens worth reusing (an expert's system prompt and few-shot turns)
+    PREFIX_KEEP = 256  # leading columns kept per prompt
+    PREFIX_ENTRIES = 8  # prompts kept (least recently used out)
+
+    def _prefix_base(self, job: Job) -> tuple:
+        fast = self.shared.fast
+        stack = id(getattr(fast.layers[0], "_fastlora_A", None)) if fast is not None and fast.layers else 0
+        return (job.adapter, id(self.shared.model), stack)  # re-stacked adapters: a new key
+
+    def _reuse_prefix(self, job: Job, cache) -> int:
+        """Fill `cache` with the KV of the longest prefix this prompt shares with a kept one of the same
+        adapter (one row, no padding, positions from 0: the same columns its own prefill computes);
+        the number of columns filled (0: none long enough)."""
+        base, best, entry = self._prefix_base(job), 0, None
+        for (b, ids), kv in self._prefixes.items():
+            if b != base:
+                continue
+            n = min(len(ids), len(job.ids) - 1)  # at least the prompt's last token is prefilled
+            c = 0
+            while c < n and ids[c] == job.ids[c]:
+                c += 1
+            if c > best:
+                best, entry, key = c, kv, (b, ids)
+        if best < self.PREFIX_MIN:
+            return 0
+        for layer, (k, v) in zip(cache.layers, entry):
+            layer.hold(k[:, :, :best], v[:, :, :best])
+        self._prefixes.move_to_end(key)
+        self.prefix_tokens += best
+        return best
+
+    def _keep_prefix(self, job: Job, cache) -> None:
+        n = min(len(job.ids), self.PREFIX_KEEP)
+        key = (self._prefix_base(job), tuple(job.ids[:n]))
+        if key in self._prefixes:
+            self._prefixes.move_to_end(key)
+            return
+        self._prefixes[key] = [(layer.keys[:, :, :n].clone(), layer.values[:, :, :n].clone()) for layer in cache.layers]
+        while len(self._prefixes) > self.PREFIX_ENTRIES:
+            self._prefixes.popitem(last=False)
 
     def _chunk(self) -> list:
         """Prefill the next `chunk` columns of the fill; after the last, the rows' first tokens and their
@@ -452,6 +502,8 @@ class Scheduler:
         if end < f.ids.shape[1]:
             return []
         self._filling = None
+        if len(f.rows) == 1 and self.prefix_cache:
+            self._keep_prefix(f.rows[0].job, f.cache)
         return self._finish(f.rows, f.ids, f.mask, f.pos, f.cache, logits)
 
     def _prefill(self, rows: list[_Row]) -> list:

@@ -21,6 +21,28 @@ QUESTIONS = ["What is hypertension?", "How does metformin work?", "What causes m
 EXPERTS = ["medical_qa", "summarization", "advice"]  # adapter one, adapter two, base model
 
 
+# Token equality with `generate` is asked in fp32: the int4 base (base_model.quantization: auto, shipped)
+# rounds every matmul input to bf16, so the batched step, the lone-row step and generate's forward (each
+# summing in its own order) round apart at near-ties (bench/cpu_decode.py measures that agreement). These
+# fixtures shadow the session's shipped-config pools with the same experts and adapters on an fp32 base.
+@pytest.fixture(scope="module")
+def pool(settings):
+    from experts import ExpertPool
+
+    s = settings.model_copy(deep=True)
+    s.base_model.quantization = "none"
+    return ExpertPool(s)
+
+
+@pytest.fixture(scope="module")
+def adapter_pool(adapter_settings):
+    from experts import ExpertPool
+
+    s = adapter_settings.model_copy(deep=True)
+    s.base_model.quantization = "none"
+    return ExpertPool(s)
+
+
 def _requests(settings, n: int, tokens=(6, 14, 9, 17, 11, 8)) -> list[GenerationRequest]:
     out = []
     for i in range(n):
@@ -228,3 +250,25 @@ def test_a_cancelled_prompt_stops_being_prefilled_and_a_failing_chunk_fails_alon
         bad.future.result(timeout=120)
     assert len(good.future.result(timeout=120).tokens) == 5
     assert sched.idle()
+
+
+def test_a_lone_newcomer_reuses_the_prompt_prefix_it_shares(pool, settings):
+    """Two questions to one expert share its system prompt (and few-shot turns): the second prefill starts
+    from the first one's kept KV and gives the tokens a full prefill gives (`generate`, one request)."""
+    sched = Scheduler(pool.shared, max_batch=4, max_queue=4)
+    sched.prefix_cache = True  # (off by default)
+    g = GenerationSettings(max_new_tokens=12)
+    outs = []
+    for q in ("What is hypertension?", "How does metformin work?"):
+        job = _greedy_job(pool, "medical_qa", q, 12)
+        sched.submit(job)
+        outs.append((q, job.future.result(timeout=120)))
+    assert sched.prefix_tokens >= Scheduler.PREFIX_MIN, "the second prompt reused the first one's prefix"
+    for q, out in outs:
+        ref = pool._run([GenerationRequest("medical_qa", build_messages(pool.specs["medical_qa"], q), g)])[0]
+        assert pool.tokenizer.decode(out.tokens, skip_special_tokens=True).strip() == ref.text
+    other = _greedy_job(pool, "summarization", QUESTIONS[3], 4)  # another adapter: no reuse across adapters
+    before = sched.prefix_tokens
+    sched.submit(other)
+    other.future.result(timeout=120)
+    assert sched.prefix_tokens == before or pool.adapter_of.get("summarization") == pool.adapter_of.get("medical_qa")
