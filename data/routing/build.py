@@ -42,6 +42,9 @@ ROUND6_TAG = "round6"
 # Round seven (round7.jsonl, card ROUND7.md): train only, read after round six, like it.
 ROUND7_PATH = os.path.join(HERE, "round7.jsonl")
 ROUND7_TAG = "round7"
+# Round eight (round8.jsonl, card ROUND8.md): train only, read after round seven, like it.
+ROUND8_PATH = os.path.join(HERE, "round8.jsonl")
+ROUND8_TAG = "round8"
 
 rng = random.Random(SEED)
 EXAMPLES = []
@@ -2202,17 +2205,23 @@ def finalize(examples):
     return out
 
 
+def _build_round(path, tag, put):
+    """A hand-written round's lines (train only), each with its label, has_documents and tags plus `tag`;
+    nothing is drawn from rng, so no earlier line moves."""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                row = json.loads(line)
+                put(row["text"], row["label"], list(row.get("tags", [])) + [tag], bool(row["has_documents"]))
+
+
 def build_round6(put):
     """Round-six cases (round6.jsonl, card ROUND6.md), train only: hand-written for the families the
     router still got wrong on requests it was not written against (general questions asked with
     documents attached, short abbreviations, out-of-scope requests that sound medical or alarming,
     documents named but not attached), in six languages. Each line keeps its label, has_documents and
     tags, plus `round6`; nothing is drawn from rng, so no earlier line moves."""
-    with open(ROUND6_PATH, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                row = json.loads(line)
-                put(row["text"], row["label"], list(row.get("tags", [])) + [ROUND6_TAG], bool(row["has_documents"]))
+    _build_round(ROUND6_PATH, ROUND6_TAG, put)
 
 
 def build_round7(put):
@@ -2220,11 +2229,15 @@ def build_round7(put):
     and dev2 still got wrong after round six (terse abbreviations and drug / test names, first-aid and
     self-care "how do I / can I", history of medicine, medical word trivia and veterinary requests as out
     of scope, short inline pastes), six languages. Same handling as round six, plus `round7`."""
-    with open(ROUND7_PATH, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                row = json.loads(line)
-                put(row["text"], row["label"], list(row.get("tags", [])) + [ROUND7_TAG], bool(row["has_documents"]))
+    _build_round(ROUND7_PATH, ROUND7_TAG, put)
+
+
+def build_round8(put):
+    """Round-eight cases (round8.jsonl, card ROUND8.md), train only: history of medicine, word trivia,
+    veterinary requests and summaries of non-health documents as out of scope; terminology, imaging names,
+    "X vs Y", prognosis, first aid and myths as medical questions; first-person self-care in five
+    languages as advice."""
+    _build_round(ROUND8_PATH, ROUND8_TAG, put)
 
 
 def main():
@@ -2238,19 +2251,22 @@ def main():
     round5.build(add_train_only)  # after round four; reads round5.jsonl, draws nothing from rng
     build_round6(add_train_only)  # after round five; reads round6.jsonl, draws nothing from rng
     build_round7(add_train_only)  # after round six; reads round7.jsonl, draws nothing from rng
+    build_round8(add_train_only)  # after round seven; reads round8.jsonl, draws nothing from rng
     data = finalize(EXAMPLES)
     first = [ex for ex in data if not ex["_train_only"]]
-    later = (round5.TAG, ROUND6_TAG, ROUND7_TAG)
+    later = (round5.TAG, ROUND6_TAG, ROUND7_TAG, ROUND8_TAG)
     extra = [ex for ex in data if ex["_train_only"] and not any(t in ex["tags"] for t in later)]
     fifth = [ex for ex in data if round5.TAG in ex["tags"]]
     sixth = [ex for ex in data if ROUND6_TAG in ex["tags"]]
     seventh = [ex for ex in data if ROUND7_TAG in ex["tags"]]
+    eighth = [ex for ex in data if ROUND8_TAG in ex["tags"]]
     random.Random(SEED + 1).shuffle(first)  # the first-round order, unchanged by the hard cases
     random.Random(SEED + 2).shuffle(extra)
     random.Random(SEED + 3).shuffle(fifth)  # appended: the earlier lines of train.jsonl stay as they were
     random.Random(SEED + 4).shuffle(sixth)  # appended after round five, likewise
     random.Random(SEED + 5).shuffle(seventh)  # appended after round six, likewise
-    data = first + extra + fifth + sixth + seventh
+    random.Random(SEED + 6).shuffle(eighth)  # appended after round seven, likewise
+    data = first + extra + fifth + sixth + seventh + eighth
     splits = {"train": [], "dev": []}
     for ex in data:
         splits[ex["_split"]].append({k: v for k, v in ex.items() if not k.startswith("_")})
@@ -2300,7 +2316,7 @@ def check(splits):
             errors.append("route %s has fewer than 180 examples" % r)
     # Rounds five and six (round5.jsonl, round6.jsonl) keep their writers' own tags (lang_en,
     # doc_named_missing, short_abbrev, ...): train only, so those tags cannot be in dev; every other tag must be.
-    later = (round5.TAG, ROUND6_TAG, ROUND7_TAG)
+    later = (round5.TAG, ROUND6_TAG, ROUND7_TAG, ROUND8_TAG)
     older = {t for x in allrows if not any(t in x["tags"] for t in later) for t in x["tags"]}
     missing = sorted((set(tr_tags) & older) - set(dv_tags))
     if missing:
