@@ -42,15 +42,30 @@ def adapter_settings(settings, adapters):
     return s
 
 
+def _without_adapters(settings):
+    s = settings.model_copy(deep=True)
+    for e in s.experts:
+        e.adapter = None
+    return s
+
+
+def _on_fp32(settings):
+    """The same experts and adapters on an fp32 base, whatever base_model.quantization ships: token and
+    logit equality with peft and `generate` is asked in fp32 (the int4 base rounds every matmul input to
+    bf16, so paths that sum in another order round apart at near-ties; bench/cpu_decode.py measures it)."""
+    from experts import ExpertPool
+
+    s = settings.model_copy(deep=True)
+    s.base_model.quantization = "none"
+    return ExpertPool(s)
+
+
 @pytest.fixture(scope="session")
 def base_pool(settings):
     """Every expert on the base model (whatever adapters the shipped config names)."""
     from experts import ExpertPool
 
-    s = settings.model_copy(deep=True)
-    for e in s.experts:
-        e.adapter = None
-    return ExpertPool(s)
+    return ExpertPool(_without_adapters(settings))
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +73,18 @@ def adapter_pool(adapter_settings):
     from experts import ExpertPool
 
     return ExpertPool(adapter_settings)
+
+
+@pytest.fixture(scope="session")
+def fp32_pool(settings):
+    return _on_fp32(settings)
+
+
+@pytest.fixture(scope="session")
+def fp32_adapter_pool(adapter_settings):
+    return _on_fp32(adapter_settings)
+
+
+@pytest.fixture(scope="session")
+def fp32_base_pool(settings):
+    return _on_fp32(_without_adapters(settings))

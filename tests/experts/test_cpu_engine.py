@@ -230,16 +230,7 @@ def test_batched_step_equals_the_model_forward_per_row(lm, peft2):
         d.step_rows(t_eng, p, m, caches[1], adapters[:3])
 
 
-@pytest.fixture(scope="module")
-def fp32_pool(settings):
-    """The shipped experts and adapters on an fp32 base (whatever base_model.quantization ships): the
-    int4 base's bf16-rounded matmul inputs make the engine's and generate's sums round apart, so token
-    equality with generate is only asked of fp32."""
-    from experts import ExpertPool
-
-    s = settings.model_copy(deep=True)
-    s.base_model.quantization = "none"
-    return ExpertPool(s)
+# fp32_pool (tests/experts/conftest.py): token equality with generate is only asked of an fp32 base
 
 
 def test_stopping_rules_apply_on_the_engine_path(fp32_pool, settings):

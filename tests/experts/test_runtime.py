@@ -16,34 +16,22 @@ QUESTION = [{"role": "user", "content": "What is hypertension?"}]
 SHORT = GenerationSettings(max_new_tokens=10)
 
 
-# These compare with peft's forward and with generate to fp32 tolerance: the int4 base (shipped
-# base_model.quantization: auto on a CPU with native bf16) rounds every matmul input to bf16, so the pools
-# here are the session's with the same experts and adapters on an fp32 base (tests/medrouter/core/test_int4.py
-# and bench/cpu_decode.py cover the int4 path and its agreement).
-def _fp32(settings):
-    from experts import ExpertPool
-
-    s = settings.model_copy(deep=True)
-    s.base_model.quantization = "none"
-    return ExpertPool(s)
+# These compare with peft's forward and with generate to fp32 tolerance (tests/experts/conftest.py,
+# _on_fp32): the session's pools with the same experts and adapters on an fp32 base; tests/medrouter/core/
+# test_int4.py and bench/cpu_decode.py cover the int4 path and its agreement.
+@pytest.fixture
+def adapter_pool(fp32_adapter_pool):
+    return fp32_adapter_pool
 
 
-@pytest.fixture(scope="module")
-def adapter_pool(adapter_settings):
-    return _fp32(adapter_settings)
+@pytest.fixture
+def base_pool(fp32_base_pool):
+    return fp32_base_pool
 
 
-@pytest.fixture(scope="module")
-def base_pool(settings):
-    s = settings.model_copy(deep=True)
-    for e in s.experts:
-        e.adapter = None
-    return _fp32(s)
-
-
-@pytest.fixture(scope="module")
-def pool(settings):
-    return _fp32(settings)
+@pytest.fixture
+def pool(fp32_pool):
+    return fp32_pool
 
 
 def test_mixed_batch_gives_each_row_its_own_adapter(adapter_pool):

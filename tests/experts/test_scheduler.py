@@ -21,26 +21,16 @@ QUESTIONS = ["What is hypertension?", "How does metformin work?", "What causes m
 EXPERTS = ["medical_qa", "summarization", "advice"]  # adapter one, adapter two, base model
 
 
-# Token equality with `generate` is asked in fp32: the int4 base (base_model.quantization: auto, shipped)
-# rounds every matmul input to bf16, so the batched step, the lone-row step and generate's forward (each
-# summing in its own order) round apart at near-ties (bench/cpu_decode.py measures that agreement). These
-# fixtures shadow the session's shipped-config pools with the same experts and adapters on an fp32 base.
-@pytest.fixture(scope="module")
-def pool(settings):
-    from experts import ExpertPool
-
-    s = settings.model_copy(deep=True)
-    s.base_model.quantization = "none"
-    return ExpertPool(s)
+# Token equality with `generate` is asked in fp32 (tests/experts/conftest.py, _on_fp32): these shadow the
+# session's shipped-config pools with the same experts and adapters on an fp32 base.
+@pytest.fixture
+def pool(fp32_pool):
+    return fp32_pool
 
 
-@pytest.fixture(scope="module")
-def adapter_pool(adapter_settings):
-    from experts import ExpertPool
-
-    s = adapter_settings.model_copy(deep=True)
-    s.base_model.quantization = "none"
-    return ExpertPool(s)
+@pytest.fixture
+def adapter_pool(fp32_adapter_pool):
+    return fp32_adapter_pool
 
 
 def _requests(settings, n: int, tokens=(6, 14, 9, 17, 11, 8)) -> list[GenerationRequest]:
