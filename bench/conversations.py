@@ -94,10 +94,40 @@ follow-up has content words would also refuse "how do I lower it?", "Can the sec
 reversed?", "Et comment le traite-t-on ?"), and turns both readings refuse or route elsewhere
 ("ok how do you get rid of it" after a question about dogs and ringworm, "ok and how much water should
 u drink with it": advice, d021 above).
+
+Round three (2026-12-02, issue #22; one run, --baseline a copy of conversation.py before it):
+| variant | follow-ups | topic switches | becomes_oos | after_refusal | documents | all |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| single_turn | 102/144 0.708 | 65/67 0.970 | 30/32 0.938 | 29/36 0.806 | 49/65 0.754 | 190/240 0.792 |
+| two_readings_baseline | 127/144 0.882 | 66/67 0.985 | 28/32 0.875 | 30/36 0.833 | 53/65 0.815 | 217/240 0.904 |
+| two_readings | **130/144 0.903** | 66/67 0.985 | 28/32 0.875 | 30/36 0.833 | **55/65 0.846** | **220/240 0.917** |
+Fixed d024 (a subjectless follow-up is never refused; "you" next to "it" is no subject), d055 and
+d146 (with documents, a follow-up that asks for no summary after a turn that asked for none: its
+summarization probability is advice's); none broken; odd ids follow-ups 63/69 -> 64/69, even 64/75 ->
+66/75. Measured and not kept: without documents, a follow-up's advice probability read as medical_qa's
+(+1 d021, -2 d075 d174: pasted-document follow-ups lose summarization). Left (14 follow-ups): 8
+advice / medical_qa in document threads that only doc_match can decide (this table has no documents;
+see below), 4 out of scope that the joined reading (or both) calls in scope (d005 d112 d212 d227),
+d021 (advice for medical_qa, no documents), d156 (after a refusal, not a follow-up by rule).
+
+With documents attached: rows with `documents` (files of data/eval_docs; data/conversations_dev/
+dev_docs.jsonl, 36 hand-written conversations, 32 whose last turn asks about the document, 4 controls)
+are also run through with_documents(): each set of files is ingested into a private collection of a
+temporary store and the last turn goes through Assistant._decide (search, doc_match, Conversation.route,
+the reference-page rule). One run, 2026-12-02:
+| variant | about the document: advice | refused | controls right |
+| --- | ---: | ---: | ---: |
+| single_turn (last message, its own doc_match) | 16/32 | 10 | 4/4 |
+| no_doc_match (Conversation.route, has_documents only) | 27/32 | 1 | 4/4 |
+| assistant (Conversation.route with doc_match) | **30/32** | **0** | 4/4 |
+The two left go to medical_qa: "even when I feel fine?" (no lead, back-reference or subjectless
+question: not a follow-up, its own doc_match 0.36) and "what does the raised ALT mean?".
+    python bench/conversations.py --set data/conversations_dev/dev_docs.jsonl
 """
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import re
 import sys
@@ -243,6 +273,63 @@ def detection(rows: list[dict], convs: list) -> dict | None:
 
 
 REFUSAL_HEAD = "I can only help with medical questions"
+DOCS_DIR = Path(__file__).resolve().parent.parent / "data" / "eval_docs"
+
+
+def with_documents(a, rows: list[dict], examples: int) -> dict:
+    """Conversations with `documents` (files of data/eval_docs): each set of files is ingested into its
+    own private collection (a temporary store), and the last turn goes through the Assistant's own
+    routing step (Assistant._decide: the collection searched for the conversation's context, doc_match,
+    Conversation.route, the reference-page rule). Scored: last turns tagged about_document (how many
+    reach the advice expert, how many are refused) and the other turns (controls: out of scope or a
+    general question in the same thread), against `assistant` without doc_match (what the main table
+    measures) and single-turn routing of the last message with its own doc_match."""
+    import tempfile
+
+    from medrouter.app.assistant import Assistant, _Timer
+
+    with tempfile.TemporaryDirectory(prefix="medrouter-conv-docs-") as tmp:
+        s = a.settings.model_copy(deep=True)
+        s.retrieval.store_dir = tmp
+        b = Assistant(s)
+        b._router = a.router  # one router for both
+        collections: dict[tuple, str] = {}
+        t0 = time.perf_counter()
+        for row in rows:
+            key = tuple(sorted(row["documents"]))
+            if key not in collections:
+                collections[key] = f"conv{len(collections):02d}"
+                report = b.store.ingest([DOCS_DIR / f for f in key], collections[key])
+                if report.get("failed"):
+                    raise RuntimeError(f"ingest failed: {report['failed']}")
+        ingest_s = round(time.perf_counter() - t0, 1)
+        variants: dict[str, list] = {"assistant": [], "no_doc_match": [], "single_turn": []}
+        matches = []
+        for row in rows:
+            coll = collections[tuple(sorted(row["documents"]))]
+            conv = b.conversation(row["turns"])
+            turn = b._decide(conv.request, coll, None, _Timer(), conv)
+            variants["assistant"].append(turn.decision)
+            matches.append(max((h.score for h in turn.doc_hits or []), default=None))
+            variants["no_doc_match"].append(b._named_in_library(conv.route(b.router, has_documents=True), conv.context))
+            variants["single_turn"].append(b._decide(conv.request, coll, None, _Timer(), None).decision)
+    about = [i for i, r in enumerate(rows) if "about_document" in r["tags"]]
+    other = [i for i, r in enumerate(rows) if "about_document" not in r["tags"]]
+    out = {"conversations": len(rows), "about_document": len(about), "controls": len(other),
+           "collections": len(collections), "ingest_seconds": ingest_s,
+           "doc_match_about": sorted(round(matches[i], 3) for i in about if matches[i] is not None),
+           "doc_match_controls": {rows[i]["id"]: None if matches[i] is None else round(matches[i], 3) for i in other},
+           "variants": {}}
+    for name, ds in variants.items():
+        wrong = [{"id": rows[i]["id"], "last": rows[i]["turns"][-1]["content"][:100], "want": rows[i]["labels"][-1],
+                  "got": ds[i].route, "reason": ds[i].reason} for i in range(len(rows)) if ds[i].route != rows[i]["labels"][-1]]
+        out["variants"][name] = {
+            "about_document_advice": f"{sum(ds[i].route == 'advice' for i in about)}/{len(about)}",
+            "about_document_refused": sum(bool(ds[i].refused) for i in about),
+            "about_document_correct": f"{sum(ds[i].route == rows[i]['labels'][-1] for i in about)}/{len(about)}",
+            "controls_correct": f"{sum(ds[i].route == rows[i]['labels'][-1] for i in other)}/{len(other)}",
+            "wrong": wrong[:examples]}
+    return out
 
 
 def main() -> int:
@@ -295,9 +382,15 @@ def main() -> int:
             seconds = [c.second_text() for c in cs]
             more = iter(a.router.route_batch([t for t in seconds if t is not None],
                                              has_documents=[d for t, d in zip(seconds, docs) if t is not None]))
-            decisions = [c.routed(d, next(more), a.router.oos) if t is not None else c.routed(d)
-                         for c, d, t in zip(cs, decisions, seconds)]
+            # has_documents where the module's routed reads it (a baseline copy may be older)
+            kw = ("has_documents" in inspect.signature(cs[0].routed).parameters) if cs else False
+            decisions = [(c.routed(d, next(more), a.router.oos, **({"has_documents": doc} if kw else {}))
+                          if t is not None else c.routed(d))
+                         for c, d, t, doc in zip(cs, decisions, seconds, docs)]
         out["variants"][name] = score(rows, decisions, args.examples) | {"seconds": round(time.perf_counter() - t0, 1)}
+    attached = [r for r in rows if r.get("documents")]
+    if attached:  # conversations with documents attached (data/conversations_dev/dev_docs.jsonl)
+        out["with_documents"] = with_documents(a, attached, args.examples)
     print(json.dumps(out, indent=1, ensure_ascii=False))
     return 0
 

@@ -133,6 +133,29 @@ def test_two_readings_are_combined():
     assert switch.routed(_d("out_of_scope", _p(0.998, 0.002)), _d("medical_qa", _p(0.03, 0.97))).refused
 
 
+def test_a_subjectless_follow_up_of_an_answered_turn_is_not_refused():
+    c = Conversation.of(_chat("Can dogs give you ringworm?", "ok how do you get rid of it"), REFUSAL)
+    assert c.follows_up and c.subjectless
+    d = c.routed(_d("out_of_scope", _p(0.96, 0.04)), _d("out_of_scope", _p(0.87, 0.13)))
+    assert d.route == "medical_qa" and not d.refused and d.reason == "follow_up"
+    # words of its own: still refused when both readings say so
+    c = Conversation.of(_chat("What is aspirin?", "write a poem about it"), REFUSAL)
+    assert not c.subjectless and c.routed(_d("out_of_scope", _p(0.9, 0.1)), _d("out_of_scope", _p(0.99, 0.01))).refused
+
+
+def test_with_documents_a_follow_up_that_asks_no_summary_is_advice():
+    lab = _chat("what's my creatinine in these results?", "and my potassium?")
+    joined, alone = _d("summarization", _p(0.001, 0.008, 0.885, 0.106)), _d("advice", _p(0.003, 0.074, 0.059, 0.864))
+    c = Conversation.of(lab, REFUSAL)
+    assert not c.after_summary
+    assert c.routed(joined, alone, has_documents=True).route == "advice"
+    assert c.routed(joined, alone).route == "summarization"  # has_documents unknown: the scores as they are
+    assert c.routed(joined, alone, has_documents=False).route == "summarization"
+    # a follow-up of a request for a summary may continue it ("and the echo part?")
+    c = Conversation.of(_chat("Summarize my discharge letter.", "and the echo part?"), REFUSAL)
+    assert c.after_summary and c.routed(joined, alone, has_documents=True).route == "summarization"
+
+
 def test_the_routers_overrides_and_emergencies_stand():
     c = Conversation.of(_chat("Summarize my MRI report", "do I need surgery for it?"), REFUSAL)
     matched = _d("advice", _p(0.3, 0.6, 0.0, 0.1), reason="doc_match", doc_match=0.6)
@@ -206,6 +229,7 @@ def test_lone_surrogates_are_refused_by_name():
 @pytest.mark.parametrize("text, subjectless", [
     ("who is most at risk?", True), ("how long does it normally last?", True), ("is that serious?", True),
     ("what does the B stand for?", True), ("who is the CEO of Moderna?", False), ("best pizza in Naples?", False),
+    ("ok how do you get rid of it", True), ("is it bad for you?", True),
     ("who are you?", False), ("Tell me a riddle", False), ("What is a good recipe for paella?", False),
 ])
 def test_a_question_without_a_subject_of_its_own_is_a_follow_up(text, subjectless):
