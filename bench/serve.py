@@ -69,6 +69,24 @@ def loadavg():
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def with_serve(config: str | None, overrides: dict) -> str:
+    """A copy of the config (its paths resolved, so it may live anywhere) with these `serve:` fields set,
+    validated; the temporary file's path."""
+    import tempfile
+
+    import yaml
+
+    from medrouter.core.config import load_config, parse_config
+
+    data = load_config(config).model_dump(mode="json")
+    data["serve"].update(overrides)
+    parse_config(data, "bench/serve.py overrides")  # a bad value fails here, before the server starts
+    fd, path = tempfile.mkstemp(prefix="medrouter-bench-", suffix=".yaml")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        yaml.safe_dump(data, f, sort_keys=False, allow_unicode=True)
+    return path
+
+
 # ---- the HTTP side ---------------------------------------------------------------------------
 def start_server(args, env) -> tuple[subprocess.Popen, str]:
     import socket
@@ -387,19 +405,19 @@ def main() -> None:
     ap.add_argument("--chunked", action="store_true", help="also measure chunked prefill (bench_chunked)")
     ap.add_argument("--profile", default=None, help="py-spy the server during the concurrent levels (raw stacks here)")
     ap.add_argument("--prefix-cache", choices=("on", "off"), default=None,
-                    help="MEDROUTER_PREFIX_CACHE for the server: a lone newcomer reuses a kept prompt's KV (A/B)")
+                    help="serve.prefix_cache for the server: a lone newcomer reuses a kept prompt's KV (A/B)")
     ap.add_argument("--batch-engine", choices=("on", "off"), default=None,
-                    help="MEDROUTER_BATCH_ENGINE for the server: several rows on the engine's batched step or "
+                    help="serve.batch_engine for the server: several rows on the engine's batched step or "
                          "the model's forward (A/B)")
     args = ap.parse_args()
 
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     if args.omp_wait:
         env["OMP_WAIT_POLICY"] = args.omp_wait
-    if args.batch_engine:
-        env["MEDROUTER_BATCH_ENGINE"] = args.batch_engine
-    if args.prefix_cache:
-        env["MEDROUTER_PREFIX_CACHE"] = args.prefix_cache
+    serve_overrides = {k: v == "on" for k, v in (("batch_engine", args.batch_engine),
+                                                  ("prefix_cache", args.prefix_cache)) if v}
+    if serve_overrides:
+        args.config = with_serve(args.config, serve_overrides)
     os.environ.update(env)  # before torch or llama.cpp load their OpenMP runtime in this process
     out = {"bench": "serve", "cpu_count": os.cpu_count(), "threads": args.threads, "omp_wait_policy": args.omp_wait,
            "batch_engine": args.batch_engine or "on (default)", "prefix_cache": args.prefix_cache or "off (default)",

@@ -20,7 +20,7 @@ one, because the weights are read once per step either way.
   do not depend on who it is batched with (up to float summation order; see the tests).
 * Then one decode step feeds every row its pending token: on CPU through experts/cpu_engine.py (a lone
   row: its compiled single-row step; several: its batched eager step, `step_rows`), else the model's
-  forward (serve.cpu_decode: off, or MEDROUTER_BATCH_ENGINE=off for the batch). A row leaves when RowStopper ends it (EOS,
+  forward (serve.cpu_decode: off, or serve.batch_engine: false for the batch). A row leaves when RowStopper ends it (EOS,
   stop string, repetition, wrap-up, degenerate text, max_new_tokens) or its cancel event is set: its
   row is cut out of the cache and the leading columns that are padding for every remaining row go.
 * Per row: its adapter (FastLoRA `set_rows`, re-set whenever the rows change), repetition penalty,
@@ -37,7 +37,6 @@ from __future__ import annotations
 import collections
 import inspect
 import math
-import os
 import threading
 import time
 from concurrent.futures import Future
@@ -221,7 +220,7 @@ class Scheduler:
     """The one thread that generates on a shared base model; see the module docstring."""
 
     def __init__(self, shared, max_batch: int = 16, max_queue: int = 64, max_prefill_tokens: int = 2048,
-                 cpu_decode: str = "off"):
+                 cpu_decode: str = "off", *, batch_engine: bool = True, prefix_cache: bool = False):
         self.shared = shared
         self.cpu_decode = cpu_decode  # compiled | eager | off: a lone row's step on experts/cpu_engine.py
         self.max_batch, self.max_queue, self.max_prefill_tokens = max_batch, max_queue, max_prefill_tokens
@@ -240,11 +239,11 @@ class Scheduler:
         model = shared.base
         self.config = model.config
         self._keeps_logits = "logits_to_keep" in inspect.signature(model.forward).parameters
-        # several rows: the engine's batched step too (step_rows) rather than the model's forward
-        self.batch_engine = os.environ.get("MEDROUTER_BATCH_ENGINE", "on") != "off"
-        # a lone newcomer's prefill starts from a kept prompt's KV where they share >= PREFIX_MIN tokens
-        # (off by default: its gain was not measurable on the loaded box yet; MEDROUTER_PREFIX_CACHE=on)
-        self.prefix_cache = os.environ.get("MEDROUTER_PREFIX_CACHE", "off") == "on"
+        # serve.batch_engine: several rows on the engine's batched step too (step_rows), not the model's forward
+        self.batch_engine = bool(batch_engine)
+        # serve.prefix_cache: a lone newcomer's prefill starts from a kept prompt's KV where they share
+        # >= PREFIX_MIN tokens (off by default: its gain was not measurable on the loaded box yet)
+        self.prefix_cache = bool(prefix_cache)
         self._prefixes: collections.OrderedDict = collections.OrderedDict()
         self.prefix_tokens = 0  # prompt tokens not prefilled thanks to it
         self._dec_lock = threading.Lock()  # held while the lone-row engine is built (off the worker's path)

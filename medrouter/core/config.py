@@ -156,6 +156,19 @@ class ServeSettings(BaseModel):
         "projection as int8 groups; compiled = under torch.compile (inductor, C++; ~10-30 s once per cache "
         "bucket, then cached on disk), eager = the same step uncompiled, off = the model's forward. Same "
         "tokens up to float summation order (bench/cpu_decode.py)"))
+    batch_engine: bool = Field(default=True, description=(
+        "several rows decoding together on CPU run experts/cpu_engine.py's batched step (step_rows: fused "
+        "projections, LoRA grouped by adapter) instead of the model's forward; needs cpu_decode compiled or "
+        "eager. Same tokens up to float summation order (tests/experts/test_cpu_engine.py). Was "
+        "$MEDROUTER_BATCH_ENGINE"))
+    prefix_cache: bool = Field(default=False, description=(
+        "a request joining an empty prefill group starts from the kept KV cache of an earlier prompt sharing "
+        "at least 16 leading tokens with it (same adapter): an expert's system prompt is prefilled once. Off "
+        "by default: its gain was not measurable on the loaded 2-core box yet. Was $MEDROUTER_PREFIX_CACHE"))
+
+    def scheduler_options(self) -> dict:
+        """The keyword options experts.scheduler.Scheduler takes from this section (beyond its limits)."""
+        return {"batch_engine": self.batch_engine, "prefix_cache": self.prefix_cache}
 
 
 class Settings(BaseModel):

@@ -245,8 +245,7 @@ def test_a_cancelled_prompt_stops_being_prefilled_and_a_failing_chunk_fails_alon
 def test_a_lone_newcomer_reuses_the_prompt_prefix_it_shares(pool, settings):
     """Two questions to one expert share its system prompt (and few-shot turns): the second prefill starts
     from the first one's kept KV and gives the tokens a full prefill gives (`generate`, one request)."""
-    sched = Scheduler(pool.shared, max_batch=4, max_queue=4)
-    sched.prefix_cache = True  # (off by default)
+    sched = Scheduler(pool.shared, max_batch=4, max_queue=4, prefix_cache=True)  # (serve.prefix_cache: off by default)
     g = GenerationSettings(max_new_tokens=12)
     outs = []
     for q in ("What is hypertension?", "How does metformin work?"):
@@ -262,3 +261,29 @@ def test_a_lone_newcomer_reuses_the_prompt_prefix_it_shares(pool, settings):
     sched.submit(other)
     other.future.result(timeout=120)
     assert sched.prefix_tokens == before or pool.adapter_of.get("summarization") == pool.adapter_of.get("medical_qa")
+
+
+def test_the_batch_engine_and_prefix_cache_knobs_are_validated_serve_fields(pool, settings, monkeypatch):
+    """serve.batch_engine / serve.prefix_cache (were $MEDROUTER_BATCH_ENGINE / $MEDROUTER_PREFIX_CACHE):
+    defaults = the old behaviour (engine on, prefix cache off), set in the config they reach the scheduler
+    the way the runtime builds it, the environment no longer counts, and a bad value is a ConfigError
+    naming the field."""
+    from medrouter.core.config import parse_config
+    from medrouter.core.errors import ConfigError
+
+    assert (settings.serve.batch_engine, settings.serve.prefix_cache) == (True, False)
+    monkeypatch.setenv("MEDROUTER_BATCH_ENGINE", "off")
+    monkeypatch.setenv("MEDROUTER_PREFIX_CACHE", "on")
+    sched = Scheduler(pool.shared)
+    assert (sched.batch_engine, sched.prefix_cache) == (True, False)
+    data = settings.model_dump(mode="json")
+    data["serve"].update(batch_engine=False, prefix_cache=True)
+    serve = parse_config(data, "x.yaml").serve
+    sched = Scheduler(pool.shared, serve.max_batch, serve.max_queue, serve.max_prefill_tokens, serve.cpu_decode,
+                      **serve.scheduler_options())
+    assert (sched.batch_engine, sched.prefix_cache) == (False, True)
+    for field, bad in (("batch_engine", "maybe"), ("prefix_cache", [1])):
+        data = settings.model_dump(mode="json")
+        data["serve"][field] = bad
+        with pytest.raises(ConfigError, match=f"serve.{field}: Input should be a valid boolean"):
+            parse_config(data, "x.yaml")
