@@ -45,6 +45,9 @@ ROUND7_TAG = "round7"
 # Round eight (round8.jsonl, card ROUND8.md): train only, read after round seven, like it.
 ROUND8_PATH = os.path.join(HERE, "round8.jsonl")
 ROUND8_TAG = "round8"
+# Round nine (round9.jsonl, card ROUND9.md): train only, read after round eight, like it.
+ROUND9_PATH = os.path.join(HERE, "round9.jsonl")
+ROUND9_TAG = "round9"
 
 rng = random.Random(SEED)
 EXAMPLES = []
@@ -2240,6 +2243,13 @@ def build_round8(put):
     _build_round(ROUND8_PATH, ROUND8_TAG, put)
 
 
+def build_round9(put):
+    """Round-nine cases (round9.jsonl, card ROUND9.md), train only: casual and short medical questions and
+    self-care advice (English first, then es / fr / de / it / pt), out-of-scope requests that sound medical
+    (money, insurance, careers, fiction, pets, non-health documents), Spanish in every route."""
+    _build_round(ROUND9_PATH, ROUND9_TAG, put)
+
+
 def main():
     build_out_of_scope()
     build_medical_qa()
@@ -2252,21 +2262,24 @@ def main():
     build_round6(add_train_only)  # after round five; reads round6.jsonl, draws nothing from rng
     build_round7(add_train_only)  # after round six; reads round7.jsonl, draws nothing from rng
     build_round8(add_train_only)  # after round seven; reads round8.jsonl, draws nothing from rng
+    build_round9(add_train_only)  # after round eight; reads round9.jsonl, draws nothing from rng
     data = finalize(EXAMPLES)
     first = [ex for ex in data if not ex["_train_only"]]
-    later = (round5.TAG, ROUND6_TAG, ROUND7_TAG, ROUND8_TAG)
+    later = (round5.TAG, ROUND6_TAG, ROUND7_TAG, ROUND8_TAG, ROUND9_TAG)
     extra = [ex for ex in data if ex["_train_only"] and not any(t in ex["tags"] for t in later)]
     fifth = [ex for ex in data if round5.TAG in ex["tags"]]
     sixth = [ex for ex in data if ROUND6_TAG in ex["tags"]]
     seventh = [ex for ex in data if ROUND7_TAG in ex["tags"]]
     eighth = [ex for ex in data if ROUND8_TAG in ex["tags"]]
+    ninth = [ex for ex in data if ROUND9_TAG in ex["tags"]]
     random.Random(SEED + 1).shuffle(first)  # the first-round order, unchanged by the hard cases
     random.Random(SEED + 2).shuffle(extra)
     random.Random(SEED + 3).shuffle(fifth)  # appended: the earlier lines of train.jsonl stay as they were
     random.Random(SEED + 4).shuffle(sixth)  # appended after round five, likewise
     random.Random(SEED + 5).shuffle(seventh)  # appended after round six, likewise
     random.Random(SEED + 6).shuffle(eighth)  # appended after round seven, likewise
-    data = first + extra + fifth + sixth + seventh + eighth
+    random.Random(SEED + 7).shuffle(ninth)  # appended after round eight, likewise
+    data = first + extra + fifth + sixth + seventh + eighth + ninth
     splits = {"train": [], "dev": []}
     for ex in data:
         splits[ex["_split"]].append({k: v for k, v in ex.items() if not k.startswith("_")})
@@ -2316,7 +2329,7 @@ def check(splits):
             errors.append("route %s has fewer than 180 examples" % r)
     # Rounds five and six (round5.jsonl, round6.jsonl) keep their writers' own tags (lang_en,
     # doc_named_missing, short_abbrev, ...): train only, so those tags cannot be in dev; every other tag must be.
-    later = (round5.TAG, ROUND6_TAG, ROUND7_TAG, ROUND8_TAG)
+    later = (round5.TAG, ROUND6_TAG, ROUND7_TAG, ROUND8_TAG, ROUND9_TAG)
     older = {t for x in allrows if not any(t in x["tags"] for t in later) for t in x["tags"]}
     missing = sorted((set(tr_tags) & older) - set(dv_tags))
     if missing:
