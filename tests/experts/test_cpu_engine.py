@@ -230,6 +230,59 @@ def test_batched_step_equals_the_model_forward_per_row(lm, peft2):
         d.step_rows(t_eng, p, m, caches[1], adapters[:3])
 
 
+def _rows_state(model, tok, lengths, adapters, fast=None):
+    """Left-padded prompts of these lengths prefilled by the model's forward into a growing cache:
+    (first tokens, positions, mask, cache)."""
+    from experts.scheduler import left_pad
+
+    ids, mask = left_pad([_prompt(tok, n)[0].tolist() for n in lengths], 0)
+    pos = (mask.cumsum(-1) - 1).masked_fill_(mask == 0, 1)
+    cache = _growing_cache(model.config)
+    with torch.inference_mode():
+        if fast is not None:
+            fast.set_rows(adapters)
+        out = model(input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=cache, use_cache=True,
+                    logits_to_keep=1)
+    return out.logits[:, -1].argmax(-1), pos[:, -1] + 1, mask, cache
+
+
+def _rows_steps(d, state, adapters, n: int, **settings):
+    """n batched steps from a copy of `state` with these CpuDecoder settings: (tokens, logits) per step."""
+    import copy
+
+    tok, p, m, cache = state
+    cache = copy.deepcopy(cache)
+    saved = {k: getattr(d, k) for k in settings}
+    for k, v in settings.items():
+        setattr(d, k, v)
+    out = []
+    try:
+        for _ in range(n):
+            m = torch.cat([m, torch.ones_like(m[:, :1])], 1)
+            logits = d.step_rows(tok, p, m, cache, adapters)
+            tok, p = logits.argmax(-1), p + 1
+            out.append((tok.tolist(), logits))
+    finally:
+        for k, v in settings.items():
+            setattr(d, k, saved[k])
+    return out
+
+
+def test_batched_step_attention_over_used_columns_equals_the_whole_bucket(lm, peft2):
+    """step_rows' attention (one SDPA over the used cache columns) gives the logits of the step before it
+    (two matmuls over the whole bucket, rows_attention="bmm", trim_attention off): fp32, within 1e-4;
+    an unknown attention name is a clear error."""
+    pm, fast, d = peft2
+    adapters = ["one", None, "two", "one", None]
+    state = _rows_state(pm, lm.tokenizer, (70, 40, 55, 62, 45), adapters, fast)
+    new = _rows_steps(d, state, adapters, 4)
+    old = _rows_steps(d, state, adapters, 4, rows_attention="bmm", trim_attention=False)
+    for (t_new, l_new), (t_old, l_old) in zip(new, old):
+        assert float((l_new - l_old).abs().max()) < 1e-4 and t_new == t_old
+    with pytest.raises(ValueError, match="rows_attention"):
+        _rows_steps(d, state, adapters, 1, rows_attention="flash")
+
+
 # fp32_pool (tests/experts/conftest.py): token equality with generate is only asked of an fp32 base
 
 
