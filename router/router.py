@@ -21,8 +21,8 @@ from .base import CLASSIFIERS, RouteDecision
 from .emergency_head import EmergencyDetector, emergency_head_path
 from .encoders import ENCODERS
 from .terms import MedicalTerms
-from .text import (WINDOW_CHARS, RoutingInput, asks_for_summary, asks_who_discovered, clean, names_health_document,
-                   needs_document, routing_text, side_features, split_request)
+from .text import (WINDOW_CHARS, RoutingInput, asks_about_animal_health, asks_for_summary, asks_who_discovered, clean,
+                   names_health_document, needs_document, routing_text, side_features, split_request)
 
 __all__ = ["Router", "routing_text"]
 
@@ -147,6 +147,12 @@ class Router:
                 # "when was penicillin discovered and by who": the history of medicine, out of scope by the
                 # data's labels, which the head answers because the rest of the words are medical
                 route, reason = self.oos, "history"
+            elif route != self.oos and asks_about_animal_health(part.instruction):
+                # "dosage of amoxicillin for my cat", "mi perro vomita, ¿qué le doy?": an animal's health,
+                # veterinary and out of scope by the data's labels; never a person's ("rabies shots after
+                # a dog bite", "allergic to my dog": text._HUMAN_ANIMAL). The user's own words only, so a
+                # pasted vet report's request is read too ("summarize my dog's bloodwork: ALT 180 ...")
+                route, reason = self.oos, "veterinary"
             if has_docs and match is not None and match >= DOC_MATCH_FLOOR:
                 # about the user's own documents: a summary of them, or a question the advice expert
                 # answers from them; never refused

@@ -266,3 +266,68 @@ _DISCOVERY = re.compile(
 def asks_who_discovered(instruction: str) -> bool:
     """A history-of-medicine question: who discovered / invented X, when was X discovered (six languages)."""
     return bool(_DISCOVERY.search(instruction[:600]))
+
+
+# An animal's health: veterinary, out of scope by the routing data's labels (rounds six to ten: every train
+# request whose patient is a pet or a horse is out of scope). The head answers some of them because every
+# other word is medical (dev2: "my vet sent me my dog's bloodwork, ALT 180 ...": summarization). Only the
+# shapes where the animal is the patient, in six languages: its owner's animal as the subject of a state or
+# a symptom ("my dog is vomiting", "mi gato no come", "mein Hund hustet"), a medicine or a dose given to it or
+# meant for it ("dosage of amoxicillin for my cat", "how much benadryl for a 30 lb dog", "can cats take
+# ibuprofen", "is garlic toxic to dogs"), its records ("my dog's bloodwork") or its vet. Never when a person's
+# health is involved (_HUMAN_ANIMAL): a bite, a scratch, a sting, an allergy, rabies or tetanus shots, an
+# infection caught from an animal, pregnancy and cat litter, people / kids ("rabies shots after a dog bite",
+# "cat scratch fever", "toxoplasmosis from cat litter while pregnant", "allergic to my dog").
+_ANIMAL = (r"dogs?|pupp(y|ies)|cats?|kittens?|kitty|horses?|ponies|pony|mares?|foals?|rabbits?|bunn(y|ies)|"
+           r"hamsters?|guinea pigs?|ferrets?|parrots?|budgies?|parakeets?|cockatiels?|tortoises?|labradors?|"
+           r"perr[oa]s?|perrit[oa]s?|gat[oa]s?|gatit[oa]s?|caballos?|yeguas?|conejos?|cobayas?|loros?|periquitos?|"
+           r"chien(ne)?s?|chiots?|chat(te)?s?|chatons?|chevaux|cheval|juments?|lapins?|perroquets?|"
+           r"hunde?s?|hündin|welpen?|katzen?|kater|kätzchen|pferde?s?|stute|kaninchen|meerschweinchen|wellensittich|"
+           r"can[ei]|cagnolin[oa]|cucciol[oi]|gatt[oaie]|gattin[oi]|cavall[oi]|coniglio|conigli|criceto|pappagall[oi]|"
+           r"cachorr[oa]s?|c[ãa]o|c[ãa]es|cadela|gat[oa]s?|gatinh[oa]s?|cavalos?|[ée]guas?|coelhos?|papagaios?|filhotes?")
+_OWNER = (r"my|our|his|her|their|mi|mis|nuestr[oa]s?|mon|ma|mes|notre|nos|mein(e[mnrs]?)?|unser(e[mnrs]?)?|"
+          r"(il|la|al|alla|del|della|lo)\s+(mio|mia|nostro|nostra)|mio|mia|nostro|nostra|"
+          r"(o|a|ao|do|da|pro|pra|para\s+o|para\s+a)\s+(meu|minha|nosso|nossa)|meu|minha|nosso|nossa")
+# the animal as the subject of a state, a symptom or something it swallowed
+_ANIMAL_STATE = (r"is|was|has|had|keeps|kept|won'?t|isn'?t|hasn'?t|can'?t|doesn'?t|ate|eats|got into|swallowed|"
+                 r"threw up|throws up|vomit\w*|seems|stopped|started|licked|drank|"
+                 r"tiene|est[aá]|vomita|no (come|quiere)|comi[oó]|se comi[oó]|estornuda|tose|cojea|ha|"
+                 r"a|est|vomit|ne mange|mange|boite|tousse|[ée]ternue|"
+                 r"hat|ist|frisst|fra[sß]|hustet|humpelt|lahmt|erbricht|niest|trinkt|"
+                 r"[èe]|non mangia|mangia|zoppica|tossisce|starnutisce|vomita|beve|"
+                 r"tem|comeu|n[ãa]o (come|quer)|vomitou|vomita|manca|tosse|espirra|bebe|anda")
+_DOSE = (r"dos(e|es|age|ing|is|aggio|ierung)|how much|mg|give|giving|gave|safe|toxic|poisonous|dangerous|bad|okay|ok|"
+         r"medicine|medication|meds|pills?|tablets?|antibiotics?|supplements?|cream|ointment|drops|"
+         r"dar|darle|doy|dosis|pastillas?|medicamentos?|medicina|pomada|remedio|t[óo]xic[oa]s?|venenos[oa]|"
+         r"donner|donne|m[ée]dicament|comprim[ée]|toxique|dangereux|"
+         r"geben|gebe|medikament\w*|tabletten?|giftig|gef[äa]hrlich|"
+         r"dare|dargli|darle|do|farmac[oi]|medicin[ae]|pastiglie|tossic[oa]|velenos[oa]|pericolos[oa]|"
+         r"dou|rem[ée]dio|comprimidos?|t[óo]xic[oa]|perigos[oa]")
+_FOR = (r"for|to|para|pra|pro|a|ao|à|pour|au|al|alla|per|f[üu]r|meine[mnrs]?|mein|einem|einer|dem|der")
+_ANIMAL_HEALTH = re.compile(
+    rf"\b({_OWNER})\s+(\w+\s+)?({_ANIMAL})\s+({_ANIMAL_STATE})\b|"  # my dog is ..., mi gato no come
+    rf"\b({_OWNER})\s+({_ANIMAL})('s|')\s+\w*\s*(blood\w*|labs?|lab results?|x-?rays?|tests?|results?|report|"
+    rf"kidney|liver|thyroid|heart|vet)|"  # my dog's bloodwork
+    rf"\b({_DOSE})\b[^.?!\n]{{0,50}}?\b({_FOR})\s+(({_OWNER}|an?|the|your|un|una|une|le|la|les|el|los|las|il|lo|o|os|as|"
+    rf"einen?|die|das)\s+)?(\d+\s*(kg|kilos?|lbs?|pounds?|-?pound)\s+)?({_ANIMAL})\b|"  # dose ... for my cat
+    rf"\b({_OWNER})\s+({_ANIMAL})\b[^.?!\n]{{0,40}}\b(geben|bekommen|verabreichen)\b|"  # meinem Hund ... geben
+    rf"\b(give|giving|dar|darle|donner|geben|dare|dou)\s+(({_OWNER}|an?|the|a)\s+)?({_ANIMAL})\b|"  # give my dog
+    rf"\b(can|do|should|are)\s+({_ANIMAL})\s+(take|have|eat|get|be given|drink)\b|"  # can cats take ibuprofen
+    rf"\b(deworm\w*|de-worm\w*|desparasit\w*|entwurm\w*|svermin\w*|vermifug\w*|d[ée]vermin\w*)\b[^\n]{{0,30}}\b({_ANIMAL})\b|"
+    rf"\b(vet|vets|vet's|veterinar\w*|v[ée]t[ée]rinaire|tier[äa]rzt\w*|veterin[aá]ri[oa])\b[^\n]{{0,80}}\b({_ANIMAL})\b|"
+    rf"\b({_ANIMAL})\b[^\n]{{0,80}}\b(vet|vet's|veterinar\w*|v[ée]t[ée]rinaire|tier[äa]rzt\w*|veterin[aá]ri[oa])\b",
+    re.I)
+_HUMAN_ANIMAL = re.compile(
+    r"\b(bit(e|es|ten|ing)?|scratch\w*|stung me|sting me|allerg\w*|al[ée]rg\w*|rabies|rage|tollwut|raiva|rabbia|"
+    r"tetanus|t[ée]tanos|tetano|toxoplasm\w*|zoono\w*|ringworm|ti[ñn]a|teigne|litter|pregnan\w*|embarazada|enceinte|"
+    r"schwanger|incinta|gr[áa]vida|asthma|humans?|people|person|persona|personas|pessoas?|menschen?|mensch|"
+    r"kids?|children|child|baby|babies|son|daughter|husband|wife|(give|gave|pass(ed)?|spread)\s+(it\s+)?(to\s+)?me|"
+    r"catch|caught|get\s+\w+\s+from|"
+    r"from (my|our|a|the)\b|mordi\w*|morsur\w*|morso|biss|gebissen|kratz\w*|arañ\w*|griff\w*|arranh\w*|contagi\w*|"
+    r"ansteck\w*|transmi\w*)\b", re.I)
+
+
+def asks_about_animal_health(instruction: str) -> bool:
+    """The request is about an animal's health (veterinary), not a person's (module comment above)."""
+    head = instruction[:600]
+    return bool(_ANIMAL_HEALTH.search(head)) and not _HUMAN_ANIMAL.search(head)
