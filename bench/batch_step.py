@@ -1,10 +1,12 @@
 """Micro-benchmark of the scheduler's batched CPU decode step (experts/cpu_engine.py `step_rows`, issue #21):
-decode tokens/s at batch 1, 4, 8, 16 for the batched step as it was ("old": attention as two matmuls over
-the whole cache bucket) and as it is ("new": attention one SDPA over the used columns only), in the same
-run, interleaved. Both multiply the projections with the base's own weights (int4 kernel or float GEMM).
+decode tokens/s at batch 1, 4, 8, 16 for two settings of the batched step in the same run, interleaved:
+by default (`--paths dense`, an int4 base) the projections through the packed int4 kernel ("old") or
+through the weights' dense bf16 copy, one GEMM for all rows ("new", CpuDecoder.dense_rows=1); with
+`--paths attention` attention as two matmuls over the whole cache bucket ("old") or one SDPA over the
+used columns only ("new").
 
     python bench/batch_step.py [--config experts.yaml] [--batches 1,4,8,16] [--steps 16] [--repeats 3]
-                               [--report-words 0]
+                               [--report-words 0] [--paths dense|attention]
 
 `--report-words N`: the summarization rows summarize the first N words of a reference library page
 (public text the library ships) instead of a short letter, so the rows' cache widths differ more.
@@ -43,8 +45,13 @@ QUESTIONS = [("medical_qa", "What is the difference between type 1 and type 2 di
                                "MCV 74 fL (low). Comment: picture consistent with iron deficiency."),
              ("advice", "My discharge letter says to weigh myself every morning. Why does that matter?")]
 
-PATHS = {"old": {"trim_attention": False, "rows_attention": "bmm"},  # the step before issue #21's change
-         "new": {}}  # the decoder's own settings: one SDPA over the used columns
+PATHS = {"old": {"dense_rows": None, "rows_compile": None},  # int4 base: the packed kernel at every row count
+         "new": {"dense_rows": 1}}  # int4 base: the weights' dense bf16 copy, one GEMM for all rows
+# --paths rows: the kernel (old) vs inductor's compiled weight-only int4 GEMM at every row count >= 2 (new;
+# compiled before the clock, its seconds reported as rows_compile_s)
+ROWS_PATHS = {"old": {"dense_rows": None, "rows_compile": None}, "new": {"dense_rows": None, "rows_compile": 2}}
+# (--paths attention: the attention comparison of commit 1722066)
+ATTENTION_PATHS = {"old": {"trim_attention": False, "rows_attention": "bmm"}, "new": {}}
 
 
 REPORT = ROOT / "data/reference/pages/condition/heart-failure.md"
@@ -115,7 +122,12 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--report-words", type=int, default=0)
+    ap.add_argument("--paths", choices=("dense", "attention", "rows"), default="dense",
+                    help="dense: int4 kernel (old) vs the dense bf16 GEMM (new); attention: bmm over the bucket "
+                         "(old) vs SDPA over the used columns (new); rows: int4 kernel (old) vs inductor's "
+                         "compiled weight-only int4 GEMM (new)")
     args = ap.parse_args()
+    paths = {"attention": ATTENTION_PATHS, "rows": ROWS_PATHS}.get(args.paths, PATHS)
 
     import torch
 
@@ -125,19 +137,27 @@ def main() -> None:
     from medrouter.core.config import load_config
 
     pool = ExpertPool(load_config(args.config))
-    dec = decoder_for(pool.shared, compile=False, background=False)
+    # (compile=True only for --paths rows: step_rows never uses the single-row step's compiled buckets)
+    dec = decoder_for(pool.shared, compile=args.paths == "rows", background=False)
     if dec is None:
         raise SystemExit("the CPU engine does not run this model (experts/cpu_engine.py CpuDecoder.supports)")
     int4 = isinstance(dec.weights[0]["qkv"], tuple)  # the packed int4 (weight, scales) pair
-    out = {"bench": "batch_step", "threads": args.threads, "int4_base": int4,
-           "steps": args.steps, "repeats": args.repeats, "report_words": args.report_words, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+    extra = {}
+    if args.paths == "rows":
+        dec.rows_compile = 2
+        dec.warm_rows(background=False)
+        extra = {"rows_compile_s": dec.rows_compile_s, "rows_compiled": len(dec._frozen),
+                 "rows_compile_error": dec.rows_compile_error}
+        print(json.dumps(extra), file=sys.stderr, flush=True)
+    out = {"bench": "batch_step", "threads": args.threads, "int4_base": int4, **extra,
+           "paths": paths, "steps": args.steps, "repeats": args.repeats, "report_words": args.report_words, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
            "loadavg_start": [round(x, 2) for x in os.getloadavg()], "batches": {}}
     for b in [int(x) for x in args.batches.split(",")]:
         state = prefill(pool, b, args.report_words)
-        secs = {p: [] for p in PATHS}
+        secs = {p: [] for p in paths}
         runs = {}
         for _ in range(args.repeats):  # interleaved: a load spike hits both paths
-            for p, settings in PATHS.items():
+            for p, settings in paths.items():
                 s, logits, toks = decode(dec, state, args.steps, settings)
                 secs[p].append(s)
                 runs[p] = (logits, toks)
@@ -148,7 +168,7 @@ def main() -> None:
         upto = first_diff + 1 if first_diff is not None else len(lo)
         diff = max(float((x - y).abs().max()) for x, y in zip(lo[:upto], ln[:upto]))
         row = {"prompt_tokens": int(state[2].shape[1])}
-        for p in PATHS:
+        for p in paths:
             m = statistics.median(secs[p])
             row[p] = {"step_ms": round(m * 1000, 1), "tokens_per_s": round(b / m, 1),
                       "best_step_ms": round(min(secs[p]) * 1000, 1)}
@@ -159,7 +179,7 @@ def main() -> None:
         print(json.dumps({b: row}), file=sys.stderr, flush=True)
     one = out["batches"].get("1")
     if one:
-        for p in PATHS:
+        for p in paths:
             out[f"{p}_x_batch1"] = {k: round(v[p]["tokens_per_s"] / one[p]["tokens_per_s"], 2)
                                     for k, v in out["batches"].items()}
     out["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -36,6 +36,17 @@ kernel (`_weight_int4pack_mm_for_cpu`) is compute-bound per row on this CPU (30 
 2 threads: ~10.7 ms at 1 row + ~3.2 ms per further row; splitting its output columns so a weight tile
 stays in cache changes nothing), and the bf16 dense copy's AMX GEMM, flat in rows, is bound by memory
 (4x the bytes: ~41 ms at 1-16 rows, and slower than the kernel inside a real step): bench/batch_step.py.
+`dense_rows` puts a step of that many rows or more on the dense copy (off by default: re-measured with
+the copy fused per group, load ~4-5, median step ms kernel -> dense: 2 rows 126 -> 173, 4 89 -> 160,
+8 178 -> 194, 16 271 -> 366). What would amortise: inductor's weight-only int4 AMX GEMM template
+(torch.compile, freezing + max_autotune, a static row count), which unpacks a weight block once for
+all rows: gate/up alone at 16 rows 1.41 -> 0.75 ms, at 8 0.77 -> 0.63; all 120 projections of the
+30 layers as one frozen graph (bf16 activations, within 0.016 of the kernel): 16 rows 91 -> 33 ms, 8 rows
+65-84 -> 52-97 (load 2-4: noise), 1 row 15-25 -> 21-33 (the kernel wins); 103-125 s cold compile per
+row count. Wired in as `rows_compile` (one graph per projection, the row count symbolic from 2 to 256, so
+no padding; 120 graphs, 142 s cold on 2 cores, FX graph cache off for them): off by default, because inside
+a real step it did not win (2 rows 63.8 -> 112.1 ms, 8 167.8 -> 188.5, 16 222.6 -> 218.1; the isolated
+gain does not survive 120 separate graph calls between the eager attention/LoRA ops).
 
 The scheduler keeps its transformers cache as the truth: after each step its layers' views are moved on
 by one column, so a request joining the batch continues on the model's own forward with no hand-over.
@@ -50,10 +61,21 @@ import types
 import torch
 import torch.nn.functional as F
 
+from medrouter.core.tracing import COMPILE_LOCK, keep_fx_tracing_in_its_thread
+
 from .cuda_graphs import (GROUPS, _base, _fused, _rms, _rot, llama_shape_problem, projection_problem,
                           raise_recompile_limits)
 
 GROUP = 32
+DENSE_ROWS = None  # CpuDecoder.dense_rows' default (bench/batch_step.py measures the crossover)
+# CpuDecoder.rows_compile's default: a step of this many rows or more multiplies by inductor's compiled
+# weight-only int4 GEMM once its graphs are ready; None (off): in a real step it lost at 2-8 rows and tied
+# at 16 (bench/batch_step.py --paths rows, step ms kernel -> compiled: 2 rows 63.8 -> 112.1, 4 91.5 -> 130.5,
+# 8 167.8 -> 188.5, 16 222.6 -> 218.1), 142 s to compile its 120 graphs
+ROWS_COMPILE = None
+ROWS_KEY = ("rows",)  # the warm-up queue's entry for the rows GEMMs
+ROWS_EXAMPLE = 16  # the row count the rows graphs are traced at (symbolic from 2 to ROWS_MAX)
+ROWS_MAX = 256  # (serve.max_batch's bound; the template needs an upper bound on the rows)
 BUCKETS = (128, 256, 512, 1024, 2048, 4096)
 
 
@@ -88,11 +110,44 @@ def _head_q8(h: torch.Tensor, q: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
     return ((q.float() * h.view(1, NG, G)).sum(-1) * d).sum(-1)[None]
 
 
+class _Packed(torch.nn.Module):
+    """One fused int4 projection's (packed, scales) as module state (the same tensors, no copy): inductor's
+    freezing makes a module's parameters and buffers graph constants, and its weight-only int4 GEMM
+    template only takes a constant weight (it re-blocks it for AMX at compile time)."""
+
+    def __init__(self, W: tuple):
+        super().__init__()
+        self.weight = torch.nn.Parameter(W[0], requires_grad=False)
+        self.register_buffer("sz", W[1])
+
+
+def _woq_mm(x: torch.Tensor, m: _Packed) -> torch.Tensor:
+    """x (B, K) bf16 @ the packed int4 weight: (B, N). What each rows graph compiles."""
+    return torch.ops.aten._weight_int4pack_mm_for_cpu(x, m.weight, GROUP, m.sz)
+
+
+class _Frozen:
+    """A projection's compiled rows GEMM (frozen weights, any row count >= 2), called like _lin's int4 kernel."""
+
+    __slots__ = ("fn", "mod", "dtype")
+
+    def __init__(self, fn, mod: _Packed):
+        self.fn, self.mod, self.dtype = fn, mod, mod.sz.dtype
+
+    def __call__(self, h: torch.Tensor) -> torch.Tensor:
+        return self.fn(h.to(self.dtype), self.mod).to(h.dtype)
+
+
 def _lin(h: torch.Tensor, W, lora) -> torch.Tensor:
     """h (1, K) fp32 through a fused projection: W a float (N, K) tensor or an int4 (packed, scales)
-    pair (its kernel fed bf16, as Int4Linear does); lora (A (K, r), B (r, N)) or None."""
-    if isinstance(W, tuple):
+    pair (its kernel fed bf16, as Int4Linear does) or its compiled rows GEMM (_Frozen); lora (A (K, r),
+    B (r, N)) or None."""
+    if isinstance(W, _Frozen):
+        y = W(h)
+    elif isinstance(W, tuple):
         y = torch.ops.aten._weight_int4pack_mm_for_cpu(h.to(W[1].dtype), W[0], GROUP, W[1]).to(h.dtype)
+    elif W.dtype != h.dtype:  # the int4 weights' dense bf16 copy (step_rows at dense_rows or more rows)
+        y = F.linear(h.to(W.dtype), W).to(h.dtype)
     else:
         y = F.linear(h, W)
     if lora is None:
@@ -181,7 +236,8 @@ def _copy(fn, tag: str):
 class CpuDecoder:
     """The single-row decode step of one shared base (see the module docstring)."""
 
-    def __init__(self, model, fast=None, *, compile: bool = True, max_len: int = 4096, background: bool = False):
+    def __init__(self, model, fast=None, *, compile: bool = True, max_len: int = 4096, background: bool = False,
+                 rows_compile: int | None | str = "default"):
         lm = model.get_base_model() if hasattr(model, "get_base_model") else model
         why = self.supports(lm, fast)
         if why:
@@ -222,6 +278,20 @@ class CpuDecoder:
         # bucket, by a ROWS_ATTENTION function
         self.trim_attention = True
         self.rows_attention = "sdpa"
+        # int4 base: a step of at least `dense_rows` rows multiplies by the weights' dense bf16 copy (one
+        # GEMM, the weights dequantized once, at load) instead of the int4 kernel, whose cost grows by about
+        # a lone row's per further row (it unpacks the weights again per row); None: the kernel always
+        self.dense_rows: int | None = DENSE_ROWS
+        self._dense: list | None = None
+        # int4 base: a step of at least `rows_compile` rows multiplies by inductor's weight-only int4 GEMM
+        # (one graph per projection, frozen weights, the row count symbolic), once compiled on the warm-up
+        # thread (asked for by the first such step, or warm_rows()); until a projection's graph is ready it
+        # runs on the kernel. None: the kernel always. Needs compile=True to start compiling.
+        self.rows_compile: int | None = ROWS_COMPILE if rows_compile == "default" else rows_compile
+        self._frozen: dict[tuple, _Frozen] = {}  # (layer, group) -> its compiled rows GEMM
+        self._frozen_weights: tuple | None = None  # (how many were ready, the weights with them in)
+        self.rows_compile_s: float = 0.0  # seconds spent compiling them so far
+        self.rows_compile_error: str | None = None
         self.compiled = bool(compile)
         self.background = bool(background)
         self.compile_s: dict[int, float] = {}  # bucket -> seconds its compile took (the first adapter shape's)
@@ -419,15 +489,108 @@ class CpuDecoder:
         attend = ROWS_ATTENTION.get(self.rows_attention)
         if attend is None:
             raise ValueError(f"CpuDecoder.rows_attention: {self.rows_attention!r} is not one of {sorted(ROWS_ATTENTION)}")
+        weights = self._rows_weights(b)
         x = F.embedding(tokens, self.embed).float()
         for i, layer in enumerate(layers):
-            x = _layer_rows(x, cos, sin, bias, col, layer.buf_k, layer.buf_v, self.weights[i], lora[i],
+            x = _layer_rows(x, cos, sin, bias, col, layer.buf_k, layer.buf_v, weights[i], lora[i],
                             self.nh, self.nkv, self.hd, self.eps, self.scale, used, attend)
         logits = F.linear(_rms(x, self.norm_w, self.eps), self.head_w).float()
         for layer in layers:
             layer.place(layer.buf_k, layer.buf_v, 0, t + 1)
         self.steps += 1
         return logits
+
+    def _rows_weights(self, b: int) -> list[dict]:
+        """The per-layer weights step_rows multiplies b rows by: the int4 (packed, scales) pairs, or at
+        dense_rows rows or more their dense bf16 copies (fused like the pairs; the modules' own `dense`
+        buffers become views of them, so no second copy)."""
+        n = self.dense_rows
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+            raise ValueError(f"CpuDecoder.dense_rows: {n!r} is not a row count >= 1 (or None: the int4 kernel always)")
+        c = self.rows_compile
+        if c is not None and (isinstance(c, bool) or not isinstance(c, int) or c < 2):
+            raise ValueError(f"CpuDecoder.rows_compile: {c!r} is not a row count >= 2 (or None: the int4 kernel "
+                             "always)")
+        if not isinstance(self.weights[0]["qkv"], tuple):
+            return self.weights
+        if (n is None or b < n) and c is not None and b >= c:
+            return self._rows_frozen()
+        if n is None or b < n:
+            return self.weights
+        if self._dense is None:
+            dense = []
+            with torch.no_grad():
+                for layer, w in zip(self.layers, self.weights):
+                    d = dict(w)
+                    for g, attr, names in GROUPS:
+                        mods = [_base(getattr(getattr(layer, attr), p)) for p in names]
+                        fused = torch.cat([m.dense for m in mods]) if len(mods) > 1 else mods[0].dense
+                        r0 = 0
+                        for m in mods:
+                            m.dense = fused[r0:r0 + m.out_features]
+                            r0 += m.out_features
+                        d[g] = fused
+                    dense.append(d)
+            self._dense = dense
+        return self._dense
+
+    def _rows_frozen(self) -> list[dict]:
+        """The weights with every projection whose rows graph is ready swapped for it (the rest the kernel's
+        pairs); not all ready: ask for them (on the warm-up thread, or here with background=False)."""
+        total = len(self.weights) * len(GROUPS)
+        if len(self._frozen) < total and self.compiled and self.rows_compile_error is None:
+            if self.background:
+                self._request(ROWS_KEY, None)
+            else:
+                self._compile_rows()
+        got = self._frozen_weights
+        if got is None or got[0] != len(self._frozen):
+            ws = [{g: self._frozen.get((i, g), W) for g, W in w.items()} for i, w in enumerate(self.weights)]
+            got = self._frozen_weights = (len(self._frozen), ws)
+        return got[1]
+
+    def _compile_rows(self, layers=None, compiler=None, limit: int | None = None) -> int:
+        """Compile the rows GEMM of every projection of these layers (default all) not compiled yet, at most
+        `limit` of them (None: all); returns how many are still missing. Each is its own graph (its own code
+        object, the weights frozen into it as constants, the row count symbolic from 2) under inductor's
+        freezing + max_autotune with only its C++ template (no benchmarking of alternatives). Inductor's FX
+        graph cache is off for them: a cache hit between two projections of one shape reused the first's
+        re-blocked weight (measured: logits 2.8-4.4 off), so every start compiles them cold (~1 s each after
+        the first of each shape, ~25 s for those). `compiler(fn)` instead of torch.compile: tests give the
+        plain function to check the dispatch without the compiler."""
+        import torch._dynamo
+        import torch._inductor.config as inductor_config
+
+        keep_fx_tracing_in_its_thread()  # the compiler's tracing must not catch other threads' modules
+        todo = [(i, g) for i in (range(len(self.weights)) if layers is None else layers)
+                for g in ("qkv", "o", "gu", "down") if (i, g) not in self._frozen]
+        for i, g in todo[:limit]:
+            t0 = time.perf_counter()
+            W = self.weights[i][g]
+            mod = _Packed(W)
+            try:
+                with COMPILE_LOCK, torch.inference_mode(), inductor_config.patch(
+                        freezing=True, max_autotune=True, max_autotune_gemm_backends="CPP", fx_graph_cache=False):
+                    fn = _copy(_woq_mm, f"rows_{i}_{g}")
+                    fn = torch.compile(fn, dynamic=False) if compiler is None else compiler(fn)
+                    x = torch.zeros(ROWS_EXAMPLE, W[0].shape[1] * 2, dtype=W[1].dtype)
+                    torch._dynamo.mark_dynamic(x, 0, min=2, max=ROWS_MAX)
+                    fn(x, mod)
+            except Exception as exc:  # noqa: BLE001 - no working compiler here: the kernel for every row count
+                self.rows_compile_error = repr(exc)[:300]
+                return 0
+            self._frozen[(i, g)] = _Frozen(fn, mod)
+            self.rows_compile_s = round(self.rows_compile_s + time.perf_counter() - t0, 2)
+        return len(todo) - len(todo[:limit])
+
+    def warm_rows(self, background: bool = True) -> None:
+        """Compile the rows GEMMs ahead of the first big step (bench/batch_step.py, bench/serve.py): on the
+        warm-up thread, or here. Nothing without compile=True, an int4 base or rows_compile."""
+        if self.compiled and self.rows_compile is not None and isinstance(self.weights[0]["qkv"], tuple):
+            if background:
+                self._request(ROWS_KEY, None)
+            else:
+                self._compile_rows()
 
     # ---- compiling: in the caller's thread, or on a warm-up thread while the caller runs eagerly ------
     @staticmethod
@@ -458,9 +621,12 @@ class CpuDecoder:
         width = key[0]
         if key in self._ready or not self.compiled:
             return
+        keep_fx_tracing_in_its_thread()  # the compiler's tracing must not catch other threads' modules
         t0 = time.perf_counter()
         try:
-            with torch.inference_mode():
+            with COMPILE_LOCK, torch.inference_mode():
+                if key in self._ready:  # compiled by another thread while this one waited
+                    return
                 if self.head_q8 is not None and self._head_ready is None:
                     head = torch.compile(_copy(_head_q8, "head"), dynamic=False)
                     head(torch.zeros(1, self.head_q8[0].shape[1] * GROUP), *self.head_q8)
@@ -497,7 +663,11 @@ class CpuDecoder:
                     return
                 key, lo0 = self._pending.pop(0)
                 self._busy = True
-            self._compile(key, lo0)
+            if key != ROWS_KEY:
+                self._compile(key, lo0)
+            elif self._compile_rows(limit=4):  # a layer at a time, so a bucket asked for meanwhile waits little
+                with self._cv:
+                    self._pending.append((key, lo0))
 
     def warm(self, widths=None, adapters=(None,), background: bool = True) -> None:
         """Compile the step for these bucket widths (default: every bucket, smallest first) and adapters'

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from medrouter.core.tracing import keep_fx_tracing_in_its_thread
+
 PROJ = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
@@ -286,6 +288,7 @@ class GraphEngine:
         if compile if compile is not None else cuda:
             try:
                 raise_recompile_limits(256)
+                keep_fx_tracing_in_its_thread()  # it traces at the first call: other threads keep their modules
                 self._layer_fn = torch.compile(_layer, dynamic=False, fullgraph=False)
             except Exception:  # noqa: BLE001 - no compiler: eager kernels inside the graph
                 self._layer_fn = _layer

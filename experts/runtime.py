@@ -85,7 +85,7 @@ class ExpertPool:
         self.scheduler: Scheduler | None = None
         if serve.continuous_batching and not str(self.device).startswith("cuda") and supports(lm.model):
             self.scheduler = scheduler_for(self.shared, serve.max_batch, serve.max_queue, serve.max_prefill_tokens,
-                                           serve.cpu_decode)
+                                           serve.cpu_decode, **serve.scheduler_options())
 
     @property
     def model(self):
@@ -366,10 +366,10 @@ _schedulers_lock = threading.Lock()
 
 
 def scheduler_for(shared: SharedBase, max_batch: int, max_queue: int, max_prefill_tokens: int,
-                  cpu_decode: str = "off") -> Scheduler:
+                  cpu_decode: str = "off", **options) -> Scheduler:
     """The one scheduler of a shared base model (every pool over it batches together); the first
-    pool's limits hold."""
+    pool's limits and `options` (serve.batch_engine, serve.prefix_cache) hold."""
     with _schedulers_lock:
         if shared.scheduler is None:
-            shared.scheduler = Scheduler(shared, max_batch, max_queue, max_prefill_tokens, cpu_decode)
+            shared.scheduler = Scheduler(shared, max_batch, max_queue, max_prefill_tokens, cpu_decode, **options)
         return shared.scheduler

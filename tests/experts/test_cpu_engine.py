@@ -348,3 +348,86 @@ def test_warm_up_in_the_background_does_not_block_and_eager_serves_meanwhile(fp3
     got, _, _ = _engine_greedy(model, comp, ids, 8)
     assert got == _engine_greedy(model, dec, ids, 8)[0]
     assert comp.eager_steps == eager0, "once warm, every step is compiled"
+
+
+def test_int4_batched_step_through_the_dense_copy_matches_the_kernel(lm, adapter_pool):
+    """int4 base: step_rows with dense_rows (the weights' dense bf16 copy, one GEMM for every row) gives
+    the int4 kernel's logits up to bf16 rounding (the kernel rounds scales and zeros to bf16, the copy the
+    dequantized weights) at several row counts, with the same greedy first tokens; a bad dense_rows is a
+    clear error. (Off by default: bench/batch_step.py measured the copy slower than the kernel here.)"""
+    from experts.cpu_engine import decoder_for
+
+    shared = adapter_pool.shared
+    d = decoder_for(shared, compile=False, background=False)
+    if d is None or not isinstance(d.weights[0]["qkv"], tuple):
+        pytest.skip("no int4 base on this CPU (quantization: auto picks int4 only with native bf16)")
+    names = [None] + [a for a in (shared.fast.slots if shared.fast is not None else {})][:2]
+    for lengths in ((50, 35), (60, 41, 52, 47, 38)):
+        adapters = [names[i % len(names)] for i in range(len(lengths))]
+        state = _rows_state(shared.model, lm.tokenizer, lengths, adapters, shared.fast)
+        kernel = _rows_steps(d, state, adapters, 2, dense_rows=None)
+        dense = _rows_steps(d, state, adapters, 2, dense_rows=1)
+        (t_k, l_k), (t_d, l_d) = kernel[0], dense[0]
+        diff = float((l_k - l_d).abs().max())
+        assert diff < 0.05 * float(l_k.abs().max()), f"{len(lengths)} rows: logits {diff} apart"
+        assert t_k == t_d
+    for bad in (0, -2, "8", 2.5, True):
+        with pytest.raises(ValueError, match="dense_rows"):
+            _rows_steps(d, state, adapters, 1, dense_rows=bad)
+
+
+def _int4_rows_decoder(adapter_pool):
+    """A fresh eager engine over the session's int4 base (its own rows graphs, so none leak into the shared
+    decoder), and the base's adapter names; skips without an int4 base."""
+    shared = adapter_pool.shared
+    d = CpuDecoder(shared.model, shared.fast, compile=False, max_len=256)
+    if not isinstance(d.weights[0]["qkv"], tuple):
+        pytest.skip("no int4 base on this CPU (quantization: auto picks int4 only with native bf16)")
+    return shared, d, [None] + list(shared.fast.slots if shared.fast is not None else {})[:2]
+
+
+def test_int4_rows_dispatch_swaps_in_each_ready_projection(lm, adapter_pool):
+    """rows_compile's dispatch without the compiler (the rows graphs given as the plain function, so the same
+    kernel): a step of rows_compile rows or more runs every projection whose graph is ready through it and
+    the rest on the kernel, with the kernel's logits exactly; fewer rows, or rows_compile None, never use
+    it; an engine built with compile=False never starts compiling; a bad rows_compile is a clear error."""
+    shared, d, names = _int4_rows_decoder(adapter_pool)
+    assert d._compile_rows(layers=[0, 2], compiler=lambda fn: fn) == 0 and len(d._frozen) == 8
+    calls = []
+    for key, f in d._frozen.items():
+        f.fn = (lambda fn, key: lambda x, m: calls.append(key) or fn(x, m))(f.fn, key)
+    for lengths in ((50, 35), (60, 41, 52, 47, 38)):
+        adapters = [names[i % len(names)] for i in range(len(lengths))]
+        state = _rows_state(shared.model, lm.tokenizer, lengths, adapters, shared.fast)
+        kernel = _rows_steps(d, state, adapters, 2, rows_compile=None)
+        assert not calls
+        rows = _rows_steps(d, state, adapters, 2, rows_compile=2)
+        assert len(calls) == 2 * 8 and set(calls) == set(d._frozen)
+        calls.clear()
+        assert all(tk == tr and torch.equal(lk, lr) for (tk, lk), (tr, lr) in zip(kernel, rows))
+        _rows_steps(d, state, adapters, 1, rows_compile=len(lengths) + 1)
+        assert not calls
+    assert d._worker is None and d.rows_compile_error is None
+    for bad in (0, 1, -2, "8", 2.5, True):
+        with pytest.raises(ValueError, match="rows_compile"):
+            _rows_steps(d, state, adapters, 1, rows_compile=bad)
+
+
+@pytest.mark.slow
+def test_int4_rows_compiled_gemm_matches_the_kernel(lm, adapter_pool):
+    """The real rows graphs (inductor's weight-only int4 GEMM, frozen weights, the row count symbolic), for
+    one layer only to keep it cheap (~25 s cold on 2 cores; the whole model's 120 take ~2 min, bench/
+    batch_step.py --paths rows): at 2, 5 and 12 rows (one graph each, no recompile) the kernel's logits up
+    to bf16 rounding of the GEMM's sums, the same greedy tokens."""
+    shared, d, names = _int4_rows_decoder(adapter_pool)
+    assert d._compile_rows(layers=[0]) == 0, d.rows_compile_error
+    assert len(d._frozen) == 4 and d.rows_compile_error is None
+    for lengths in ((50, 35), (60, 41, 52, 47, 38), tuple(36 + 3 * i for i in range(12))):
+        adapters = [names[i % len(names)] for i in range(len(lengths))]
+        state = _rows_state(shared.model, lm.tokenizer, lengths, adapters, shared.fast)
+        kernel = _rows_steps(d, state, adapters, 2, rows_compile=None)
+        rows = _rows_steps(d, state, adapters, 2, rows_compile=2)
+        (t_k, l_k), (t_r, l_r) = kernel[0], rows[0]
+        diff = float((l_k - l_r).abs().max())
+        assert diff < 0.05 * float(l_k.abs().max()), f"{len(lengths)} rows: logits {diff} apart"
+        assert t_k == t_r
