@@ -56,6 +56,9 @@ def test_three_turns_chain_their_context():
     # a short request that names its own subject is a request of its own, in any language
     ("What is blockchain?", False), ("Explain gout.", False), ("Define sepsis", False), ("¿Qué es la gota?", False),
     ("Erklär Gürtelrose.", False), ("What is it?", True), ("¿y cómo se diagnostica?", True), ("now shorter", True),
+    # "even if / when ..." continues the turn before; a question that ends on "here" asks about it
+    ("even if I only drink at weekends?", True), ("Even when the rash has gone?", True),
+    ("so what does grade 3 mean here?", True), ("Even so, what is the treatment for gout?", False),
 ])
 def test_is_follow_up(text, follows):
     assert is_follow_up(text) is follows
@@ -156,6 +159,98 @@ def test_with_documents_a_follow_up_that_asks_no_summary_is_advice():
     assert c.after_summary and c.routed(joined, alone, has_documents=True).route == "summarization"
 
 
+@pytest.mark.parametrize("text, own", [
+    ("so is my level too low?", True), ("what does that mean for me?", True), ("is yours the same as mine?", True),
+    ("did the doctor prescribe me the right dose?", True), ("Und was bedeutet das für mich?", True),
+    ("et ma tension ?", True), ("¿y mis triglicéridos?", True), ("a minha glicose está alta?", True),
+    # "me" as the object of a request is not the user's case; no first person at all is a general question
+    ("tell me about lupus", False), ("can you explain to me what a stent is?", False), ("side effects?", False),
+    ("how is it usually treated?", False), ("which of these values matter most here?", True),
+])
+def test_speaks_of_own(text, own):
+    from medrouter.app.conversation import speaks_of_own
+
+    assert speaks_of_own(text) is own
+
+
+def test_with_documents_a_request_about_the_users_own_things_is_advice():
+    general = _d("medical_qa", _p(0.01, 0.9, 0.0, 0.09))
+    joined = _d("medical_qa", _p(0.02, 0.7, 0.05, 0.23))
+    mine = Conversation.of(_chat("What does my thyroid panel show?", "and is the dose they put me on right?"), REFUSAL)
+    assert mine.own and mine.follows_up
+    assert mine.routed(joined, general, has_documents=True).route == "advice"
+    assert mine.routed(joined, general, has_documents=False).route == "medical_qa"  # nothing of theirs to read
+    # not a follow-up by rule, but after an answered turn: the same reading
+    switch = Conversation.of(_chat("What's in my echo report?", "what does a mild leak mean for my heart?"), REFUSAL)
+    assert switch.own and not switch.follows_up
+    assert switch.routed(general, joined, has_documents=True).route == "advice"
+    # a general follow-up in the same thread stays a general question; a first turn is the router's alone
+    general_follow = Conversation.of(_chat("What does my thyroid panel show?", "how is it usually treated?"), REFUSAL)
+    assert not general_follow.own
+    assert general_follow.routed(joined, general, has_documents=True).route == "medical_qa"
+    assert not Conversation.of("what does my report say?").own
+
+
+@pytest.mark.parametrize("first, follow_up, own", [
+    ("Summarize my colonoscopy report", "why 5 years?", True),
+    ("What does my liver panel show?", "could alcohol cause that?", True),
+    ("Peux-tu résumer mon bilan sanguin ?", "c'est grave ?", True),
+    ("Give me a summary of my neurology letter", "side effects?", False),  # true of the drug for everyone
+    ("Summarize my gastroscopy report", "what's the usual treatment for it?", False),
+    ("What is gout?", "is it serious?", False),  # nothing of the user's in the thread
+])
+def test_a_follow_up_of_a_turn_about_the_users_own_things_asks_about_them(first, follow_up, own):
+    c = Conversation.of(_chat(first, follow_up), REFUSAL)
+    assert c.follows_up and c.own is own
+    general = _d("medical_qa", _p(0.01, 0.9, 0.0, 0.09))
+    route = c.routed(_d("medical_qa", _p(0.02, 0.6, 0.1, 0.28)), general, has_documents=True).route
+    assert route == ("advice" if own else "medical_qa")
+
+
+@pytest.mark.parametrize("first, follow_up", [
+    ("What is omeprazole used for?", "Can I take it with coffee?"),
+    ("How do I take antibiotics properly?", "what if I miss a dose?"),
+    ("How should I store insulin?", "should I still use it if it froze?"),
+])
+def test_without_documents_a_follow_up_of_a_question_stays_a_question(first, follow_up):
+    c = Conversation.of(_chat(first, follow_up), REFUSAL)
+    assert c.follows_up and not c.after_summary
+    joined, alone = _d("advice", _p(0.01, 0.3, 0.0, 0.69)), _d("advice", _p(0.01, 0.2, 0.0, 0.79))
+    assert c.routed(joined, alone, has_documents=False).route == "medical_qa"
+    assert c.routed(joined, alone, has_documents=True).route == "advice"  # with documents: theirs to read
+    # a follow-up of a pasted document keeps the router's ranking ("plus court" stays a summary)
+    pasted = Conversation.of(_chat("Summarize: 'Discharge note. 70-year-old with pneumonia, treated with "
+                                   "amoxicillin, home on day 4.'", "plus court"), REFUSAL)
+    assert pasted.after_summary
+    summary = _d("summarization", _p(0.02, 0.03, 0.6, 0.35))
+    assert pasted.routed(summary, summary, has_documents=False).route == "summarization"
+
+
+@pytest.mark.parametrize("text, money", [
+    ("is it covered by my insurer?", True), ("what would the procedure cost me?", True),
+    ("can I claim it on my taxes?", True), ("is it cheaper abroad?", True), ("should I invest in the company?", True),
+    ("Was kostet das?", True), ("combien ça coûte ?", True), ("¿cuánto cuesta?", True),
+    ("is it safe?", False), ("¿es seguro?", False), ("how long does it last?", False), ("should I pay attention to it?", False),
+])
+def test_asks_about_money(text, money):
+    from medrouter.app.conversation import asks_about_money
+
+    assert asks_about_money(text) is money
+
+
+def test_a_follow_up_about_money_is_refused_though_its_topic_is_medical():
+    c = Conversation.of(_chat("What is a knee replacement?", "roughly what does one cost without insurance?"), REFUSAL)
+    assert c.follows_up
+    in_scope = _d("medical_qa", _p(0.1, 0.9))
+    d = c.routed(in_scope, _d("medical_qa", _p(0.3, 0.7)))
+    assert d.refused and d.route == "out_of_scope" and d.reason == "out_of_scope_frame"
+    # an emergency in the same words is never refused; a request of its own is the router's to judge
+    urgent = c.routed(_d("medical_qa", _p(0.1, 0.9), emergency="cardiac", emergency_mode="urgent"), in_scope)
+    assert not urgent.refused
+    own = Conversation.of(_chat("What is a knee replacement?", "Which health plans are cheapest in Ohio?"), REFUSAL)
+    assert not own.follows_up and not own.routed(in_scope, in_scope).refused
+
+
 def test_the_routers_overrides_and_emergencies_stand():
     c = Conversation.of(_chat("Summarize my MRI report", "do I need surgery for it?"), REFUSAL)
     matched = _d("advice", _p(0.3, 0.6, 0.0, 0.1), reason="doc_match", doc_match=0.6)
@@ -231,6 +326,10 @@ def test_lone_surrogates_are_refused_by_name():
     ("what does the B stand for?", True), ("who is the CEO of Moderna?", False), ("best pizza in Naples?", False),
     ("ok how do you get rid of it", True), ("is it bad for you?", True),
     ("who are you?", False), ("Tell me a riddle", False), ("What is a good recipe for paella?", False),
+    # time spans, who it is for and what one does with it name no subject either
+    ("how many days off school?", True), ("how long until it heals?", True), ("what can I give a toddler?", True),
+    ("is it safe in pregnancy?", True), ("How much sleep does a teenager need?", False),
+    ("what should I eat in Rome?", False),
 ])
 def test_a_question_without_a_subject_of_its_own_is_a_follow_up(text, subjectless):
     from medrouter.app.conversation import is_subjectless
@@ -402,6 +501,8 @@ def test_ingest_errors_go_to_stderr(tmp_path):
     (("What is hay fever?", "who is the lead singer of Coldplay?"), (), "out_of_scope"),
     (("What is gout?", "write a song about it"), (), "out_of_scope"),
     (("What is gout?", "best pizza in Naples?"), (), "out_of_scope"),
+    (("What is a colonoscopy?", "and is it covered by insurance?"), (), "out_of_scope"),
+    (("What is a hip replacement?", "how much would it cost me?"), (), "out_of_scope"),
     (("Summarize this: Clinic letter. 45-year-old man with a torn medial meniscus of the right knee on MRI; "
       "arthroscopy planned, physiotherapy meanwhile.", "what is a meniscus?", "now make the summary shorter"), (),
      "summarization"),
