@@ -45,6 +45,10 @@ NAMELESS_FLOOR = 0.44
 SECTION_WEIGHT = 3.0
 # how much a line that says the name the question used is preferred (same scale)
 NAME_WEIGHT = 1.0
+# a word that this share of the pages use (and at least this many) is the library's general vocabulary
+# (Library._general_words): "contagious" is on 124 of 929 pages, "serotonin" on 28, "rhabdomyolysis" on 9
+GENERAL_SHARE = 0.04
+GENERAL_MIN_PAGES = 20
 _WORD = re.compile(r"[^\W\d_][^\W_\-']{3,}", re.U)
 _NAME = re.compile(r"(?<=[\w,;:)'\-] )[A-Z][a-z]{3,}|(?<=-)[A-Z][a-z]{3,}")
 _QUESTION_WORDS = {
@@ -181,7 +185,9 @@ class Library:
                 best[h.source] = max(best.get(h.source, -1.0), h.score)
             focus = set(sorted(best, key=lambda p: -best[p])[:2])
         wanted = intent_sections(question)
-        asked = [bool(wanted) and (h.section or "").lower() in wanted for h in hits]
+        often = bool(_HOW_OFTEN.search(question))
+        asked = [(bool(wanted) and (h.section or "").lower() in wanted) or (often and bool(_INTERVAL.search(h.text)))
+                 for h in hits]
         # stable: the fused order within each group
         order = sorted(range(len(hits)), key=lambda i: (page[i] not in focus, not asked[i]))
         if len(named) > 1:
@@ -208,8 +214,7 @@ class Library:
         """The pages `question` names, those it must not be answered from, what it names that no page is."""
         got = self._subjects.get(question)
         if got is None:
-            got = self._name_index().subject(question, rare_words(question, self.known_word(), self._vocabulary(),
-                                                                  self._library_names()))
+            got = self._name_index().subject(question, self._rare_words(question))
             if len(self._subjects) > 256:
                 self._subjects.clear()
             self._subjects[question] = got
@@ -250,7 +255,8 @@ class Library:
                 p = pages.setdefault(ch["source"], [ch["source"], ch.get("title") or "", ref.get("aliases", []), [],
                                                     ref.get("category")])
                 p[3].append(ch["text"])
-            self._names = (loaded, NameIndex([(s, t, a, "\n".join(x), c) for s, t, a, x, c in pages.values()]))
+            self._names = (loaded, NameIndex([(s, t, a, "\n".join(x), c) for s, t, a, x, c in pages.values()],
+                                              known_word=self.known_word()))
         return self._names[1]
 
     def evidence(self, question: str, hits, n: int):
@@ -266,13 +272,18 @@ class Library:
         said = self._name_index().names_in(question, subj.named)
         bonus = rrf(0, NAME_WEIGHT)
 
-        def says_name(line: str) -> float:
+        # "how often" is answered by the line that gives an interval ("every 12 weeks"), whichever
+        # section holds it (Who it is for on a screening page, Recovery on the blood donation page)
+        often = rrf(0, SECTION_WEIGHT) if _HOW_OFTEN.search(question) else 0.0
+
+        def line_boost(line: str) -> float:
             words = {_fold(w) for w in tokens(line)}
-            return bonus if any(all(_fold(w) in words for w in n) for n in said) else 0.0
+            named = bonus if said and any(all(_fold(w) in words for w in n) for n in said) else 0.0
+            return named + (often if often and _INTERVAL.search(line) else 0.0)
 
         return self.store.evidence(self.name, question, hits, n=n, sentences=True,
                                    keep=subj.mentions if subj.unnamed else None, boost=boost,
-                                   line_boost=says_name if said and NAME_WEIGHT else None)
+                                   line_boost=line_boost if (said and NAME_WEIGHT) or often else None)
 
     def known_word(self):
         if self._known is None:
@@ -285,7 +296,7 @@ class Library:
     def coverage(self, question: str, hits, floor: float | None = None) -> Coverage:
         floor = self.floor if floor is None else floor
         best = max((h.score for h in hits), default=-1.0)
-        rare = rare_words(question, self.known_word(), self._vocabulary(), self._library_names())
+        rare = self._rare_words(question)
         missing = uncovered_words(question, hits, self.known_word(), rare=rare)
         # not covered when no excerpt holds any of the question's uncommon words or names (Fabry,
         # Kawasaki), unless an excerpt matches it closely in meaning (a lay question whose one odd
@@ -307,6 +318,25 @@ class Library:
             self._rare = (loaded, by_start_and_length(
                 w for w in sorted(self._name_index().all_words) if w.isalpha() and len(w) >= 4 and not known(w)))
         return self._rare[1]
+
+    def _rare_words(self, question: str) -> list[str]:
+        """rare_words, less the library's general words (`_general_words`)."""
+        general = self._general_words()
+        return [w for w in rare_words(question, self.known_word(), self._vocabulary(), self._library_names())
+                if _fold(w) not in general]
+
+    def _general_words(self) -> frozenset[str]:
+        """Words that are no page's name and that many pages use ("contagious": 124 of 929): the library's
+        general vocabulary, never a thing the question names that no page is called, although the
+        embedder's vocabulary lacks them ("is scabies contagious" is answered from every line of the
+        scabies page that answers it, not only the line that says "contagious")."""
+        ni = self._name_index()
+        return ni.common_words(max(GENERAL_MIN_PAGES, int(GENERAL_SHARE * len(ni.words))))
+
+    def uses_words(self, pages, words) -> bool:
+        """Does each of `words` appear, as it is, on one of `pages` at least?"""
+        ni = self._name_index()
+        return all(any(ni.uses_word(p, w) for p in pages) for w in words)
 
     def _vocabulary(self) -> dict:
         """The embedder's whole-word vocabulary by (first letter, length), to tell a misspelt common
@@ -333,14 +363,23 @@ _INTENTS = [
      ("what it is for", "why it is done", "what it measures", "who it is for")),
     (r"\b(how does|how do|work|works|mechanism)\b", ("how it works",)),
     (r"\b(how (should|do) i take|dose|dosage|how much|how often|when to take|max|maximum|per day|a day)\b", ("how to take it",)),
+    # screening and tests: "mammogram how often" is answered by who is invited and how often
+    (r"\bhow often\b|\bevery (few |\d+ |one |two |three |five )?(years?|months?)\b", ("who it is for", "why it is done")),
+    (r"\b(every (day|night)|nightly|each (day|night)|long[- ]term)\b", ("how to take it", "common side effects")),
     (r"\b(symptoms?|signs?|feel like|warning)\b", ("symptoms",)),
     (r"\bhow (do|can|would|will) (i|you|we) (tell|know)\b|\bhow to tell\b|\bdo i have\b", ("symptoms",)),
-    (r"\b(causes?|caused|why do i|risk factors?|who gets)\b", ("causes and risk factors", "common causes")),
+    (r"\b(causes?|caused|why do i|risk factors?|who gets|triggers?|triggered|sets? off|inherit\w*|hereditary|genetic|passed (down|on)|"
+     r"runs? in (the |my )?famil\w*)\b", ("causes and risk factors", "common causes")),
     (r"\b(diagnos\w*|tested|test for)\b", ("tests and diagnosis",)),
     (r"\b(treat\w*|cure|get rid|manage|remed\w*)\b", ("treatment", "self-care")),
     (r"\b(prevent\w*|avoid|outlook|long[- ]term|go away|contagious|catch|spread)\b", ("outlook and prevention", "what it is")),
+    # what to avoid is also what sets it off (fava beans in G6PD deficiency) and what treatment says to stay off;
+    # how it spreads is also its causes (the germ and how it passes)
+    (r"\b(avoid\w*|stay away|keep away|steer clear)\b", ("causes and risk factors", "treatment", "interactions and cautions")),
+    (r"\b(contagious|infectious|catch\w*|spread\w*|pass(ed)? (it )?on)\b", ("causes and risk factors",)),
     (r"\bwhen (should|to|do) (i |you |we )?(see|call|go|get help|seek|worry|contact|visit|phone)|"
-     r"\b(worry|worried|see a doctor|emergency|urgent|serious)\b", ("when to seek care",)),
+     r"\b(worry|worried|see a doctor|emergency|urgent|serious|red flags?|danger signs?|warning signs?)\b",
+     ("when to seek care",)),
     (r"\bwhen (should|do|to) .*\b(start|begin|stop)\b|\bwhat age\b|\bhow old\b", ("who it is for",)),
     (r"\b(prepare|preparation|prep|before (the|my|a))\b", ("preparation",)),
     (r"\b(recover\w*|after (the|my|a)|results?)\b", ("recovery and results",)),
@@ -355,6 +394,10 @@ _INTENTS = [
     (r"^\W*(what|what's|whats) (is|are) (a |an |the )?[\w' -]+\W*$|\bdefin\w*|\bmean\b", ("what it is", "what it measures", "what it is for")),
 ]
 _INTENT_RE = [(re.compile(p, re.I), tuple(h)) for p, h in _INTENTS]
+# a question that asks how often, and a line that gives an interval
+_HOW_OFTEN = re.compile(r"\bhow (often|frequently|regularly|many times)\b|\bhow long between\b", re.I)
+_INTERVAL = re.compile(r"\bevery\b|\b(once|twice|\w+ times) (a|per|each)\b|\b(annual(ly)?|yearly|monthly|weekly|daily)\b|"
+                       r"\bintervals?\b|\bgap\b|\b\d+\s*(to\s*\d+\s*)?(days?|weeks?|months?|years?)\b", re.I)
 
 
 def intent_sections(question: str) -> set[str]:

@@ -67,6 +67,15 @@ _LOWER_OK = {"BV", "TB", "MS", "UC", "OA", "RA", "AF", "BP"}
 _ABBREV = re.compile(r"^[A-Z]{3,6}s?$")
 _EPONYM = re.compile(r"^([A-Z][a-z]{4,})['’]s (disease|syndrome)$")
 _DESIGNATOR = re.compile(r"^(\d+[a-z]?|[a-z]\d*|i{1,3}|iv|one|two)$")
+# one-word names that are also everyday words, and the uses that are the everyday word: "fingers turn white
+# in the cold" is the weather, not the common cold ("I have a cold", "cold and flu" stay the illness)
+_OTHER_SENSE = {
+    ("cold",): re.compile(
+        r"\b(in( the)?|it'?s|too|so|very|feels?|feeling|felt|gets?|getting|got|turns?|turning|when)\s+cold\b"
+        r"(?!\s+(and flu|symptoms?|virus|medicines?|remed\w*|sores?))|"
+        r"\bcold\s+(weather|water|air|temperatures?|climate|days?|nights?|hands?|feet|fingers?|toes?|skin|exposure|"
+        r"showers?|baths?|drinks?|food|rooms?|places?|winters?|wind|sweats?|compress\w*|packs?|therapy|intolerance)\b", re.I),
+}
 
 
 def tokens(text: str) -> list[str]:
@@ -120,8 +129,12 @@ def _near(word: str, toks: list[str]) -> bool:
 class NameIndex:
     """Every page's names (title and aliases, as token tuples) and the words its text uses."""
 
-    def __init__(self, pages: list[tuple]):
-        # pages: (source, title, aliases, whole text[, category])
+    def __init__(self, pages: list[tuple], known_word=None):
+        # pages: (source, title, aliases, whole text[, category]); known_word(w): is w an everyday word
+        # (the embedder's whole-word vocabulary), so that a lower-case abbreviation that is none ("ldl",
+        # "copd") names its page without support
+        self.known_word = known_word
+        self._common: dict[int, frozenset[str]] = {}
         self.names: dict[str, list[tuple[str, ...]]] = {}
         self.upper: dict[str, set[str]] = {}  # short all-capital aliases ("MS", "TB"): matched as written
         self.words: dict[str, set[str]] = {}
@@ -184,15 +197,33 @@ class NameIndex:
         return [n for n in sorted(got, key=len, reverse=True)
                 if not any(len(m) > len(n) and _has(list(m), n) for m in got)]
 
+    def common_words(self, least: int) -> frozenset[str]:
+        """The words (folded) that `least` pages or more use and no page's name has: the library's general
+        vocabulary ("contagious"), as opposed to a thing a question names."""
+        got = self._common.get(least)
+        if got is None:
+            counts: dict[str, int] = {}
+            for words in self.words.values():
+                for w in words:
+                    counts[w] = counts.get(w, 0) + 1
+            got = self._common[least] = frozenset(w for w, c in counts.items() if c >= least and w not in self.name_words)
+        return got
+
+    def uses_word(self, source: str, word: str) -> bool:
+        """Does page `source` use `word` as it is (folded: singular, no accents)?"""
+        return _fold(word) in self.words.get(source, ())
+
     def _abbreviation_supported(self, question: str, q: list[str], source: str, got: list) -> bool:
-        """False when `source` is named only by an abbreviation typed in lower case ("prep", "pots")
-        and none of the question's other words is on its page: "colonoscopy prep tips" is not about
+        """False when `source` is named only by an abbreviation typed in lower case that is also an
+        everyday word ("prep", "pots") and none of the question's other words is on its page: "colonoscopy prep tips" is not about
         PrEP; "pots heart rate when standing" is about POTS (its page says heart, rate, standing)."""
         caps = self.caps.get(source, {})
         if not got or not all(n in caps for n in got):
             return True
         if any(re.search(rf"\b{re.escape(caps[n])}\b", question) for n in got):
             return True  # written as the page writes it
+        if self.known_word is not None and all(not self.known_word(w) for n in got for w in n):
+            return True  # no everyday word in lower case either: "whats a good ldl number"
         inside = {w for n in got for w in n}
         rest = [w for w in q if len(w) >= 3 and w not in GENERIC and w not in inside and not w.isdigit()]
         return not rest or any(_uses(self.words[source], w) for w in rest)
@@ -231,6 +262,7 @@ class NameIndex:
                     or (u in _LOWER_OK and re.search(rf"\b{re.escape(u.lower())}\b", question))]
             if got and not self._abbreviation_supported(question, q, source, got):
                 continue
+            got = [n for n in got if not _other_sense(question, n)]
             if got:
                 matched[source] = got
         if len(matched) > 1 and not _COMPARE.search(" ".join(q)):
@@ -299,6 +331,15 @@ class NameIndex:
                 unnamed[unnamed.index(a)] = (q[i], q[i + 1])
                 unnamed.remove(b)
         return Subject(named=named, conflicting=conflicting, unnamed=unnamed)
+
+
+def _other_sense(question: str, name: tuple[str, ...]) -> bool:
+    """Is every use of the one-word `name` in `question` its everyday sense (_OTHER_SENSE)?"""
+    rx = _OTHER_SENSE.get(name)
+    if rx is None:
+        return False
+    uses = len(re.findall(rf"\b{re.escape(name[0])}s?\b", question, re.I))
+    return uses > 0 and len(rx.findall(question)) >= uses
 
 
 def _coordinated(q: list[str], name: tuple[str, ...]) -> bool:

@@ -163,6 +163,20 @@ def test_an_abbreviation_typed_in_lower_case_needs_its_page_to_fit_the_question(
     assert not names.subject("cough wont go away 4 weeks now").unnamed  # "won't" is no name
 
 
+def test_a_lower_case_abbreviation_that_is_no_everyday_word_names_its_page():
+    everyday = {"prep", "pots", "whats", "good", "number", "tips", "for", "a"}
+    pages = [
+        ("ldl", "LDL cholesterol", ["LDL"], "LDL cholesterol is measured in a blood test."),
+        ("prep", "HIV pre-exposure prophylaxis", ["PrEP"], "PrEP is a pill taken to prevent HIV."),
+        ("colo", "Colonoscopy", [], "A colonoscopy needs a bowel preparation the day before."),
+    ]
+    names = NameIndex(pages, known_word=lambda w: w in everyday)
+    assert names.subject("whats a good ldl number").named == {"ldl"}
+    assert names.subject("colonoscopy prep tips").named == {"colo"}  # "prep" is an everyday word
+    # without a vocabulary every lower-case abbreviation needs its page's support, as before
+    assert not NameIndex(pages).subject("whats a good ldl number").named
+
+
 @pytest.mark.parametrize("question", ["What are the symptoms of a frozen pipe burst?", "What is a splinter?"])
 def test_a_question_that_names_no_page_needs_a_close_excerpt(reference_library, question):
     # the Symptoms lines of some page share its wording, not its subject
