@@ -37,6 +37,10 @@ pregnant pregnancy breastfeeding alcohol drink drinking
 please thanks thank hi hello hey quick question wondering
 """.split())
 
+# the in-scope probability a classifier refusal needs before a word the named page uses counts as about
+# the page (routing dev, dev2, train out-of-scope rows: 0 accepted at 0.2 and 0.3, 1 at 0)
+PAGE_WORDS_MIN_IN_SCOPE = 0.3
+
 # a sentence that states something checkable: it cites an excerpt or gives a number
 _CLAIM = re.compile(r"\[\d{1,2}\]|\d")
 # heads of the quoted lines under a grounded answer: the model's checked answer stands above them,
@@ -49,6 +53,17 @@ NOT_IN_LIBRARY = ("The reference library has no page that answers this, so I can
 ASK_FOR_DOCUMENT = ("I don't have that document yet. Paste its text into your message, or upload it (My documents "
                     "in the app; `medrouter ingest FILE --collection NAME` and `--collection NAME` on the command "
                     "line), then ask again.")
+# a general question that mentions the user's own document, answered from the library without it
+DOCUMENT_OFFER = ("These lines are general information from the reference library, not a reading of your own "
+                  "document: to have it read, paste its text into your message or upload it (My documents in the "
+                  "app; `medrouter ingest FILE --collection NAME` and `--collection NAME` on the command line).")
+# ... unless the request asks what the document itself says or holds ("what does my care plan say about
+# diet", "what was my LDL in my report", "can you check my bloods for anaemia"): then only it can answer
+_READS_THE_DOCUMENT = re.compile(
+    r"\b(say|says|said|saying|show|shows|showed|shown|state[sd]?|mention\w*|read|reads|look (at|over|through)|"
+    r"go (over|through)|check|interpret\w*|summar\w*|translate|decode|break down|walk me through|"
+    r"explain (it|this|that|them|these|those|my|the)|(what|which) (was|were|is|are) (my|the)|my (value|number|level|"
+    r"result|reading|score|count)s?)\b", re.I)
 NOT_CHECKED = "(Not checked against a source: this answer comes from the model alone and may be wrong.)"
 
 
@@ -204,6 +219,7 @@ class _Turn:
     doc_hits: list | None = None  # the user's collection searched for the request (before routing)
     conversation: Conversation | None = None
     generation: dict | None = None  # the caller's overrides of the expert's generation settings
+    offer: str = ""  # one line after the reply (DOCUMENT_OFFER: answered without the document it names)
 
     @property
     def query(self) -> str:
@@ -370,7 +386,11 @@ class Assistant:
             return (yield from self._refuse(turn, timer))
         g = turn.spec.grounding
         if not turn.collection and turn.decision.needs_document:
-            return (yield from self._ask_for_document(turn, timer))
+            if not (g.source != "input" and self.settings.reference.sources and self._general_despite_document(turn)):
+                return (yield from self._ask_for_document(turn, timer))
+            # "what does egfr mean on my blood test": the library's lines on it, and the offer to read theirs
+            turn.offer = DOCUMENT_OFFER
+            return (yield from self._from_reference(turn, timer))
         if g.source == "input":  # a summary of the request's own document, checked against it
             return (yield from self._summarize(turn, timer))
         if g.required and (g.source == "reference" or (g.source == "documents" and not turn.collection
@@ -383,6 +403,15 @@ class Assistant:
             return (yield from self._no_coverage(turn, sources, timer))
         return (yield from self._generate(turn, hits or [], sources, timer))
 
+    def _general_despite_document(self, turn: _Turn) -> bool:
+        """A request that names the user's document (not attached) but asks a general question about a
+        reference page ("what does egfr mean on my blood test", "is a potassium of 5.8 on my bloods
+        high"): the library answers it. Not when it asks what the document says or holds
+        (_READS_THE_DOCUMENT), nor when it names no page ("what does my care plan say about diet")."""
+        if _READS_THE_DOCUMENT.search(turn.text):
+            return False
+        return bool(self.library.subject(turn.text).named)
+
     def _about_a_library_name(self, decision, text: str) -> bool:
         """A request the classifier refused whose only subject is an uncommon name of a reference page:
         every other word is a closed-class word or a generic health predicate or person (ABOUT_A_NAME:
@@ -394,8 +423,17 @@ class Assistant:
         if not (decision.refused and decision.reason == "classifier"):
             return False
         names, rest = self.library.names_said(text)
-        return bool(names) and any(self.library.uncommon_name(n) for n in names) and all(
-            w in ABOUT_A_NAME or len(w) == 1 or w.isdigit() for w in rest)
+        if not (names and any(self.library.uncommon_name(n) for n in names)):
+            return False
+        other = [w for w in rest if not (w in ABOUT_A_NAME or len(w) == 1 or w.isdigit())]
+        if not other:
+            return True
+        # a word of its own that the named page itself uses ("sickle cell crisis triggers", "rabies shots
+        # after a dog bite abroad") is about the page, when the classifier's doubt is real (in-scope
+        # P >= PAGE_WORDS_MIN_IN_SCOPE: "how often should my dog get a rabies shot" is 0.11, stays refused)
+        if 1.0 - decision.scores.get(self.router.oos, 1.0) < PAGE_WORDS_MIN_IN_SCOPE:
+            return False
+        return self.library.uses_words(self.library.subject(text).named, other)
 
     def _named_in_library(self, decision, text: str):
         """A request the router refused for its doubt alone (reason "below_threshold": an in-scope route
@@ -484,6 +522,9 @@ class Assistant:
         timer.mark("retrieve", start)
         sources = [Source.of(i + 1, h) for i, h in enumerate(hits)]
         if not cov.covered:
+            if turn.offer == DOCUMENT_OFFER:  # the library does not answer it: the user's document may
+                turn.offer = ""
+                return (yield from self._ask_for_document(turn, timer))
             body = self._close(turn, NOT_IN_LIBRARY)
             yield body
             timer.mark("total")
@@ -552,7 +593,7 @@ class Assistant:
 
     def _close(self, turn: _Turn, reply: str) -> str:
         """The whole answer: urgent banner, reply, emergency pointer, disclaimer."""
-        parts = [p for p in (reply.strip(), turn.pointer) if p]
+        parts = [p for p in (reply.strip(), turn.offer, turn.pointer) if p]
         return turn.prefix + "\n\n".join(parts + [self.settings.disclaimer])
 
     def _refuse(self, turn: _Turn, timer: _Timer) -> Generator[str, None, Answer]:
@@ -619,7 +660,7 @@ class Assistant:
             turn, gen.text, hits, grounded, timer, store=store or self.store, collection=collection or turn.collection)
         # after the reply: the label of an answer no source checked, and the emergency pointer
         unchecked = not (grounded or turn.spec.grounding.source == "input") and not declined and bool(reply.strip())
-        extras = [x for x in (NOT_CHECKED if unchecked else "", turn.pointer) if x]
+        extras = [x for x in (NOT_CHECKED if unchecked else "", turn.offer, turn.pointer) if x]
         if not gate.shown and reply:
             yield reply.rstrip() if extras else reply
         for extra in extras:

@@ -43,3 +43,30 @@ def test_an_eponym_alone_names_its_page_but_a_short_one_does_not():
                     ("ds", "Down's syndrome", [], "Down's syndrome is caused by an extra chromosome 21.")])
     assert ni.subject("is huntingtons inherited").named == {"hd"} and ("huntingtons",) in ni.eponyms
     assert not ni.subject("the ups and downs of life").named  # "Down" is too short to stand alone
+
+
+@pytest.mark.parametrize("text", [
+    "sickle cell crisis what can trigger one",  # "trigger": a word the sickle cell page itself uses
+    "rabies vaccine after a dog bite",  # "dog", "bite": the rabies page's own words
+])
+def test_a_refused_question_whose_other_words_the_named_page_uses_is_answered(assistant, router, reference_library, text):
+    decision = _refused(router, text)
+    decision = replace(decision, scores={**decision.scores, router.oos: 0.55})  # the classifier in real doubt
+    d = assistant._named_in_library(decision, text)
+    assert (d.route, d.refused, d.reason) == ("medical_qa", False, "names_reference_page")
+
+
+@pytest.mark.parametrize("text", [
+    "write a poem about sickle cell crisis",  # "write", "poem": no word of the page
+    "does my puppy need a rabies shot every year",  # veterinary: "puppy" is not on the rabies page
+])
+def test_a_refused_request_with_words_the_named_page_never_uses_stays_refused(assistant, router, reference_library, text):
+    decision = _refused(router, text)
+    decision = replace(decision, scores={**decision.scores, router.oos: 0.55})
+    assert assistant._named_in_library(decision, text) is decision
+
+
+def test_page_words_count_only_when_the_classifier_doubts(assistant, router, reference_library):
+    text = "sickle cell crisis what can trigger one"
+    decision = replace(_refused(router, text), scores={**_refused(router, text).scores, router.oos: 0.95})
+    assert assistant._named_in_library(decision, text) is decision

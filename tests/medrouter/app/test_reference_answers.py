@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from medrouter.app.assistant import NOT_CHECKED, NOT_IN_LIBRARY
+from medrouter.app.assistant import ASK_FOR_DOCUMENT, DOCUMENT_OFFER, NOT_CHECKED, NOT_IN_LIBRARY
 
 
 def answer_lines(ans) -> list[str]:
@@ -77,3 +77,26 @@ def test_a_named_document_that_is_not_attached_is_asked_for(assistant, text):
     ans = assistant.ask(text)
     assert ans.route in ("summarization", "advice") and ans.finish_reason != "refused"
     assert ans.stop_reason == "needs_document" and "upload" in ans.answer.lower()
+
+
+@pytest.mark.parametrize("text", ["what does egfr mean on my blood test",
+                                  "is a potassium of 5.8 on my bloods high"])
+def test_a_general_question_naming_an_absent_document_is_answered_from_the_library_with_the_offer(assistant, text):
+    """It names the user's document (not attached) but asks what a reference page answers: the page's
+    lines, cited, then the one line offering to read the document itself; never a refusal."""
+    ans = assistant.ask(text)
+    assert ans.finish_reason != "refused" and ans.stop_reason == "quoted", ans.answer
+    assert ans.sources and all(s.origin == "reference" for s in ans.sources)
+    assert DOCUMENT_OFFER in ans.answer and ASK_FOR_DOCUMENT not in ans.answer
+    body = ans.answer.split("\n\nSources:")[0]
+    assert re.search(r"\[\d\]", body)
+    assert ans.answer.rstrip().endswith(assistant.settings.disclaimer)
+
+
+@pytest.mark.parametrize("text", ["what was my LDL in my report",
+                                  "can you check my blood test for anemia",
+                                  "What does my care plan say about diet?"])
+def test_a_question_only_the_absent_document_answers_asks_for_it(assistant, text):
+    ans = assistant.ask(text)
+    assert ans.stop_reason == "needs_document" and ASK_FOR_DOCUMENT in ans.answer, ans.answer
+    assert DOCUMENT_OFFER not in ans.answer and not ans.sources
