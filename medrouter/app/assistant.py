@@ -40,6 +40,9 @@ please thanks thank hi hello hey quick question wondering
 # the in-scope probability a classifier refusal needs before a word the named page uses counts as about
 # the page (routing dev, dev2, train out-of-scope rows: 0 accepted at 0.2 and 0.3, 1 at 0)
 PAGE_WORDS_MIN_IN_SCOPE = 0.3
+# ... and before a common page name ("kidney stone", "athlete's foot") with such words counts
+COMMON_NAME_MIN_IN_SCOPE = 0.3
+_ASKS_MEANING = re.compile(r"\bmean(s|ing)?\b|\bstands? for\b|\bidiom\b|\bexpression\b|\bphrase\b", re.I)
 
 # a sentence that states something checkable: it cites an excerpt or gives a number
 _CLAIM = re.compile(r"\[\d{1,2}\]|\d")
@@ -423,16 +426,22 @@ class Assistant:
         if not (decision.refused and decision.reason == "classifier"):
             return False
         names, rest = self.library.names_said(text)
-        if not (names and any(self.library.uncommon_name(n) for n in names)):
+        if not names:
             return False
+        uncommon = any(self.library.uncommon_name(n) for n in names)
         other = [w for w in rest if not (w in ABOUT_A_NAME or len(w) == 1 or w.isdigit())]
-        if not other:
+        if uncommon and not other:
             return True
         # a word of its own that the named page itself uses ("sickle cell crisis triggers", "rabies shots
         # after a dog bite abroad") is about the page, when the classifier's doubt is real (in-scope
-        # P >= PAGE_WORDS_MIN_IN_SCOPE: "how often should my dog get a rabies shot" is 0.11, stays refused)
-        if 1.0 - decision.scores.get(self.router.oos, 1.0) < PAGE_WORDS_MIN_IN_SCOPE:
+        # P >= PAGE_WORDS_MIN_IN_SCOPE: "how often should my dog get a rabies shot" is 0.11, stays refused);
+        # so is a common name's ("how do you pass a kidney stone", "athletes foot cream") when the doubt is
+        # larger still (COMMON_NAME_MIN_IN_SCOPE)
+        p_in = 1.0 - decision.scores.get(self.router.oos, 1.0)
+        if p_in < (PAGE_WORDS_MIN_IN_SCOPE if uncommon else COMMON_NAME_MIN_IN_SCOPE):
             return False
+        if not uncommon and _ASKS_MEANING.search(text):
+            return False  # what an everyday phrase means is a question about words ("what does cold feet mean")
         return self.library.uses_words(self.library.subject(text).named, other)
 
     def _named_in_library(self, decision, text: str):

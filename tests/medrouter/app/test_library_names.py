@@ -70,3 +70,20 @@ def test_page_words_count_only_when_the_classifier_doubts(assistant, router, ref
     text = "sickle cell crisis what can trigger one"
     decision = replace(_refused(router, text), scores={**_refused(router, text).scores, router.oos: 0.95})
     assert assistant._named_in_library(decision, text) is decision
+
+
+@pytest.mark.parametrize("text", [
+    "how do you pass a kidney stone",  # "pass": a word of the kidney stones page
+    "athletes foot cream",  # "cream": the athlete's foot page's own word
+])
+def test_a_refused_question_about_a_common_page_name_with_its_words_is_answered_in_real_doubt(
+        assistant, router, reference_library, text):
+    decision = _refused(router, text)
+    doubt = replace(decision, scores={**decision.scores, router.oos: 0.6})  # in scope 0.4 >= 0.3
+    d = assistant._named_in_library(doubt, text)
+    assert (d.route, d.refused, d.reason) == ("medical_qa", False, "names_reference_page")
+    sure = replace(decision, scores={**decision.scores, router.oos: 0.8})  # in scope 0.2: stays refused
+    assert assistant._named_in_library(sure, text) is sure
+    poem = "write a poem about kidney stones"  # "write", "poem": no word of the page
+    p = replace(_refused(router, poem), scores={**decision.scores, router.oos: 0.6})
+    assert assistant._named_in_library(p, poem) is p
