@@ -59,6 +59,10 @@ _QUESTION_WORDS = {
     "range", "level", "levels", "mean", "means", "symptoms", "symptom", "signs", "causes", "cause", "treatment",
     "treat", "treated", "side", "effects", "effect", "work", "works", "used", "test", "tests", "doctor", "need",
     "help", "know", "tell", "explain", "please", "really", "actually", "thing", "things", "like", "make", "makes",
+    # who it is about: a person, never the thing asked about ("toddler ear infection will it go away")
+    "baby", "babies", "toddler", "toddlers", "infant", "infants", "newborn", "newborns", "child", "children", "kids",
+    "teen", "teens", "teenager", "teenagers", "elderly", "mother", "father", "parents", "husband", "wife", "daughter",
+    "boyfriend", "girlfriend", "grandma", "grandpa", "grandmother", "grandfather", "grandson", "granddaughter",
 }
 
 

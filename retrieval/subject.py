@@ -46,6 +46,9 @@ GENERIC = {
     "worst", "worse", "better", "best", "first", "second", "last", "long", "short", "term", "mean", "means",
     "treat", "treatment", "cause", "causes", "symptoms", "signs", "test", "tests", "type", "kind", "sort", "stage",
     "mine", "kids", "kid", "child", "childs", "childrens", "baby", "babys", "adult", "adults", "elderly", "pregnant",
+    "toddler", "toddlers", "infant", "infants", "newborn", "newborns", "teen", "teens", "teenager",
+    "teenagers", "babies", "children", "mum", "mom", "dad", "mums", "moms", "dads", "husband", "husbands", "wife",
+    "wifes", "son", "sons", "daughter", "daughters", "grandma", "grandmas", "grandpa", "grandpas", "partner", "partners",
     "pregnancy", "daily", "nighttime", "night", "morning", "one", "two", "three", "many", "few", "full", "half",
     "non", "self", "post", "pre", "anti", "sign", "symptom", "feel", "feeling", "having", "had", "got",
     # verbs and adverbs a question puts before a name ("can you explain herpes", "how to cure thrush")

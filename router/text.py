@@ -181,9 +181,15 @@ _UPLOADED = (r"attached|uploaded|upload(ed)?|i (just )?(added|sent|put in|shared
              r"adjunt[oa]s?|que (te )?(subí|mandé|envié)")
 
 
+# determiners of other languages that are also English words ("do", "as", "die", "ma"...): only right
+# before the noun ("resultado do exame"), so "why do you need blood tests on clozapine" names no document
+_DOC_DET_ADJACENT = r"do|dos|da|das|as|o|i|die|ma|mi|mon|le|la|lo|el"
+
+
 def _named(nouns: str) -> re.Pattern:
     # determiner, up to two words, the noun ("my discharge letter", "the 3-line panel"), or "uploaded"
-    return re.compile(rf"\b({_DOC_DET})\s+(\S+\s+){{0,2}}?({nouns})\b|\b({_UPLOADED})\b", re.I)
+    return re.compile(rf"\b(?!(?:{_DOC_DET_ADJACENT})\s+(?!(?:{nouns})\b)\S)({_DOC_DET})\s+(\S+\s+){{0,2}}?({nouns})\b|"
+                      rf"\b({_UPLOADED})\b", re.I)
 
 
 _NAMES_HEALTH_DOC, _NAMES_ANY_DOC = _named(_HEALTH_DOC), _named(_ANY_DOC)

@@ -50,3 +50,12 @@ def test_how_often_is_answered_by_the_line_with_an_interval(reference_library):
     q = "how often am i allowed to give blood"
     ev = lib.evidence(q, lib.search(q), 3)
     assert any(re.search(r"\b\d+ weeks\b", e.text) for e in ev), [e.text for e in ev]
+
+
+def test_who_it_is_about_is_no_unnamed_subject(reference_library):
+    """"toddler" before "ear infection" is the person, not a kind of ear infection no page has."""
+    lib = reference_library
+    q = "toddler ear infection will it go away on its own"
+    subj = lib.subject(q)
+    assert subj.named == {"pages:condition/ear-infection"} and not subj.unnamed
+    assert lib.coverage(q, lib.search(q)).covered

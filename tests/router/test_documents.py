@@ -54,6 +54,10 @@ def test_names_a_health_document(text):
     "Summarize my pet's vet report.",
     "Give me the key points of my pet insurance report.",
     "Summarize this book about the history of surgery.",
+    # "do", "i", "as": Portuguese / Italian determiners that are English words, only right before the noun
+    "why do you need blood tests on clozapine",
+    "I have some files here, but what does eGFR stand for?",
+    "should i get blood tests for thyroid problems",
 ])
 def test_does_not_name_a_missing_health_document(text):
     ri = split_request(text)
@@ -156,3 +160,9 @@ def test_the_summary_rule_leaves_other_documents_and_questions_alone(rt):
     assert rt.route("Summarize the uploaded car insurance contract.", has_documents=True).refused
     d = rt.route("My uploaded results show a high ferritin. Should I stop my iron tablets?", has_documents=True)
     assert d.route == "advice", d.to_dict()
+
+
+@pytest.mark.parametrize("text", ["o resultado do exame de sangue", "i risultati del mio esame",
+                                  "qué dice el informe", "explain the results of my blood test"])
+def test_a_determiner_right_before_the_document_still_names_it(text):
+    assert names_document(text) and names_health_document(text)
