@@ -35,6 +35,7 @@ friend friends mum mom dad mother father parent parents son daughter husband wif
 child children kid kids baby babies toddler teen teenager grandma grandpa grandmother grandfather
 pregnant pregnancy breastfeeding alcohol drink drinking
 please thanks thank hi hello hey quick question wondering
+number numbers value values healthy high low range ranges level levels reading readings result results
 """.split())
 
 # the in-scope probability a classifier refusal needs before a word the named page uses counts as about
