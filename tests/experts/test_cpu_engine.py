@@ -362,18 +362,25 @@ def test_int4_batched_step_through_the_dense_copy_matches_the_kernel(lm, adapter
     if d is None or not isinstance(d.weights[0]["qkv"], tuple):
         pytest.skip("no int4 base on this CPU (quantization: auto picks int4 only with native bf16)")
     names = [None] + [a for a in (shared.fast.slots if shared.fast is not None else {})][:2]
-    for lengths in ((50, 35), (60, 41, 52, 47, 38)):
-        adapters = [names[i % len(names)] for i in range(len(lengths))]
-        state = _rows_state(shared.model, lm.tokenizer, lengths, adapters, shared.fast)
-        kernel = _rows_steps(d, state, adapters, 2, dense_rows=None)
-        dense = _rows_steps(d, state, adapters, 2, dense_rows=1)
-        (t_k, l_k), (t_d, l_d) = kernel[0], dense[0]
-        diff = float((l_k - l_d).abs().max())
-        assert diff < 0.05 * float(l_k.abs().max()), f"{len(lengths)} rows: logits {diff} apart"
-        assert t_k == t_d
+    state, adapters = _matches_the_kernel(d, lm, shared, names, ((50, 35), (60, 41, 52, 47, 38)),
+                                          {"dense_rows": None}, {"dense_rows": 1})
     for bad in (0, -2, "8", 2.5, True):
         with pytest.raises(ValueError, match="dense_rows"):
             _rows_steps(d, state, adapters, 1, dense_rows=bad)
+
+
+def _matches_the_kernel(d, lm, shared, names, row_lengths, kernel_kw, other_kw):
+    """For each prompt-length tuple: two steps on the kernel and on the other path give the same greedy
+    first tokens and logits within bf16 rounding (5% of the largest). Returns the last (state, adapters)."""
+    for lengths in row_lengths:
+        adapters = [names[i % len(names)] for i in range(len(lengths))]
+        state = _rows_state(shared.model, lm.tokenizer, lengths, adapters, shared.fast)
+        (t_k, l_k), (t_o, l_o) = (_rows_steps(d, state, adapters, 2, **kernel_kw)[0],
+                                  _rows_steps(d, state, adapters, 2, **other_kw)[0])
+        diff = float((l_k - l_o).abs().max())
+        assert diff < 0.05 * float(l_k.abs().max()), f"{len(lengths)} rows: logits {diff} apart"
+        assert t_k == t_o
+    return state, adapters
 
 
 def _int4_rows_decoder(adapter_pool):
@@ -422,12 +429,5 @@ def test_int4_rows_compiled_gemm_matches_the_kernel(lm, adapter_pool):
     shared, d, names = _int4_rows_decoder(adapter_pool)
     assert d._compile_rows(layers=[0]) == 0, d.rows_compile_error
     assert len(d._frozen) == 4 and d.rows_compile_error is None
-    for lengths in ((50, 35), (60, 41, 52, 47, 38), tuple(36 + 3 * i for i in range(12))):
-        adapters = [names[i % len(names)] for i in range(len(lengths))]
-        state = _rows_state(shared.model, lm.tokenizer, lengths, adapters, shared.fast)
-        kernel = _rows_steps(d, state, adapters, 2, rows_compile=None)
-        rows = _rows_steps(d, state, adapters, 2, rows_compile=2)
-        (t_k, l_k), (t_r, l_r) = kernel[0], rows[0]
-        diff = float((l_k - l_r).abs().max())
-        assert diff < 0.05 * float(l_k.abs().max()), f"{len(lengths)} rows: logits {diff} apart"
-        assert t_k == t_r
+    _matches_the_kernel(d, lm, shared, names, ((50, 35), (60, 41, 52, 47, 38), tuple(36 + 3 * i for i in range(12))),
+                        {"rows_compile": None}, {"rows_compile": 2})
