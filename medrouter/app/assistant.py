@@ -54,13 +54,12 @@ CLOSEST_LINES = "Your documents may not answer this directly. The closest lines:
 FROM_REFERENCE = "From the reference library:"
 NOT_IN_LIBRARY = ("The reference library has no page that answers this, so I can't give you a reliable answer. "
                   "Please ask a doctor, nurse or pharmacist.")
-ASK_FOR_DOCUMENT = ("I don't have that document yet. Paste its text into your message, or upload it (My documents "
-                    "in the app; `medrouter ingest FILE --collection NAME` and `--collection NAME` on the command "
-                    "line), then ask again.")
+_UPLOAD_IT = ("upload it (My documents in the app; `medrouter ingest FILE --collection NAME` and `--collection NAME` "
+              "on the command line)")
+ASK_FOR_DOCUMENT = f"I don't have that document yet. Paste its text into your message, or {_UPLOAD_IT}, then ask again."
 # a general question that mentions the user's own document, answered from the library without it
 DOCUMENT_OFFER = ("These lines are general information from the reference library, not a reading of your own "
-                  "document: to have it read, paste its text into your message or upload it (My documents in the "
-                  "app; `medrouter ingest FILE --collection NAME` and `--collection NAME` on the command line).")
+                  f"document: to have it read, paste its text into your message or {_UPLOAD_IT}.")
 # ... unless the request asks what the document itself says or holds ("what does my care plan say about
 # diet", "what was my LDL in my report", "can you check my bloods for anaemia"): then only it can answer
 _READS_THE_DOCUMENT = re.compile(
