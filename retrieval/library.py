@@ -28,7 +28,7 @@ from medrouter.core.errors import RetrievalError
 from .fusion import rrf
 from .lexical import by_start_and_length, nearest
 from .reference import ReferencePage, describe, read_source
-from .subject import _COMPARE, CONTRACTIONS, GENERIC, NameIndex, Subject, _fold, _uses, tokens
+from .subject import _COMPARE, CONTRACTIONS, GENERIC, PEOPLE, NameIndex, Subject, _fold, _uses, tokens
 
 # The floor measured on data/reference/calibration.jsonl when none is configured (see calibrate)
 DEFAULT_FLOOR = 0.307
@@ -59,10 +59,7 @@ _QUESTION_WORDS = {
     "range", "level", "levels", "mean", "means", "symptoms", "symptom", "signs", "causes", "cause", "treatment",
     "treat", "treated", "side", "effects", "effect", "work", "works", "used", "test", "tests", "doctor", "need",
     "help", "know", "tell", "explain", "please", "really", "actually", "thing", "things", "like", "make", "makes",
-    # who it is about: a person, never the thing asked about ("toddler ear infection will it go away")
-    "baby", "babies", "toddler", "toddlers", "infant", "infants", "newborn", "newborns", "child", "children", "kids",
-    "teen", "teens", "teenager", "teenagers", "elderly", "mother", "father", "parents", "husband", "wife", "daughter",
-    "boyfriend", "girlfriend", "grandma", "grandpa", "grandmother", "grandfather", "grandson", "granddaughter",
+    *PEOPLE,  # who it is about, never the thing asked about ("toddler ear infection will it go away")
 }
 
 

@@ -31,9 +31,16 @@ from .lexical import singular as _fold  # the plural rule BM25 uses: one for nam
 # never a name (library.py's question words read them too)
 CONTRACTIONS = ("wont", "dont", "cant", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "shouldnt", "wouldnt",
                 "couldnt", "havent", "hasnt", "hadnt", "aint", "youre", "theyre", "thats", "theres", "alot")
+# who a question is about: a person, never the thing it asks about ("toddler ear infection", "my husband's
+# snoring"); generic modifiers here, and never an uncommon word of the question (library.py)
+PEOPLE = frozenset("""
+baby babies toddler toddlers infant infants newborn newborns child children kids teen teens teenager teenagers
+elderly mum mom dad mums moms dads mother father parents husband husbands wife wifes son sons daughter daughters
+boyfriend girlfriend partner partners grandma grandmas grandpa grandpas grandmother grandfather grandson granddaughter
+""".split())
 # words that modify a head word without naming a different thing ("severe asthma", "my diabetes",
 # "chronic back pain"): never a conflict or an unnamed entity
-GENERIC = {
+GENERIC = PEOPLE | {
     "a", "an", "the", "my", "your", "his", "her", "our", "their", "its", "this", "that", "these", "those", "of", "for",
     "in", "on", "with", "and", "or", "to", "from", "by", "at", "as", "is", "are", "was", "be", "been", "do", "does",
     "did", "have", "has", "had", "can", "could", "should", "would", "will", "what", "whats", "which", "who", "how",
@@ -46,9 +53,6 @@ GENERIC = {
     "worst", "worse", "better", "best", "first", "second", "last", "long", "short", "term", "mean", "means",
     "treat", "treatment", "cause", "causes", "symptoms", "signs", "test", "tests", "type", "kind", "sort", "stage",
     "mine", "kids", "kid", "child", "childs", "childrens", "baby", "babys", "adult", "adults", "elderly", "pregnant",
-    "toddler", "toddlers", "infant", "infants", "newborn", "newborns", "teen", "teens", "teenager",
-    "teenagers", "babies", "children", "mum", "mom", "dad", "mums", "moms", "dads", "husband", "husbands", "wife",
-    "wifes", "son", "sons", "daughter", "daughters", "grandma", "grandmas", "grandpa", "grandpas", "partner", "partners",
     "pregnancy", "daily", "nighttime", "night", "morning", "one", "two", "three", "many", "few", "full", "half",
     "non", "self", "post", "pre", "anti", "sign", "symptom", "feel", "feeling", "having", "had", "got",
     # verbs and adverbs a question puts before a name ("can you explain herpes", "how to cure thrush")
