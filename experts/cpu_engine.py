@@ -67,6 +67,7 @@ from .cuda_graphs import (GROUPS, _base, _fused, _rms, _rot, llama_shape_problem
                           raise_recompile_limits)
 
 GROUP = 32
+GROUP_NAMES = tuple(g for g, _, _ in GROUPS)  # the fused projections of a layer: qkv, o, gu, down
 DENSE_ROWS = None  # CpuDecoder.dense_rows' default (bench/batch_step.py measures the crossover)
 # CpuDecoder.rows_compile's default: a step of this many rows or more multiplies by inductor's compiled
 # weight-only int4 GEMM once its graphs are ready; None (off): in a real step it lost at 2-8 rows and tied
@@ -343,7 +344,7 @@ class CpuDecoder:
         fast = self.fast
         slot = fast.slots.get(adapter, 0) if (fast is not None and adapter is not None) else 0
         if not slot:
-            return [dict.fromkeys(("qkv", "o", "gu", "down")) for _ in self.layers]
+            return [dict.fromkeys(GROUP_NAMES) for _ in self.layers]
         stack = id(self.layers[0].self_attn.q_proj.__dict__.get("_fastlora_A"))
         key = (adapter, slot, stack)
         got = self._lora.get(key)
@@ -439,7 +440,7 @@ class CpuDecoder:
         got = []
         for i in range(len(self.layers)):
             lo = {}
-            for g in ("qkv", "o", "gu", "down"):
+            for g in GROUP_NAMES:
                 parts = [(a, per[a][i][g]) for a in distinct if per[a][i][g] is not None]
                 if not parts:
                     lo[g] = None
@@ -537,12 +538,8 @@ class CpuDecoder:
     def _rows_frozen(self) -> list[dict]:
         """The weights with every projection whose rows graph is ready swapped for it (the rest the kernel's
         pairs); not all ready: ask for them (on the warm-up thread, or here with background=False)."""
-        total = len(self.weights) * len(GROUPS)
-        if len(self._frozen) < total and self.compiled and self.rows_compile_error is None:
-            if self.background:
-                self._request(ROWS_KEY, None)
-            else:
-                self._compile_rows()
+        if len(self._frozen) < len(self.weights) * len(GROUPS) and self.rows_compile_error is None:
+            self.warm_rows(background=self.background)
         got = self._frozen_weights
         if got is None or got[0] != len(self._frozen):
             ws = [{g: self._frozen.get((i, g), W) for g, W in w.items()} for i, w in enumerate(self.weights)]
@@ -563,7 +560,7 @@ class CpuDecoder:
 
         keep_fx_tracing_in_its_thread()  # the compiler's tracing must not catch other threads' modules
         todo = [(i, g) for i in (range(len(self.weights)) if layers is None else layers)
-                for g in ("qkv", "o", "gu", "down") if (i, g) not in self._frozen]
+                for g in GROUP_NAMES if (i, g) not in self._frozen]
         for i, g in todo[:limit]:
             t0 = time.perf_counter()
             W = self.weights[i][g]
