@@ -176,6 +176,7 @@ class Library:
             if len(named) == 1 and _COMPARE.search(" ".join(tokens(question))):
                 named |= self._other_side(question, next(iter(named)), hits)
             hits = [h for h in hits if h.source in named]
+            hits += self._asked_sections(question, named, hits)
             page = [h.source for h in hits]
             focus = named
         else:
@@ -200,6 +201,20 @@ class Library:
                 seen[page[i]] = turn[i] + 1
             order = sorted(order, key=lambda i: turn[i])
         return [hits[i] for i in order[:k]]
+
+    def _asked_sections(self, question: str, named: set[str], hits) -> list:
+        """The sections a named page has that the question asks for and the fused search left out:
+        "headache red flags" is answered by the headache page's When to seek care, which shares no
+        word with the question, not by its Self-care that the search brought up."""
+        wanted = intent_sections(question)
+        if not wanted:
+            return []
+        have = {(h.source, (h.section or "").lower()) for h in hits}
+        lacking = {p for p in named if not any((p, s) in have for s in wanted)}
+        if not lacking:
+            return []
+        return [h for h in self.store.document_hits(self.name, question, lacking)
+                if (h.section or "").lower() in wanted and (h.source, (h.section or "").lower()) not in have]
 
     def _other_side(self, question: str, page: str, hits) -> set[str]:
         """The other side of a comparison that names one page ("yeast infection vs bv"): the page closest
