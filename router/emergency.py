@@ -289,6 +289,9 @@ _NEGATIVE = [
     r"suicide (squad|doors?|burpees?|sprints?|runs?|lane|mission|pact song)",
     r"(battery|phone|laptop|server|build|app|plant|car) (has )?(died|collapsed)", r"collapsed (section|menu|panel|row|view|state)",
     r"poison(ed|ing)? (pill|the well|the cache|dns|arp|cache)", r"(dns|cache|arp|data|model) poisoning",
+    # food poisoning is a stomach bug, not a poison centre's call (its red flags are on its page)
+    r"food[- ]?poison(ed|ing)?", r"lebensmittelvergiftung", r"intoxication alimentaire", r"intoxicaci[oó]n alimentaria",
+    r"intossicazione alimentare", r"intoxica[cç][aã]o alimentar",
     r"passed out (flyers|leaflets|the|copies|invitations)",
     r"(want(ed|ing)?|wanna|could|gonna|going to|about to) (to )?die (of|from) (embarrassment|shame|laughter|laughing|"
     r"boredom|cringe)", r"die laughing",

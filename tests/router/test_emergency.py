@@ -131,7 +131,7 @@ def test_first_person_overdose_and_poisoning_get_the_banner(text, kind):
     "Wie erkenne ich Suizidgedanken bei Jugendlichen?", "Woran erkenne ich einen Schlaganfall?",
     "¿cuáles son las señales de alerta del suicidio?", "quels sont les signes d'une overdose ?",
     "quali sono i sintomi di un avvelenamento da funghi?", "cosa bisogna fare se un amico va in overdose?",
-    "quais são os sintomas de intoxicação alimentar?",
+    "quais são os sintomas de intoxicação por monóxido de carbono?",
 ])
 def test_questions_about_self_harm_overdose_poisoning_get_the_pointer_not_the_banner(text):
     from router.emergency import emergency_mode
@@ -151,6 +151,16 @@ def test_questions_about_self_harm_overdose_poisoning_get_the_pointer_not_the_ba
     "ich will mit ihm Schluss machen", "voglio tagliarmi i capelli", "my AWS KMS key rotation fails",
 ])
 def test_figurative_self_harm_and_overdose_words_raise_nothing(text):
+    assert detect_emergency(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "food poisoning when to worry", "i think i have food poisoning from a kebab", "is food poisoning contagious",
+    "j'ai une intoxication alimentaire", "tengo una intoxicación alimentaria", "Lebensmittelvergiftung was hilft",
+    "quais são os sintomas de intoxicação alimentar?",
+])
+def test_food_poisoning_is_no_poison_centre_call(text):
+    # a stomach bug: its red flags are on its page; the poison-centre banner would send people to the wrong help
     assert detect_emergency(text) is None
 
 
