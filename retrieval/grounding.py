@@ -64,19 +64,24 @@ def select_evidence(query: str, excerpts: Sequence[_Excerpt], embed: Callable[[l
                     bm25: BM25Index | None = None, n: int = 2, chunk_weight: float = 2.0,
                     sentences: bool = False, keep: Callable[[str], bool] | None = None,
                     boost: Sequence[float] | None = None,
-                    line_boost: Callable[[str], float] | None = None) -> list[Evidence]:
+                    line_boost: Callable[[str], float] | None = None, lead_boost: float = 0.0) -> list[Evidence]:
     """The `n` lines of `excerpts` (retrieval hits, best first) that best answer `query`.
     `sentences`: every sentence is a line of its own (reference pages, written one fact a sentence,
     are quoted sentence by sentence; a user's document keeps its lines: table rows, list items).
     `keep(line)`: only the lines it accepts are candidates; `boost[i]`: added to the fused score of every
-    line of excerpt i (the sections the question asks for); `line_boost(line)`: added to that line's."""
+    line of excerpt i (the sections the question asks for); `line_boost(line)`: added to that line's;
+    `lead_boost`: added to the first line of each excerpt (a page section's lead sentence)."""
     if n <= 0 or not excerpts:
         return []
     lines: list[tuple[int, str]] = []
+    leads: set[int] = set()
     max_len = 0 if sentences else 300
     for i, ex in enumerate(excerpts):
-        lines.extend((i, u) for u in units(ex.text, getattr(ex, "section", None), max_len=max_len)
-                     if u.strip() and (keep is None or keep(u)))
+        own = [u for u in units(ex.text, getattr(ex, "section", None), max_len=max_len)
+               if u.strip() and (keep is None or keep(u))]
+        if own:
+            leads.add(len(lines))
+        lines.extend((i, u) for u in own)
     if not lines:
         return []
     # A line under the document's title heading carries the title as its prefix: for the dense
@@ -85,7 +90,7 @@ def select_evidence(query: str, excerpts: Sequence[_Excerpt], embed: Callable[[l
     vecs = embed([expand(query)] + [_without_title(u, getattr(excerpts[i], "title", None)) for i, u in lines])
     dense = vecs[1:] @ vecs[0]
     fused = np.array([rrf(i, chunk_weight) + (boost[i] if boost else 0.0) + (line_boost(u) if line_boost else 0.0)
-                      for i, u in lines], dtype=np.float64)
+                      + (lead_boost if j in leads else 0.0) for j, (i, u) in enumerate(lines)], dtype=np.float64)
     for rank, j in enumerate(np.argsort(-dense, kind="stable")):
         fused[j] += rrf(rank)
     if bm25 is not None:

@@ -49,6 +49,24 @@ NAME_WEIGHT = 1.0
 # (Library._general_words): "contagious" is on 124 of 929 pages, "serotonin" on 28, "rhabdomyolysis" on 9
 GENERAL_SHARE = 0.04
 GENERAL_MIN_PAGES = 20
+# "what is pcos", "fabry disease", "tell me about gout": a question that names one page and asks
+# nothing else is answered by the lead line of the page's core sections, in page order (what it is,
+# its symptoms, its cause, its treatment), not by the lines closest in wording to the bare name
+# ("PCOS affects about 1 in 10 women", "Fabry disease is not contagious"); per category of the
+# shipped page format (a reference's own headings keep the fused order)
+OVERVIEW_SECTIONS = {
+    "condition": ("what it is", "symptoms", "causes and risk factors", "treatment"),
+    "medicine": ("what it is for", "how it works", "common side effects", "serious side effects"),
+    "lab_test": ("what it measures", "normal range", "high values", "low values"),
+    "procedure": ("what it is", "why it is done", "what happens", "risks"),
+    "symptom": ("what it is", "common causes", "self-care", "when to seek care"),
+    "prevention": ("what it is", "who it is for", "how it works", "side effects and risks"),
+}
+_OVERVIEW_WORDS = PEOPLE | {
+    "what", "whats", "is", "are", "a", "an", "the", "tell", "me", "us", "about", "explain", "please", "define",
+    "definition", "meaning", "info", "information", "overview", "describe", "on", "in", "of", "i", "want", "to",
+    "know", "more", "exactly", "basically", "adults", "men", "women", "people", "can", "you", "some",
+}
 _WORD = re.compile(r"[^\W\d_][^\W_\-']{3,}", re.U)
 _NAME = re.compile(r"(?<=[\w,;:)'\-] )[A-Z][a-z]{3,}|(?<=-)[A-Z][a-z]{3,}")
 _QUESTION_WORDS = {
@@ -169,6 +187,9 @@ class Library:
             hits += self.store.document_hits(self.name, question, left_out)
         page = [h.source for h in hits]
         named = subj.named & set(page)
+        overview = self.overview(question)
+        if overview is not None:
+            return self._overview_hits(question, overview, [h for h in hits if h.source == overview[0]])
         if named:
             # the pages the question names answer it alone: "lisinopril dry cough" from the
             # lisinopril page, not from the cough page beside it; a comparison with one side named
@@ -201,6 +222,28 @@ class Library:
                 seen[page[i]] = turn[i] + 1
             order = sorted(order, key=lambda i: turn[i])
         return [hits[i] for i in order[:k]]
+
+    def overview(self, question: str) -> tuple[str, tuple[str, ...]] | None:
+        """(page, its core sections) when `question` names one page of the shipped format and asks
+        nothing else about it (OVERVIEW_SECTIONS); None otherwise."""
+        subj = self.subject(question)
+        if len(subj.named) != 1 or subj.unnamed or intent_sections(question) - _DEFINITION:
+            return None
+        names, rest = self.names_said(question)
+        if not names or any(_fold(w) not in _OVERVIEW_WORDS for w in rest):
+            return None
+        page = next(iter(subj.named))
+        core = OVERVIEW_SECTIONS.get(self._name_index().category.get(page) or "")
+        return (page, core) if core else None
+
+    def _overview_hits(self, question: str, overview: tuple[str, tuple[str, ...]], found) -> list:
+        """The page's core sections in page order: those the fused search found, the rest added."""
+        page, core = overview
+        have = {(h.section or "").lower(): h for h in found}
+        if not all(c in have for c in core):
+            for h in self.store.document_hits(self.name, question, {page}):
+                have.setdefault((h.section or "").lower(), h)
+        return [have[c] for c in core if c in have]
 
     def _asked_sections(self, question: str, named: set[str], hits) -> list:
         """The sections a named page has that the question asks for and the fused search left out:
@@ -297,6 +340,11 @@ class Library:
             named = bonus if said and any(all(_fold(w) in words for w in n) for n in said) else 0.0
             return named + (often if often and _INTERVAL.search(line) else 0.0)
 
+        if self.overview(question) is not None:
+            # each core section's lead line first, in page order (the hits' order); then the best of the rest
+            lead = 1.0  # above any sum of rank scores: every lead line before every other line
+            ev = self.store.evidence(self.name, question, hits, n=n, sentences=True, lead_boost=lead)
+            return sorted(ev, key=lambda e: (e.score < lead, e.index if e.score >= lead else 0))
         return self.store.evidence(self.name, question, hits, n=n, sentences=True,
                                    keep=subj.mentions if subj.unnamed else None, boost=boost,
                                    line_boost=line_boost if (said and NAME_WEIGHT) or often else None)
@@ -414,6 +462,9 @@ _INTENT_RE = [(re.compile(p, re.I), tuple(h)) for p, h in _INTENTS]
 _HOW_OFTEN = re.compile(r"\bhow (often|frequently|regularly|many times)\b|\bhow long between\b", re.I)
 _INTERVAL = re.compile(r"\bevery\b|\b(once|twice|\w+ times) (a|per|each)\b|\b(annual(ly)?|yearly|monthly|weekly|daily)\b|"
                        r"\bintervals?\b|\bgap\b|\b\d+\s*(to\s*\d+\s*)?(days?|weeks?|months?|years?)\b", re.I)
+
+
+_DEFINITION = set(_INTENTS[-1][1])
 
 
 def intent_sections(question: str) -> set[str]:

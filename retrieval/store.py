@@ -576,15 +576,16 @@ class Store:
         return meta_tokens(chunk.get("title"), chunk.get("date"))
 
     def evidence(self, collection: str, query: str, hits: list[Hit], n: int | None = None, sentences: bool = False,
-                 keep=None, boost=None, line_boost=None):
+                 keep=None, boost=None, line_boost=None, lead_boost: float = 0.0):
         """The lines of `hits` that best answer `query`, quoted with their [n] (retrieval/grounding.py);
         `keep(line)`: only the lines it accepts; `boost[i]`: a bonus for every line of hits[i];
-        `line_boost(line)`: a bonus for that line."""
+        `line_boost(line)`: a bonus for that line; `lead_boost`: for the first line of each hit."""
         from .grounding import select_evidence
 
         c = self._load(collection)
         return select_evidence(query, hits, self.embed, c.bm25, n=self.cfg.evidence_lines if n is None else n,
-                               sentences=sentences, keep=keep, boost=boost, line_boost=line_boost)
+                               sentences=sentences, keep=keep, boost=boost, line_boost=line_boost,
+                               lead_boost=lead_boost)
 
     def check_claims(self, answer: str, hits: list[Hit], question: str = ""):
         """`answer` without the sentences the excerpts do not support (retrieval/grounding.py)."""

@@ -61,3 +61,29 @@ def test_who_it_is_about_is_no_unnamed_subject(reference_library):
     subj = lib.subject(q)
     assert subj.named == {"pages:condition/ear-infection"} and not subj.unnamed
     assert lib.coverage(q, lib.search(q)).covered
+
+
+def test_a_bare_name_is_answered_by_the_lead_line_of_each_core_section(reference_library):
+    """"what is pcos" asks for the page's outline: what it is, its symptoms, cause and treatment, each
+    section's lead line in page order, before the lines closest in wording to the bare name."""
+    lib = reference_library
+    for q in ("what is pcos", "fabry disease", "kawasaki disease in toddlers"):
+        assert lib.overview(q) is not None, q
+        hits = lib.search(q)
+        assert [h.section for h in hits] == ["What it is", "Symptoms", "Causes and risk factors", "Treatment"], q
+        ev = lib.evidence(q, hits, 6)
+        assert [e.index for e in ev[:4]] == [1, 2, 3, 4], q
+    ev = lib.evidence("what is pcos", lib.search("what is pcos"), 6)
+    assert ev[0].text.startswith("What it is: Polycystic ovary syndrome (PCOS) is a common hormone condition")
+    assert "irregular or absent periods" in ev[1].text
+    # a question that asks something of the page is no outline
+    for q in ("pcos symptoms", "is pcos genetic", "hemochromatosis too much iron", "metformin and alcohol"):
+        assert lib.overview(q) is None, q
+
+
+def test_a_named_page_section_the_search_left_out_is_added(reference_library):
+    lib = reference_library
+    hits = lib.search("headache red flags")
+    assert hits[0].section == "When to seek care"
+    ev = lib.evidence("headache red flags", hits, 6)
+    assert any("thunderclap" in e.text for e in ev)
