@@ -19,6 +19,8 @@ scored. Routing texts compared in the same run (the same router, one route_batch
                 combined (conversation.JOINED_WEIGHT), the first route taken. What `ask(messages)`
                 routes once medrouter/app/assistant.py calls conv.route(self.router, ...) (today it
                 calls conv.routed(router.route(conv.context)): `rule`)
+  assistant     Assistant.route(messages): two_readings and the Assistant's reference-page rules (what
+                `ask(messages)` routes, without documents to search)
   oracle        the set's `resolved` rewrite of the last turn, where it has one: the ceiling a perfect
                 rewrite reaches with this router
 Scores: accuracy on follow-ups (tag needs_context), topic switches (topic_switch), becomes_oos,
@@ -427,6 +429,11 @@ def main() -> int:
                           if t is not None else c.routed(d))
                          for c, d, t, doc in zip(cs, decisions, seconds, docs)]
         out["variants"][name] = score(rows, decisions, args.examples) | {"seconds": round(time.perf_counter() - t0, 1)}
+    # what a caller gets: Assistant.route(messages) = two_readings plus the Assistant's reference-page rules
+    # (a refused request that names a library page is answered: "best creams?" after eczema)
+    t0 = time.perf_counter()
+    decisions = [a.route(r["turns"], has_documents=doc) for r, doc in zip(rows, docs)]
+    out["variants"]["assistant"] = score(rows, decisions, args.examples) | {"seconds": round(time.perf_counter() - t0, 1)}
     attached = [r for r in rows if r.get("documents")]
     if attached:  # conversations with documents attached (data/conversations_dev/dev_docs.jsonl)
         out["with_documents"] = with_documents(a, attached, args.examples)

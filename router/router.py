@@ -21,7 +21,7 @@ from .base import CLASSIFIERS, RouteDecision
 from .emergency_head import EmergencyDetector, emergency_head_path
 from .encoders import ENCODERS
 from .terms import MedicalTerms
-from .text import (WINDOW_CHARS, RoutingInput, asks_about_animal_health, asks_for_summary, asks_who_discovered, clean,
+from .text import (WINDOW_CHARS, RoutingInput, asks_about_animal_health, asks_for_summary, asks_legal, asks_who_discovered, clean,
                    names_health_document, needs_document, routing_text, side_features, split_request)
 
 __all__ = ["Router", "routing_text"]
@@ -153,6 +153,9 @@ class Router:
                 # a dog bite", "allergic to my dog": text._HUMAN_ANIMAL). The user's own words only, so a
                 # pasted vet report's request is read too ("summarize my dog's bloodwork: ALT 180 ...")
                 route, reason = self.oos, "veterinary"
+            elif route != self.oos and not part.pasted_document and asks_legal(part.instruction):
+                # "can I sue the hospital over the delay in my discharge letter": a lawyer's question
+                route, reason = self.oos, "legal"
             if has_docs and match is not None and match >= DOC_MATCH_FLOOR:
                 # about the user's own documents: a summary of them, or a question the advice expert
                 # answers from them; never refused

@@ -274,6 +274,25 @@ def asks_who_discovered(instruction: str) -> bool:
     return bool(_DISCOVERY.search(instruction[:600]))
 
 
+# Suing or a legal claim: a lawyer's question, out of scope by the routing data's labels ("Do I need a lawyer
+# to write a will?"), though the rest of its words are medical ("can I sue the hospital over the delay
+# mentioned in my discharge letter"). Only the action (sue, a lawsuit, a malpractice or negligence claim,
+# legal action, compensation), six languages; never a document merely meant for a lawyer ("summarize my
+# report for my solicitor") or a person called Sue (the verb needs its object).
+_LEGAL = re.compile(
+    r"(\b(can|could|should|would|will|to|i|we|they|you|she|he|and|or|not|me)\s+sue|\bsuing|\bsued)\s+(the|my|a|an|him|her|them|their|his|our|for|over|someone|somebody|anyone|doctors?|hospitals?)\b|"
+    r"\b(lawsuits?|(malpractice|negligence)\s+(claims?|suits?|cases?|lawyers?|attorneys?|solicitors?)|"
+    r"medical\s+negligence|legal\s+action|claim\s+compensation|compensation\s+claims?|class\s+action)\b|"
+    r"\bverklagen\b|\bschmerzensgeld\b|\bporter\s+plainte\b|\bpoursuivre\b[^.?!\n]{0,40}\ben\s+justice\b|"
+    r"\bdemandar\s+(al|a\s+la|a\s+los|a\s+mi)\b|\bfare\s+causa\b|\bprocessar\s+(o|a|os|as)\b",
+    re.I)
+
+
+def asks_legal(instruction: str) -> bool:
+    """Suing, a lawsuit, a negligence or compensation claim (module comment above)."""
+    return bool(_LEGAL.search(instruction[:600]))
+
+
 # An animal's health: veterinary, out of scope by the routing data's labels (rounds six to ten: every train
 # request whose patient is a pet or a horse is out of scope). The head answers some of them because every
 # other word is medical (dev2: "my vet sent me my dog's bloodwork, ALT 180 ...": summarization). Only the
@@ -304,10 +323,10 @@ _ANIMAL_STATE = (r"is|was|has|had|keeps|kept|won'?t|isn'?t|hasn'?t|can'?t|doesn'
                  r"tem|comeu|n[ãa]o (come|quer)|vomitou|vomita|manca|tosse|espirra|bebe|anda")
 _DOSE = (r"dos(e|es|age|ing|is|aggio|ierung)|how much|mg|give|giving|gave|safe|toxic|poisonous|dangerous|bad|okay|ok|"
          r"medicine|medication|meds|pills?|tablets?|antibiotics?|supplements?|cream|ointment|drops|"
-         r"dar|darle|doy|dosis|pastillas?|medicamentos?|medicina|pomada|remedio|t[óo]xic[oa]s?|venenos[oa]|"
+         r"dar|darle|darla|darlo|darlos|darlas|doy|dosis|pastillas?|medicamentos?|medicina|pomada|remedio|t[óo]xic[oa]s?|venenos[oa]|"
          r"donner|donne|m[ée]dicament|comprim[ée]|toxique|dangereux|"
          r"geben|gebe|medikament\w*|tabletten?|giftig|gef[äa]hrlich|"
-         r"dare|dargli|darle|do|farmac[oi]|medicin[ae]|pastiglie|tossic[oa]|velenos[oa]|pericolos[oa]|"
+         r"dare|dargli|darla|darlo|darli|do|farmac[oi]|medicin[ae]|pastiglie|tossic[oa]|velenos[oa]|pericolos[oa]|"
          r"dou|rem[ée]dio|comprimidos?|t[óo]xic[oa]|perigos[oa]")
 _FOR = (r"for|to|para|pra|pro|a|ao|à|pour|au|al|alla|per|f[üu]r|meine[mnrs]?|mein|einem|einer|dem|der")
 _ANIMAL_HEALTH = re.compile(

@@ -102,7 +102,10 @@ _HERE = re.compile(r"\b(?:here|in there|in here)\W*$", re.I)
 _BACK = re.compile(
     r"\b(it|its|it's|this|that|these|those|they|them|their|he|she|him|her|his|one|ones|same|there|mine|"
     r"es|sie|ihn|ihm|ihr|ihre|das|dies|dieser|diese|davon|dafür|dagegen|damit|"
-    r"il|elle|ils|elles|lui|leur|leurs|ça|cela|ceci|en|c'est|"
+    r"il|elle|ils|elles|lui|leur|leurs|ça|cela|ceci|c'est|"
+    # French "en" (of it: "combien en faut-il"), not the preposition before a name, an article or a number
+    # ("¿me recomiendas un restaurante en Madrid?", "en el embarazo", "en France")
+    r"en(?!\s+(?:(?-i:[A-ZÁÉÍÓÚÀÈ])|(?:el|la|los|las|le|les|un|una|une|mi|mis|su|sus|mon|ma|mes|cas|casa|\d)\b))|"
     r"lo|los|las|le|les|eso|esto|ello|su|sus|"
     r"esso|essa|questo|questa|quello|quella|suo|sua|suoi|ne|"
     r"ele|ela|eles|elas|isso|isto|dele|dela|seu|sua|seus|suas)\b", re.I)
@@ -223,6 +226,10 @@ def _topic_of(previous: str, follow_up: str) -> str:
 # within a conversation or two of these on either half of the set).
 JOINED_WEIGHT = {True: 0.8, False: 0.3}  # weight of the joined reading: follow-up, any other request
 _KEEP_REASONS = ("doc_match", "emergency", "needs_document")  # the router's own overrides stand
+# the router's rules that refuse what the request itself asks (router/router.py): a history, veterinary or
+# legal question stays refused whichever reading found it ("posso darla anche al mio gatto?" after a
+# question on amoxicillin; "can I sue the hospital over the delay mentioned in it?")
+_RULE_REFUSALS = ("history", "veterinary", "legal")
 
 # What a follow-up's route presupposes. With documents attached, summarization and advice are the two
 # experts that read them, and a request about them that asks for no summary is advice (the router's own
@@ -451,6 +458,9 @@ class Conversation:
         under its floor: "examples?" after "What is an SSRI?"); it goes to the route the router ranked
         first. Refused when out of scope is that first route ("Write a poem about it.").
         Dev: follow-ups 0.833 with one decision, 0.896 with two (the module docstring)."""
+        ruled = next((d for d in (decision, other) if d is not None and d.refused and d.reason in _RULE_REFUSALS), None)
+        if ruled is not None:
+            return ruled if ruled is decision else replace(decision, route=ruled.route, refused=True, reason=ruled.reason)
         if other is not None and self.joined and decision.reason not in _KEEP_REASONS:
             joined, alone = (decision, other) if self.follows_up else (other, decision)
             p = _combined(self._premised(joined.scores, has_documents), self._premised(alone.scores, has_documents),

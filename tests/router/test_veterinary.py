@@ -50,6 +50,12 @@ PERSON_AND_ANIMAL = [
 ]
 
 
+def test_a_dose_given_to_a_pet_with_a_clitic_pronoun():
+    assert asks_about_animal_health("posso darla anche al mio gatto che ha il raffreddore?")
+    assert asks_about_animal_health("¿puedo darlo a mi perro?")
+    assert not asks_about_animal_health("posso darla a mia figlia?")
+
+
 @pytest.mark.parametrize("text", ANIMAL_HEALTH)
 def test_an_animals_health_is_veterinary(text):
     assert asks_about_animal_health(text)
@@ -83,3 +89,22 @@ def test_the_router_refuses_an_animals_health_and_leaves_a_persons_to_the_head(r
 def test_an_emergency_is_still_never_refused(rt):
     d = rt.route("my dog bit my son's face and it won't stop bleeding")
     assert not d.refused
+
+
+LEGAL = ["can I sue the hospital over the delay mentioned in it?", "should i sue my doctor for a wrong diagnosis",
+         "how do I start a medical negligence claim", "kann ich das Krankenhaus verklagen?",
+         "puedo demandar al hospital por el error?"]
+NOT_LEGAL = ["summarize my discharge letter for my solicitor", "Sue my sister has asthma, what inhaler is best?",
+             "what does my lawyer need from my medical records"]
+
+
+def test_suing_and_legal_claims_are_refused_and_documents_for_a_lawyer_are_not(rt):
+    from router.text import asks_legal
+
+    assert all(asks_legal(t) for t in LEGAL) and not any(asks_legal(t) for t in NOT_LEGAL)
+    for d in rt.route_batch(LEGAL):
+        assert d.refused, d  # by the classifier or, where it would answer, by the rule
+    for line_set in ("train", "dev", "dev2"):  # no in-scope request of the routing data asks it
+        for line in (DATA / f"{line_set}.jsonl").read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            assert not (asks_legal(split_request(row["text"]).instruction) and row["label"] != "out_of_scope"), row

@@ -59,6 +59,8 @@ def test_three_turns_chain_their_context():
     # "even if / when ..." continues the turn before; a question that ends on "here" asks about it
     ("even if I only drink at weekends?", True), ("Even when the rash has gone?", True),
     ("so what does grade 3 mean here?", True), ("Even so, what is the treatment for gout?", False),
+    # French "en" points back ("of it"); the preposition before a name or an article does not
+    ("combien en faut-il par jour ?", True), ("¿me recomiendas un restaurante en Madrid?", False),
 ])
 def test_is_follow_up(text, follows):
     assert is_follow_up(text) is follows
@@ -503,6 +505,10 @@ def test_ingest_errors_go_to_stderr(tmp_path):
     (("What is gout?", "best pizza in Naples?"), (), "out_of_scope"),
     (("What is a colonoscopy?", "and is it covered by insurance?"), (), "out_of_scope"),
     (("What is a hip replacement?", "how much would it cost me?"), (), "out_of_scope"),
+    # the router's own rules on what the request asks stand in a conversation: a pet's dose, a lawsuit
+    (("Il medico mi ha dato l'amoxicillina, a cosa serve?", "posso darla anche al mio gatto che ha il raffreddore?"),
+     (), "out_of_scope"),
+    (("What is a knee replacement?", "can I sue the hospital over the delay before mine?"), (), "out_of_scope"),
     (("Summarize this: Clinic letter. 45-year-old man with a torn medial meniscus of the right knee on MRI; "
       "arthroscopy planned, physiotherapy meanwhile.", "what is a meniscus?", "now make the summary shorter"), (),
      "summarization"),
