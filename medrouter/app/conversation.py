@@ -94,7 +94,7 @@ _ACK = (r"(?:(?:ok(?:ay)?|thanks|thank you|great|sorry|cool|nice|alright|danke|m
 _LEAD = re.compile(
     _OPEN + _ACK +
     r"(and|or|but|also|so|then|now|what about|how about|what if|same|for|in|with|during|after|before|at|und|oder|aber|auch|et|ou|mais|"
-    r"aussi|y|o|pero|tambi[eé]n|e|ou|mas|tamb[eé]m|ma|anche|pure|und was|et pour|y para|e per|e para|"
+    r"aussi|y|o(?!\s+qu[eê]?\b|\s+qua[li])|pero|tambi[eé]n|e|ou|mas|tamb[eé]m|ma|anche|pure|und was|et pour|y para|e per|e para|"
     r"even (?:if|when|though|after|before|with|without|during|in|for|at|on))\b", re.I)
 # a question that ends on "here" / "in there" asks about what was just discussed ("what does margins
 # involved mean here?", "what's the catch in there?"); "where here" or "come here" are rare in a request
@@ -147,7 +147,43 @@ example examples sign signs symptom symptoms
 minute minutes hour hours day days daily week weeks month months year years night nights morning
 until heal heals healed healing off school give use try eat drink avoid
 kid kids child children toddler toddlers baby babies infant infants teen teens adult adults elderly
-men women pregnant pregnancy
+men women pregnant pregnancy recovery alcohol
+""".split()) | frozenset("""
+qué que cuál cuáles cuándo cuánto cuánta cuántos cuántas cómo dónde por porque quién es son está están era ser estar
+puedo puede puedes se pueden debo debe debería hay tiene tienen tengo hace hacer pasa dura durar
+el la los las lo le les un una unos unas mi mis su sus tu este esta esto eso ese esa otro otra algo nada
+de del a al en con sin para por sobre entre durante antes después desde hasta y o pero también muy más menos
+tiempo problema problemas tomar tomarlo tomarla beber comer usar dar darle seguro normal grave peligroso peligrosa
+malo mala contagioso contagiosa efectos secundarios síntomas causas tratamiento niños niñas adultos embarazo
+embarazada alcohol día días semana semanas mes meses año años vez veces
+che cosa cos qual quale quali quando quanto quanta quanti quante come dove perché chi è sono era essere
+posso può puoi possono devo deve dovrei c'è ci ha hanno ho fa fare dura durare
+il lo gli i l un uno una mio mia miei mie suo sua suoi sue questo questa quello quella altro altra qualcosa
+di del della dei delle a al alla ai da dal dalla in nel nella con senza per su tra fra dopo prima anche e o ma
+molto più meno tempo problema problemi prendere prenderlo prenderla bere mangiare usare dare sicuro sicura
+normale grave pericoloso pericolosa contagioso contagiosa effetti collaterali sintomi cause trattamento
+bambini adulti gravidanza incinta alcol giorno giorni settimana settimane mese mesi anno anni volta volte primo prima
+o que qual quais quando quanto quanta quantos quantas como onde porque quem é são está estão era ser estar
+posso pode podem devo deve deveria há tem têm tenho faz fazer dura durar
+os as um uma uns umas meu minha meus minhas seu sua seus suas este esta isto isso esse essa outro outra algo nada
+de do da dos das em no na nos nas com sem para pra por sobre entre durante antes depois desde até e ou mas também
+muito mais menos tempo problema problemas tomar beber comer usar dar seguro segura normal grave perigoso perigosa
+contagioso contagiosa efeitos colaterais sintomas causas tratamento crianças criança adultos gravidez grávida
+álcool dia dias semana semanas mês meses ano anos vez vezes
+qu quoi quel quelle quels quelles quand combien comment où pourquoi qui est sont était être c
+peut peux puis peuvent dois doit faut faudrait il y a ont ai fait faire dure durer
+le la les l un une mon ma mes son sa ses ce cette cet ces ça cela autre quelque chose rien
+de du des à au aux en dans avec sans pour par sur entre pendant avant après depuis jusqu et ou mais aussi très
+plus moins temps problème problèmes prendre la boire manger utiliser donner sûr sûre normal grave dangereux
+dangereuse contagieux contagieuse effets secondaires symptômes causes traitement enfants adultes grossesse
+enceinte alcool jour jours semaine semaines mois an ans année années fois on
+was wie wann wo warum wer welche welcher welches wieviel wie viel ist sind war sein kann können darf dürfen
+muss müssen soll sollte gibt hat haben habe macht machen dauert dauern
+der die das den dem des ein eine einen einem einer mein meine sein seine ihr ihre dies diese dieser etwas nichts
+von vom zu zum zur in im mit ohne für auf bei nach vor während seit bis und oder aber auch sehr mehr weniger
+zeit problem probleme nehmen einnehmen trinken essen geben sicher normal schlimm gefährlich ansteckend
+nebenwirkungen symptome ursachen behandlung kinder erwachsene schwangerschaft schwanger alkohol tag tage woche
+wochen monat monate jahr jahre mal ich man
 """.split())
 # "you" and "your" count as closed-class words only next to a word that points back ("how do you get
 # rid of it", "can you tell me more about that?"): then the subject is the thing pointed at, not the

@@ -61,6 +61,10 @@ def test_three_turns_chain_their_context():
     ("so what does grade 3 mean here?", True), ("Even so, what is the treatment for gout?", False),
     # French "en" points back ("of it"); the preposition before a name or an article does not
     ("combien en faut-il par jour ?", True), ("¿me recomiendas un restaurante en Madrid?", False),
+    # a dropped object in Spanish, Italian, Portuguese, French: closed-class words and generic predicates only
+    ("posso tomar com álcool?", True), ("¿cuánto tiempo se puede tomar sin problema?", True),
+    ("è contagiosa anche per gli adulti?", True), ("on peut la prendre pendant la grossesse ?", True),
+    ("o que causa enxaqueca?", False), ("Was ist Migräne?", False),
 ])
 def test_is_follow_up(text, follows):
     assert is_follow_up(text) is follows
