@@ -65,7 +65,8 @@ OVERVIEW_SECTIONS = {
 _OVERVIEW_WORDS = PEOPLE | {
     "what", "whats", "is", "are", "a", "an", "the", "tell", "me", "us", "about", "explain", "please", "define",
     "definition", "meaning", "info", "information", "overview", "describe", "on", "in", "of", "i", "want", "to",
-    "know", "more", "exactly", "basically", "adults", "men", "women", "people", "can", "you", "some",
+    "know", "more", "exactly", "basically", "adults", "men", "women", "people", "can", "you", "some", "it", "this",
+    "that", "thing", "kid",
 }
 _WORD = re.compile(r"[^\W\d_][^\W_\-']{3,}", re.U)
 _NAME = re.compile(r"(?<=[\w,;:)'\-] )[A-Z][a-z]{3,}|(?<=-)[A-Z][a-z]{3,}")
@@ -230,7 +231,7 @@ class Library:
         if len(subj.named) != 1 or subj.unnamed or intent_sections(question) - _DEFINITION:
             return None
         names, rest = self.names_said(question)
-        if not names or any(_fold(w) not in _OVERVIEW_WORDS for w in rest):
+        if not names or any(w not in _OVERVIEW_WORDS and _fold(w) not in _OVERVIEW_WORDS for w in rest):
             return None
         page = next(iter(subj.named))
         core = OVERVIEW_SECTIONS.get(self._name_index().category.get(page) or "")

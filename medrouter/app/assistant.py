@@ -34,6 +34,7 @@ vs versus difference between compare
 friend friends mum mom dad mother father parent parents son daughter husband wife partner brother sister
 child children kid kids baby babies toddler teen teenager grandma grandpa grandmother grandfather
 pregnant pregnancy breastfeeding alcohol drink drinking
+forgot forget forgotten forgetting missed miss missing skipped skip late double
 please thanks thank hi hello hey quick question wondering
 number numbers value values healthy high low range ranges level levels reading readings result results
 """.split())

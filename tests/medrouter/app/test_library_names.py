@@ -16,6 +16,7 @@ def _refused(router, text):
     ("tadalafil interactions", "Tadalafil"),
     ("my brother has ehlers danlos how is it treated", "Ehlers-Danlos syndrome"),
     ("how do i use an epipen", "Adrenaline auto-injector"),
+    ("forgot my levothyroxine this morning", "Levothyroxine"),  # a missed dose: about any medicine's page
 ])
 def test_a_refused_question_about_an_uncommon_page_name_is_answered(assistant, router, reference_library, text, page):
     d = assistant._named_in_library(_refused(router, text), text)
