@@ -317,7 +317,7 @@ REFUSAL_HEAD = "I can only help with medical questions"
 DOCS_DIR = Path(__file__).resolve().parent.parent / "data" / "eval_docs"
 
 
-def with_documents(a, rows: list[dict], examples: int) -> dict:
+def with_documents(a, rows: list[dict], examples: int, docs_dir: Path = DOCS_DIR) -> dict:
     """Conversations with `documents` (files of data/eval_docs): each set of files is ingested into its
     own private collection (a temporary store), and the last turn goes through the Assistant's own
     routing step (Assistant._decide: the collection searched for the conversation's context, doc_match,
@@ -340,7 +340,7 @@ def with_documents(a, rows: list[dict], examples: int) -> dict:
             key = tuple(sorted(row["documents"]))
             if key not in collections:
                 collections[key] = f"conv{len(collections):02d}"
-                report = b.store.ingest([DOCS_DIR / f for f in key], collections[key])
+                report = b.store.ingest([docs_dir / f for f in key], collections[key])
                 if report.get("failed"):
                     raise RuntimeError(f"ingest failed: {report['failed']}")
         ingest_s = round(time.perf_counter() - t0, 1)
@@ -354,8 +354,11 @@ def with_documents(a, rows: list[dict], examples: int) -> dict:
             matches.append(max((h.score for h in turn.doc_hits or []), default=None))
             variants["no_doc_match"].append(b._named_in_library(conv.route(b.router, has_documents=True), conv.context))
             variants["single_turn"].append(b._decide(conv.request, coll, None, _Timer(), None).decision)
-    about = [i for i, r in enumerate(rows) if "about_document" in r["tags"]]
-    other = [i for i, r in enumerate(rows) if "about_document" not in r["tags"]]
+    # the document's own questions: tagged about_document (dev_docs.jsonl), else routed to an expert that reads it
+    tagged = any("about_document" in r["tags"] for r in rows)
+    about = [i for i, r in enumerate(rows)
+             if ("about_document" in r["tags"] if tagged else r["labels"][-1] in ("advice", "summarization"))]
+    other = [i for i in range(len(rows)) if i not in set(about)]
     out = {"conversations": len(rows), "about_document": len(about), "controls": len(other),
            "collections": len(collections), "ingest_seconds": ingest_s,
            "doc_match_about": sorted(round(matches[i], 3) for i in about if matches[i] is not None),
@@ -369,6 +372,9 @@ def with_documents(a, rows: list[dict], examples: int) -> dict:
             "about_document_refused": sum(bool(ds[i].refused) for i in about),
             "about_document_correct": f"{sum(ds[i].route == rows[i]['labels'][-1] for i in about)}/{len(about)}",
             "controls_correct": f"{sum(ds[i].route == rows[i]['labels'][-1] for i in other)}/{len(other)}",
+            "all_correct": f"{sum(ds[i].route == rows[i]['labels'][-1] for i in range(len(rows)))}/{len(rows)}",
+            "needs_context_correct": f"{sum(ds[i].route == rows[i]['labels'][-1] for i in range(len(rows)) if 'needs_context' in rows[i]['tags'])}"
+                                     f"/{sum('needs_context' in r['tags'] for r in rows)}",
             "wrong": wrong[:examples]}
     return out
 
@@ -378,6 +384,8 @@ def main() -> int:
     p.add_argument("--set", default="dev", help="dev (this file's examples) or a JSONL file (data/conversations_dev/dev.jsonl)")
     p.add_argument("--config")
     p.add_argument("--examples", type=int, default=5)
+    p.add_argument("--docs", help="a folder with one document per conversation id (<id>.md): conversations with "
+                   "has_documents are also routed with it attached (data/conversations_dev3/docs)")
     p.add_argument("--baseline", help="a copy of an earlier medrouter/app/conversation.py: its Conversation.route is "
                    "scored in the same run as variant two_readings_baseline (before/after with the same router heads)")
     args = p.parse_args()
@@ -434,9 +442,15 @@ def main() -> int:
     t0 = time.perf_counter()
     decisions = [a.route(r["turns"], has_documents=doc) for r, doc in zip(rows, docs)]
     out["variants"]["assistant"] = score(rows, decisions, args.examples) | {"seconds": round(time.perf_counter() - t0, 1)}
+    docs_dir = DOCS_DIR
+    if args.docs:  # one document per conversation (data/conversations_dev3/docs/c014.md)
+        docs_dir = Path(args.docs)
+        for r in rows:
+            if r.get("has_documents") and (docs_dir / f"{r['id']}.md").exists():
+                r["documents"] = [f"{r['id']}.md"]
     attached = [r for r in rows if r.get("documents")]
     if attached:  # conversations with documents attached (data/conversations_dev/dev_docs.jsonl)
-        out["with_documents"] = with_documents(a, attached, args.examples)
+        out["with_documents"] = with_documents(a, attached, args.examples, docs_dir)
     print(json.dumps(out, indent=1, ensure_ascii=False))
     return 0
 
