@@ -17,7 +17,7 @@ from medrouter.core.checks import check_text
 from medrouter.core.config import Settings, load_config
 
 from .conversation import (_SUBJECTLESS_WORDS, HISTORY_CHARS, HISTORY_TURNS, SHORT_WORDS,  # noqa: F401
-                           Conversation, _norm, clean_text, is_follow_up)
+                           Conversation, _norm, clean_text, is_follow_up, speaks_of_own)
 from .stream import AnswerStream
 
 
@@ -68,6 +68,10 @@ _READS_THE_DOCUMENT = re.compile(
     r"go (over|through)|check|interpret\w*|summar\w*|translate|decode|break down|walk me through|"
     r"explain (it|this|that|them|these|those|my|the)|(what|which) (was|were|is|are) (my|the)|my (value|number|level|"
     r"result|reading|score|count)s?)\b", re.I)
+# with documents attached, a general question on a page their text never mentions ("is the shingles vaccine
+# worth it" beside a blood pressure report) is answered from the library, and says so
+BESIDE_DOCUMENTS = ("Your documents do not mention this, so these lines are general information from the reference "
+                    "library.")
 NOT_CHECKED = "(Not checked against a source: this answer comes from the model alone and may be wrong.)"
 
 
@@ -397,6 +401,9 @@ class Assistant:
             return (yield from self._from_reference(turn, timer))
         if g.source == "input":  # a summary of the request's own document, checked against it
             return (yield from self._summarize(turn, timer))
+        if g.source == "documents" and turn.collection and self._general_beside_documents(turn):
+            turn.offer = BESIDE_DOCUMENTS
+            return (yield from self._from_reference(turn, timer))
         if g.required and (g.source == "reference" or (g.source == "documents" and not turn.collection
                                                         and self.settings.reference.sources)):
             # no documents of the user's to answer from: the reference library, labelled as such
@@ -406,6 +413,26 @@ class Assistant:
         if hits is not None and (not hits or max(h.score for h in hits) < self.settings.retrieval.min_score):
             return (yield from self._no_coverage(turn, sources, timer))
         return (yield from self._generate(turn, hits or [], sources, timer))
+
+    def _general_beside_documents(self, turn: _Turn) -> bool:
+        """With documents attached, a request for their expert that names reference pages none of the
+        documents mentions and speaks of nothing of the user's own ("is the shingles vaccine worth it",
+        "best stretches for a stiff neck?" beside a report on something else): the library answers it.
+        Not when the router read it as about the documents (doc_match), nor "what was my LDL", "does
+        it say when the stitches come out" (the user's own things, what the document says)."""
+        if not self.settings.reference.sources or turn.decision.reason == "doc_match":
+            return False
+        if speaks_of_own(turn.text) or _READS_THE_DOCUMENT.search(turn.text):
+            return False
+        names, _ = self.library.names_said(turn.text)
+        if not names:
+            return False
+        for name in names:
+            phrase = " ".join(name)
+            hits = self.store.search(turn.collection, phrase, k=self.settings.retrieval.top_k)
+            if any(phrase in " ".join(re.findall(r"[\w']+", h.text.lower())) for h in hits):
+                return False  # a document mentions it: their expert answers
+        return True
 
     def _general_despite_document(self, turn: _Turn) -> bool:
         """A request that names the user's document (not attached) but asks a general question about a

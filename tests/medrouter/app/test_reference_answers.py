@@ -100,3 +100,26 @@ def test_a_question_only_the_absent_document_answers_asks_for_it(assistant, text
     ans = assistant.ask(text)
     assert ans.stop_reason == "needs_document" and ASK_FOR_DOCUMENT in ans.answer, ans.answer
     assert DOCUMENT_OFFER not in ans.answer and not ans.sources
+
+
+def test_a_general_question_beside_documents_that_never_mention_it_is_answered_from_the_library(
+        assistant, reference_library):
+    from medrouter.app.assistant import BESIDE_DOCUMENTS
+
+    from ...conftest import ROOT
+
+    col = "beside_documents"
+    assistant.add_documents([ROOT / "data" / "eval_docs" / "ellison_echo_2024.md"], col)
+    try:
+        turns = [{"role": "user", "content": "What does my report say about my heart?"},
+                 {"role": "assistant", "content": "It shows a mildly reduced ejection fraction of 48%."},
+                 {"role": "user", "content": "is the shingles vaccine worth it"}]
+        ans = assistant.ask(turns, collection=col)
+        assert ans.stop_reason == "quoted" and BESIDE_DOCUMENTS in ans.answer, ans.answer
+        assert ans.sources and all(s.origin == "reference" for s in ans.sources)
+        assert any("shingles vaccine" in s.title.lower() for s in ans.sources)
+        # what the report itself holds is still read from the report
+        ans = assistant.ask("what was my ejection fraction?", collection=col)
+        assert BESIDE_DOCUMENTS not in ans.answer and any(s.origin != "reference" for s in ans.sources), ans.answer
+    finally:
+        assistant.store.delete_collection(col)
