@@ -22,6 +22,9 @@ def test_a_word_many_pages_use_is_no_unnamed_subject(reference_library):
     assert subj.named == {"pages:condition/scabies"} and not subj.unnamed
     ev = lib.evidence("is scabies contagious", lib.search("is scabies contagious"), 6)
     assert len(ev) >= 4 and any("skin-to-skin" in e.text for e in ev)
+    # an alias phrased as a question ("how long is someone contagious") made "contagious" a name word and
+    # every "is X contagious" a question about something no page is called
+    assert "contagious" in lib._general_words()
     # a word few pages use stays a subject of its own that the quoted lines must mention
     assert ("serotonin",) in lib.subject("what is serotonin syndrome").unnamed
 
