@@ -16,8 +16,8 @@ from pathlib import Path
 from medrouter.core.checks import check_text
 from medrouter.core.config import Settings, load_config
 
-from .conversation import (_SUBJECTLESS_WORDS, HISTORY_CHARS, HISTORY_TURNS, SHORT_WORDS,  # noqa: F401
-                           Conversation, _norm, clean_text, is_follow_up, speaks_of_own)
+from .conversation import (_BACK, _HERE, _SUBJECTLESS_WORDS, HISTORY_CHARS, HISTORY_TURNS,  # noqa: F401
+                           SHORT_WORDS, Conversation, _norm, clean_text, is_follow_up, speaks_of_own)
 from .stream import AnswerStream
 
 
@@ -326,7 +326,7 @@ class Assistant:
     def route(self, text_or_messages, has_documents: bool = False):
         """The router's decision for a request, or for a conversation's last request in its context."""
         conv = self.conversation(text_or_messages)
-        return self._named_in_library(conv.route(self.router, has_documents=has_documents), conv.context)
+        return self._named_in_library(conv.route(self.router, has_documents=has_documents), self._named_text(conv))
 
     def ask(self, text_or_messages, collection: str | None = None, expert: str | None = None, *,
             generation: dict | None = None) -> Answer:
@@ -472,6 +472,19 @@ class Assistant:
             return False  # what an everyday phrase means is a question about words ("what does cold feet mean")
         return self.library.uses_words(self.library.subject(text).named, other)
 
+    @staticmethod
+    def _named_text(conv: Conversation) -> str:
+        """What the library-name rules read in a conversation: its context for a follow-up that leans on
+        the turn before for its subject (no subject of its own, SHORT_WORDS words or fewer, or a word that
+        points back: "best creams?", "is it contagious?" after eczema), else the request's own words ("oye,
+        ¿me recomiendas un restaurante en Madrid?" after a question on paracetamol names no page: the
+        joined context named paracetamol and the refused request was answered)."""
+        req = conv.request
+        if conv.follows_up and (conv.subjectless or len(re.findall(r"\w+", req)) <= SHORT_WORDS
+                                or _BACK.search(req) or _HERE.search(req)):
+            return conv.context
+        return req
+
     def _named_in_library(self, decision, text: str):
         """A request the router refused for its doubt alone (reason "below_threshold": an in-scope route
         ranked first, its probability under the floor) that names a reference page by title or alias
@@ -512,7 +525,7 @@ class Assistant:
             decision = conv.route(self.router, has_documents=collection is not None, doc_match=doc_match)
         else:
             decision = self.router.route(text, has_documents=collection is not None, doc_match=doc_match)
-        decision = self._named_in_library(decision, text)
+        decision = self._named_in_library(decision, self._named_text(conv) if conv else text)
         timer.mark("route")
         if expert is not None:
             spec = s.expert(expert)  # UnknownExpertError if not configured

@@ -88,3 +88,22 @@ def test_a_refused_question_about_a_common_page_name_with_its_words_is_answered_
     poem = "write a poem about kidney stones"  # "write", "poem": no word of the page
     p = replace(_refused(router, poem), scores={**decision.scores, router.oos: 0.6})
     assert assistant._named_in_library(p, poem) is p
+
+
+def test_in_a_conversation_the_library_name_rules_read_the_words_that_carry_the_subject(assistant):
+    def conv(*users):
+        msgs = []
+        for i, t in enumerate(users):
+            if i:
+                msgs.append({"role": "assistant", "content": "(answer)"})
+            msgs.append({"role": "user", "content": t})
+        return assistant.conversation(msgs)
+
+    # a follow-up with no subject of its own is read with the turn it leans on
+    c = conv("What's eczema?", "best creams?")
+    assert c.follows_up and assistant._named_text(c) == c.context
+    c = conv("What's eczema?", "is it contagious?")
+    assert assistant._named_text(c) == c.context
+    # one with a subject of its own is read alone: the page the turn before named must not rescue it
+    c = conv("Does paracetamol damage the liver?", "and can you recommend a good restaurant in Madrid?")
+    assert c.follows_up and assistant._named_text(c) == c.request
