@@ -90,6 +90,26 @@ def test_a_refused_question_about_a_common_page_name_with_its_words_is_answered_
     assert assistant._named_in_library(p, poem) is p
 
 
+@pytest.mark.parametrize("text", [
+    "piles how to get rid of them",  # a common name, and generic words only
+    "ringing in ears that wont stop",  # "wont": won't typed without its apostrophe
+])
+def test_a_refused_request_of_a_common_page_name_and_generic_words_is_answered_unless_the_classifier_is_sure(
+        assistant, router, reference_library, text):
+    decision = _refused(router, text)
+    doubt = replace(decision, scores={**decision.scores, router.oos: 0.96})  # in scope 0.04 >= 0.02
+    d = assistant._named_in_library(doubt, text)
+    assert (d.route, d.refused, d.reason) == ("medical_qa", False, "names_reference_page")
+    sure = replace(decision, scores={**decision.scores, router.oos: 0.99})  # in scope 0.01: stays refused
+    assert assistant._named_in_library(sure, text) is sure
+
+
+def test_what_a_phrase_made_of_a_common_page_name_means_stays_refused_however_unsure(assistant, router, reference_library):
+    text = "what does cold feet mean"
+    decision = replace(_refused(router, text), scores={**_refused(router, text).scores, router.oos: 0.5})
+    assert assistant._named_in_library(decision, text) is decision
+
+
 def test_in_a_conversation_the_library_name_rules_read_the_words_that_carry_the_subject(assistant):
     def conv(*users):
         msgs = []
