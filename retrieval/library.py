@@ -208,9 +208,9 @@ class Library:
             for h in hits:
                 best[h.source] = max(best.get(h.source, -1.0), h.score)
             focus = set(sorted(best, key=lambda p: -best[p])[:2])
-        wanted = intent_sections(question)
+        wanted = self.intents(question)
         often = bool(_HOW_OFTEN.search(question))
-        asked = [(bool(wanted) and (h.section or "").lower() in wanted) or (often and bool(_INTERVAL.search(h.text)))
+        asked = [(bool(wanted) and asks_for(h, wanted)) or (often and bool(_INTERVAL.search(h.text)))
                  for h in hits]
         # stable: the fused order within each group
         order = sorted(range(len(hits)), key=lambda i: (page[i] not in focus, not asked[i]))
@@ -224,11 +224,21 @@ class Library:
             order = sorted(order, key=lambda i: turn[i])
         return [hits[i] for i in order[:k]]
 
+    def intents(self, question: str) -> set[str]:
+        """intent_sections of `question` read with the page names it says put as "x": the "high" of
+        "can high blood pressure be cured" asks for no high values, the "low" of "low back pain
+        exercises" for no low values."""
+        said = self._name_index().names_in(question, self.subject(question).named)
+        text = question
+        for name in sorted(said, key=len, reverse=True):
+            text = re.sub(r"(?<!\w)" + r"\W+".join(re.escape(w) for w in name) + r"(?!\w)", "x", text, flags=re.I)
+        return intent_sections(text)
+
     def overview(self, question: str) -> tuple[str, tuple[str, ...]] | None:
         """(page, its core sections) when `question` names one page of the shipped format and asks
         nothing else about it (OVERVIEW_SECTIONS); None otherwise."""
         subj = self.subject(question)
-        if len(subj.named) != 1 or subj.unnamed or intent_sections(question) - _DEFINITION:
+        if len(subj.named) != 1 or subj.unnamed or self.intents(question) - _DEFINITION:
             return None
         names, rest = self.names_said(question)
         if not names or any(w not in _OVERVIEW_WORDS and _fold(w) not in _OVERVIEW_WORDS for w in rest):
@@ -250,15 +260,15 @@ class Library:
         """The sections a named page has that the question asks for and the fused search left out:
         "headache red flags" is answered by the headache page's When to seek care, which shares no
         word with the question, not by its Self-care that the search brought up."""
-        wanted = intent_sections(question)
+        wanted = self.intents(question)
         if not wanted:
             return []
         have = {(h.source, (h.section or "").lower()) for h in hits}
-        lacking = {p for p in named if not any((p, s) in have for s in wanted)}
+        lacking = {p for p in named if not any(h.source == p and asks_for(h, wanted) for h in hits)}
         if not lacking:
             return []
         return [h for h in self.store.document_hits(self.name, question, lacking)
-                if (h.section or "").lower() in wanted and (h.source, (h.section or "").lower()) not in have]
+                if asks_for(h, wanted) and (h.source, (h.section or "").lower()) not in have]
 
     def _other_side(self, question: str, page: str, hits) -> set[str]:
         """The other side of a comparison that names one page ("yeast infection vs bv"): the page closest
@@ -323,10 +333,10 @@ class Library:
         """The page lines that answer `question`, each with its excerpt's [n] (retrieval/grounding.py);
         when the question names something no page is called, only lines that mention it."""
         subj = self.subject(question)
-        wanted = intent_sections(question)
+        wanted = self.intents(question)
         # a line of a section the question asks for ("what should my LDL be": Normal range) before a
         # closer-worded line of another section ("LDL is often called bad cholesterol")
-        boost = [rrf(0, SECTION_WEIGHT) if (h.section or "").lower() in wanted else 0.0 for h in hits]
+        boost = [rrf(0, SECTION_WEIGHT) if asks_for(h, wanted) else 0.0 for h in hits]
         # a line that says the name the question used before one about another thing on the same page
         # ("lung cancer screening who qualifies": not the overview's lines on bowel and breast screening)
         said = self._name_index().names_in(question, subj.named)
@@ -436,8 +446,16 @@ _INTENTS = [
     (r"\b(causes?|caused|why do i|risk factors?|who gets|triggers?|triggered|sets? off|inherit\w*|hereditary|genetic|passed (down|on)|"
      r"runs? in (the |my )?famil\w*)\b", ("causes and risk factors", "common causes")),
     (r"\b(diagnos\w*|tested|test for)\b", ("tests and diagnosis",)),
-    (r"\b(treat\w*|cure|get rid|manage|remed\w*)\b", ("treatment", "self-care")),
-    (r"\b(prevent\w*|avoid|outlook|long[- ]term|go away|contagious|catch|spread)\b", ("outlook and prevention", "what it is")),
+    # what to do about it: on a prevention page the how-to is its How it works ("how to avoid blood clots
+    # on a long flight": walking, flexing the ankles), on a medicine page How it works is its mechanism
+    (r"\b(treat\w*|cur(e|es|ed|able)|get rid|manage|remed\w*|heals?|reliev\w*|relief|soothe|ease|tips|get better|"
+     r"(?<!get )(?<!seek )(?<!medical )(?<!urgent )help(s|ed|ful)?)\b|\bwhat (can|should|do) (i|you|we) do\b|\bwhat to do\b|"
+     r"\bhow (to|do i|can i|do you|can you|do we) (stop|beat|fix|cope|deal|improve|make|strengthen|get over|calm|reduce|lower)\b",
+     ("treatment", "self-care", "prevention/how it works")),
+    # "can it be cured or do i need pills forever": what treatment says and whether it lasts
+    (r"\b(forever|for life|lifelong|life[- ]long|rest of (my|your|their) li(fe|ves))\b", ("treatment", "outlook and prevention")),
+    (r"\b(prevent\w*|avoid|outlook|long[- ]term|go away|contagious|catch|spread)\b",
+     ("outlook and prevention", "what it is", "prevention/how it works")),
     # what to avoid is also what sets it off (fava beans in G6PD deficiency) and what treatment says to stay off;
     # how it spreads is also its causes (the germ and how it passes)
     (r"\b(avoid\w*|stay away|keep away|steer clear)\b", ("causes and risk factors", "treatment", "interactions and cautions")),
@@ -466,6 +484,13 @@ _INTERVAL = re.compile(r"\bevery\b|\b(once|twice|\w+ times) (a|per|each)\b|\b(an
 
 
 _DEFINITION = set(_INTENTS[-1][1])
+
+
+def asks_for(hit, wanted: set[str]) -> bool:
+    """Whether `hit`'s section is one `wanted` names: by heading ("treatment"), or by category and heading
+    ("prevention/how it works", a heading that answers differently in another category)."""
+    sec = (hit.section or "").lower()
+    return sec in wanted or f"{(hit.ref or {}).get('category') or ''}/{sec}" in wanted
 
 
 def intent_sections(question: str) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.library import intent_sections
+from retrieval.library import asks_for, intent_sections
 from retrieval.subject import NameIndex
 
 PAGES = [
@@ -110,8 +110,37 @@ def test_timing_and_seeking_care_are_different_questions():
     assert "what it is" not in intent_sections("what are the side effects of ibuprofen")
 
 
+def test_what_to_do_about_it_asks_for_treatment_but_getting_help_asks_when_to_seek_care():
+    for q in ("what helps croup", "my baby has eczema what can i do", "osteoporosis how to make bones stronger",
+              "can it be cured"):
+        assert {"treatment", "self-care"} <= intent_sections(q), q
+    assert intent_sections("when to get help for croup") == {"when to seek care"}
+    assert "treatment" not in intent_sections("are cold sores contagious even when they're healing")
+
+
+def test_a_heading_can_be_asked_for_in_one_category_only():
+    from types import SimpleNamespace as Hit
+
+    wanted = intent_sections("how to avoid blood clots on a long flight")
+    assert asks_for(Hit(section="How it works", ref={"category": "prevention"}), wanted)  # walking, flexing ankles
+    assert not asks_for(Hit(section="How it works", ref={"category": "medicine"}), wanted)  # a mechanism
+
+
+def test_how_to_avoid_a_travel_clot_is_answered_by_what_to_do(reference_library):
+    hits = reference_library.search("how to avoid blood clots on a long flight")
+    assert "How it works" in [h.section for h in hits[:2]]
+
+
+def test_the_words_of_a_page_name_ask_for_no_section(reference_library):
+    assert "high values" in intent_sections("can high blood pressure be cured")
+    assert "high values" not in reference_library.intents("can high blood pressure be cured")
+    assert "treatment" in reference_library.intents("can high blood pressure be cured")
+    assert "what it is" in reference_library.intents("what is gout")
+
+
 @pytest.mark.parametrize("question, section", [
     ("what should my LDL be", "Normal range"),
+    ("osteoporosis how to make bones stronger", "Treatment"),
     ("how long until I recover after a hip replacement", "Recovery and results"),
     ("doxycycline tips, just got prescribed", "How to take it"),
     ("who should get the shingles vaccine", "Who it is for"),
