@@ -409,9 +409,10 @@ class Library:
         return ni.common_words(max(GENERAL_MIN_PAGES, int(GENERAL_SHARE * len(ni.words))))
 
     def uses_words(self, pages, words) -> bool:
-        """Does each of `words` appear, as it is, on one of `pages` at least?"""
+        """Does each of `words` appear on one of `pages` at least, as it is or with another ending
+        ("store": the insulin page's "stored"; "catching": "catch")?"""
         ni = self._name_index()
-        return all(any(ni.uses_word(p, w) for p in pages) for w in words)
+        return all(any(ni.uses_word(p, v) for p in pages for v in _endings(w)) for w in words)
 
     def _vocabulary(self) -> dict:
         """The embedder's whole-word vocabulary by (first letter, length), to tell a misspelt common
@@ -484,6 +485,12 @@ _INTERVAL = re.compile(r"\bevery\b|\b(once|twice|\w+ times) (a|per|each)\b|\b(an
 
 
 _DEFINITION = set(_INTENTS[-1][1])
+
+
+def _endings(word: str) -> set[str]:
+    """`word` and its regular inflections: store -> stores, stored, storing; catching -> catch."""
+    stem = re.sub(r"(ing|ed|es|s|e)$", "", word) if len(word) > 4 else word
+    return {word, stem, stem + "e", stem + "s", stem + "es", stem + "ed", stem + "d", stem + "ing", stem + "es"} - {""}
 
 
 def asks_for(hit, wanted: set[str]) -> bool:

@@ -352,6 +352,17 @@ _HUMAN_ANIMAL = re.compile(
     r"ansteck\w*|transmi\w*)\b", re.I)
 
 
+_ANY_ANIMAL = re.compile(rf"\b({_ANIMAL}|cows?|calf|calves|sheep|lambs?|goats?|pigs?|piglets?|chickens?|hens?|"
+                         rf"ducks?|birds?|fish|snakes?|lizards?|turtles?|mice|mouse|rats?|pets?)\b", re.I)
+
+
+def speaks_of_an_animal(text: str) -> bool:
+    """An animal is named and no person's health beside it (_HUMAN_ANIMAL): "what's a normal heart rate
+    for a puppy" (a rescue by the library's names must not answer it), not "salmonella from a pet turtle"."""
+    head = text[:600]
+    return bool(_ANY_ANIMAL.search(head)) and not _HUMAN_ANIMAL.search(head)
+
+
 def asks_about_animal_health(instruction: str) -> bool:
     """The request is about an animal's health (veterinary), not a person's (module comment above)."""
     head = instruction[:600]

@@ -17,6 +17,7 @@ def _refused(router, text):
     ("my brother has ehlers danlos how is it treated", "Ehlers-Danlos syndrome"),
     ("how do i use an epipen", "Adrenaline auto-injector"),
     ("forgot my levothyroxine this morning", "Levothyroxine"),  # a missed dose: about any medicine's page
+    ("scabies how do you catch it", "Scabies"),  # "you" is a generic word
 ])
 def test_a_refused_question_about_an_uncommon_page_name_is_answered(assistant, router, reference_library, text, page):
     d = assistant._named_in_library(_refused(router, text), text)
@@ -102,6 +103,20 @@ def test_a_refused_request_of_a_common_page_name_and_generic_words_is_answered_u
     assert (d.route, d.refused, d.reason) == ("medical_qa", False, "names_reference_page")
     sure = replace(decision, scores={**decision.scores, router.oos: 0.99})  # in scope 0.01: stays refused
     assert assistant._named_in_library(sure, text) is sure
+
+
+def test_a_page_word_with_another_ending_counts_as_the_pages(assistant, router, reference_library):
+    text = "how do i store insulin"  # the insulin page says "stored"
+    decision = replace(_refused(router, text), scores={**_refused(router, text).scores, router.oos: 0.6})
+    d = assistant._named_in_library(decision, text)
+    assert (d.route, d.refused) == ("medical_qa", False)
+
+
+@pytest.mark.parametrize("text", ["what's a normal heart rate for a puppy", "what's a normal temperature for a cow"])
+def test_a_refused_request_about_an_animal_is_never_rescued_by_a_page_name(assistant, router, reference_library, text):
+    decision = replace(_refused(router, text), reason="below_threshold", predicted="medical_qa",
+                       scores={**_refused(router, text).scores, router.oos: 0.4})
+    assert assistant._named_in_library(decision, text) is decision
 
 
 def test_what_a_phrase_made_of_a_common_page_name_means_stays_refused_however_unsure(assistant, router, reference_library):
